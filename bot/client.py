@@ -1,0 +1,152 @@
+"""The discord.py `Bot` subclass that wires the core services to Discord."""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+
+import discord
+import httpx
+from discord import app_commands
+from discord.ext import commands
+
+from bot.config import Settings
+from bot.feeds.fetch import make_http_client
+from bot.feeds.poller import Poller
+from bot.news import NewsService
+from bot.pipeline import CycleReport, Pipeline
+from bot.store import Store
+from bot.subscriptions import SubscriptionService
+from bot.summarize.extractive import ExtractiveSummarizer
+
+log = logging.getLogger(__name__)
+
+EXTENSIONS = ("cogs.publisher", "cogs.feeds", "cogs.news")
+
+
+class BazaarTree(app_commands.CommandTree):
+    """Answers every failed command with a plain, private message instead of silence."""
+
+    async def on_error(
+        self, interaction: discord.Interaction, error: app_commands.AppCommandError
+    ) -> None:
+        if isinstance(error, app_commands.MissingPermissions):
+            text = "You need the Manage Server permission to use this command."
+        elif isinstance(error, app_commands.NoPrivateMessage):
+            text = "This command only works in a server."
+        elif isinstance(error, app_commands.CommandNotFound):
+            text = "This command no longer exists; Discord may still be showing an old list."
+        elif isinstance(error, app_commands.CheckFailure):
+            text = "You cannot use this command here."
+        else:
+            log.error("command %s failed", _command_name(interaction), exc_info=error)
+            text = "Something went wrong on our side; the bot's logs have the details."
+        await reply_privately(interaction, text)
+
+
+def _command_name(interaction: discord.Interaction) -> str:
+    command = interaction.command
+    return f"/{command.qualified_name}" if command else "(unknown)"
+
+
+async def reply_privately(interaction: discord.Interaction, text: str) -> None:
+    """Answer only the user who ran the command, whether or not the response was deferred."""
+    none = discord.AllowedMentions.none()
+    try:
+        if interaction.response.is_done():
+            await interaction.followup.send(text, ephemeral=True, allowed_mentions=none)
+        else:
+            await interaction.response.send_message(text, ephemeral=True, allowed_mentions=none)
+    except discord.HTTPException:
+        log.warning("could not tell the user about a failed command (interaction expired?)")
+
+
+class BazaarBot(commands.Bot):
+    """Owns the store, the HTTP client and the poller; cogs reach the core through it."""
+
+    store: Store
+    http_client: httpx.AsyncClient
+    pipeline: Pipeline
+    poller: Poller
+    subscriptions: SubscriptionService
+    news: NewsService
+
+    def __init__(self, settings: Settings, **options: object) -> None:
+        intents = discord.Intents.none()
+        intents.guilds = True  # channels and threads of the servers the bot is in
+        super().__init__(
+            command_prefix=commands.when_mentioned,
+            intents=intents,
+            allowed_mentions=discord.AllowedMentions.none(),
+            help_command=None,
+            tree_cls=BazaarTree,
+            **options,  # type: ignore[arg-type]
+        )
+        self.settings = settings
+        self.posts_queued = asyncio.Event()
+        self._poll_task: asyncio.Task[None] | None = None
+
+    async def setup_hook(self) -> None:
+        settings = self.settings
+        self.store = await Store.open(settings.storage.database)
+        await self.store.sync_config_feeds(settings.feeds)
+        self.http_client = make_http_client(
+            timeout=settings.polling.timeout_seconds,
+            contact=settings.network.user_agent_contact,
+        )
+        self.pipeline = Pipeline(
+            store=self.store,
+            http=self.http_client,
+            summarizer=ExtractiveSummarizer(),
+            settings=settings.polling,
+        )
+        self.poller = Poller(self.pipeline, self.store, on_cycle=self._after_cycle)
+        self.subscriptions = SubscriptionService(
+            store=self.store,
+            http=self.http_client,
+            polling=settings.polling,
+            network=settings.network,
+            on_change=self.poller.wake,
+        )
+        self.news = NewsService(self.store)
+        for extension in EXTENSIONS:
+            await self.load_extension(extension)
+        await self._sync_commands()
+
+    async def _sync_commands(self) -> None:
+        guild_ids = self.settings.discord.guild_ids
+        if guild_ids:
+            for guild_id in guild_ids:
+                guild = discord.Object(id=guild_id)
+                self.tree.copy_global_to(guild=guild)
+                await self.tree.sync(guild=guild)
+            log.info("slash commands synced to %d guild(s)", len(guild_ids))
+        else:
+            await self.tree.sync()
+            log.info("slash commands synced globally (may take up to an hour to show)")
+
+    async def on_ready(self) -> None:
+        assert self.user is not None
+        log.info(
+            "connected as %s (id %s) to %d guild(s)", self.user, self.user.id, len(self.guilds)
+        )
+        await self.store.set_guilds_for_channels(
+            {channel.id: guild.id for guild in self.guilds for channel in guild.channels}
+        )
+        if self._poll_task is None:
+            self._poll_task = asyncio.create_task(self.poller.run_forever(), name="bazaar-poller")
+        self.posts_queued.set()
+
+    async def _after_cycle(self, report: CycleReport) -> None:
+        if report.posts:
+            self.posts_queued.set()
+
+    async def close(self) -> None:
+        if self._poll_task is not None:
+            self._poll_task.cancel()
+            await asyncio.gather(self._poll_task, return_exceptions=True)
+        await super().close()
+        if hasattr(self, "http_client"):
+            await self.http_client.aclose()
+        if hasattr(self, "store"):
+            await self.store.close()

@@ -1,0 +1,1 @@
+"""Content handling: HTML to clean text and item identity."""

@@ -1,0 +1,81 @@
+"""Pure decisions of a poll: which entries are new, what to post where, when to poll next.
+
+Nothing here does I/O; it looks only at data, so every rule is testable on its own.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+
+from bot.models import Entry, PlannedPost, Subscription
+
+
+@dataclass(frozen=True)
+class Candidate:
+    """An item (stored or new) that could be posted, reduced to what the decision needs."""
+
+    key: str
+    time: datetime
+
+
+@dataclass(frozen=True)
+class PostPlan:
+    posts: tuple[PlannedPost, ...]
+    initialized_subscription_ids: tuple[int, ...]
+
+
+def select_new_entries(entries: Iterable[Entry], known_keys: set[str]) -> list[Entry]:
+    """Entries not stored yet, each key once (feeds do repeat an entry)."""
+    seen = set(known_keys)
+    fresh = []
+    for entry in entries:
+        if entry.key not in seen:
+            seen.add(entry.key)
+            fresh.append(entry)
+    return fresh
+
+
+def plan_posts(
+    *,
+    feed_id: int,
+    subscriptions: Sequence[Subscription],
+    new: Sequence[Candidate],
+    stored: Sequence[Candidate],
+    now: datetime,
+    backfill: int,
+    max_age: timedelta,
+) -> PostPlan:
+    """Decide which items each channel following the feed gets.
+
+    A channel that starts following gets only the newest `backfill` items, so adding a
+    feed with 200 old entries does not flood it; after that it gets every new item.
+    Items older than `max_age` are never posted.
+    """
+    cutoff = now - max_age
+    posts: list[PlannedPost] = []
+    initialized: list[int] = []
+    for subscription in subscriptions:
+        if subscription.initialized:
+            chosen = list(new)
+        else:
+            chosen = _newest(_unique([*new, *stored]), backfill)
+            initialized.append(subscription.id)
+        for candidate in sorted(chosen, key=lambda c: c.time):
+            if candidate.time >= cutoff:
+                posts.append(PlannedPost(feed_id, candidate.key, subscription.channel_id))
+    return PostPlan(tuple(posts), tuple(initialized))
+
+
+def next_poll_at(now: datetime, interval: timedelta) -> datetime:
+    """When to poll a feed next."""
+    return now + interval
+
+
+def _unique(candidates: Iterable[Candidate]) -> list[Candidate]:
+    return list({c.key: c for c in reversed(list(candidates))}.values())
+
+
+def _newest(candidates: Sequence[Candidate], count: int) -> list[Candidate]:
+    return sorted(candidates, key=lambda c: c.time, reverse=True)[:count]

@@ -1,0 +1,1 @@
+"""Feed fetching, parsing and polling."""

@@ -1,0 +1,122 @@
+"""HTTP fetching of feeds: one shared client, conditional GET, a body cap, plain-word errors."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import httpx
+
+from bot import __version__
+
+DEFAULT_MAX_REDIRECTS = 5
+
+
+class FetchError(Exception):
+    """A fetch failed; `str(error)` says why in words an admin understands."""
+
+
+@dataclass(frozen=True)
+class FetchedBody:
+    body: bytes
+    url: str
+    etag: str | None
+    last_modified: str | None
+    content_type: str | None
+
+
+@dataclass(frozen=True)
+class NotModified:
+    """The server answered 304: nothing changed since the last fetch."""
+
+
+def user_agent(contact: str = "") -> str:
+    """A User-Agent naming the bot, so publishers know who polls them and how to reach us."""
+    suffix = f"; +{contact}" if contact else ""
+    return f"Bazaar/{__version__} (Discord news bot{suffix})"
+
+
+def make_http_client(*, timeout: float, contact: str = "") -> httpx.AsyncClient:
+    """The one client the whole bot shares: pooled connections, timeouts, redirect limit."""
+    return httpx.AsyncClient(
+        timeout=httpx.Timeout(timeout),
+        follow_redirects=True,
+        max_redirects=DEFAULT_MAX_REDIRECTS,
+        headers={"User-Agent": user_agent(contact)},
+    )
+
+
+async def fetch(
+    client: httpx.AsyncClient,
+    url: str,
+    *,
+    max_bytes: int,
+    etag: str | None = None,
+    last_modified: str | None = None,
+    accept: str = "application/rss+xml, application/atom+xml, application/xml;q=0.9, */*;q=0.8",
+) -> FetchedBody | NotModified:
+    """GET `url`, conditionally when `etag`/`last_modified` are known.
+
+    The body is streamed and the fetch aborted once more than `max_bytes` of decoded
+    content arrive, so a huge or compressed-bomb response cannot exhaust memory.
+    """
+    if not url.startswith(("http://", "https://")):
+        raise FetchError("only http:// and https:// URLs can be fetched")
+    headers = {"Accept": accept}
+    if etag:
+        headers["If-None-Match"] = etag
+    if last_modified:
+        headers["If-Modified-Since"] = last_modified
+    try:
+        async with client.stream("GET", url, headers=headers) as response:
+            if response.status_code == 304:
+                return NotModified()
+            if response.status_code >= 400:
+                raise FetchError(_status_reason(response))
+            body = await _read_capped(response, max_bytes)
+            return FetchedBody(
+                body=body,
+                url=str(response.url),
+                etag=response.headers.get("ETag"),
+                last_modified=response.headers.get("Last-Modified"),
+                content_type=response.headers.get("Content-Type"),
+            )
+    except httpx.TimeoutException:
+        raise FetchError("the server did not answer in time (timeout)") from None
+    except httpx.TooManyRedirects:
+        raise FetchError(f"too many redirects (more than {DEFAULT_MAX_REDIRECTS})") from None
+    except httpx.ConnectError as exc:
+        raise FetchError(f"could not connect to the server ({_first_line(exc)})") from None
+    except httpx.DecodingError:
+        raise FetchError("the server sent a body that could not be decompressed") from None
+    except httpx.HTTPError as exc:
+        raise FetchError(f"the request failed ({type(exc).__name__}: {_first_line(exc)})") from None
+
+
+async def _read_capped(response: httpx.Response, max_bytes: int) -> bytes:
+    chunks: list[bytes] = []
+    received = 0
+    async for chunk in response.aiter_bytes():
+        received += len(chunk)
+        if received > max_bytes:
+            raise FetchError(f"the response is larger than the {max_bytes:,} byte limit")
+        chunks.append(chunk)
+    return b"".join(chunks)
+
+
+def _status_reason(response: httpx.Response) -> str:
+    status = response.status_code
+    phrase = response.reason_phrase or ""
+    hints = {
+        404: "the feed was not found at this address",
+        410: "the feed is gone for good",
+        401: "the feed needs a login",
+        403: "the server refused access",
+        429: "the server is rate limiting us",
+    }
+    hint = hints.get(status, "the server answered with an error")
+    return f"HTTP {status} {phrase}: {hint}".replace("  ", " ")
+
+
+def _first_line(exc: Exception) -> str:
+    text = str(exc).strip()
+    return text.splitlines()[0] if text else type(exc).__name__

@@ -1,0 +1,60 @@
+"""The polling loop: run a cycle whenever a feed is due, sleep until the next one."""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import logging
+from collections.abc import Awaitable, Callable
+from datetime import UTC, datetime
+
+from bot.pipeline import CycleReport, Pipeline
+from bot.store import Store
+
+log = logging.getLogger(__name__)
+
+# Upper bound on one sleep, so feeds added to the database by other means are noticed.
+MAX_SLEEP_SECONDS = 60.0
+# Lower bound, so a feed that is always due cannot spin the loop.
+MIN_SLEEP_SECONDS = 1.0
+
+
+class Poller:
+    """Runs `pipeline.poll_due` forever; `wake()` makes it poll at once (e.g. after /feeds add)."""
+
+    def __init__(
+        self,
+        pipeline: Pipeline,
+        store: Store,
+        *,
+        on_cycle: Callable[[CycleReport], Awaitable[None]] | None = None,
+    ) -> None:
+        self._pipeline = pipeline
+        self._store = store
+        self._on_cycle = on_cycle
+        self._wake = asyncio.Event()
+
+    def wake(self) -> None:
+        self._wake.set()
+
+    async def run_forever(self) -> None:
+        while True:
+            self._wake.clear()
+            try:
+                report = await self._pipeline.poll_due()
+                if self._on_cycle is not None:
+                    await self._on_cycle(report)
+            except asyncio.CancelledError:
+                raise
+            except Exception:
+                log.exception("poll cycle failed; trying again later")
+            await self._sleep_until_due()
+
+    async def _sleep_until_due(self) -> None:
+        delay = MAX_SLEEP_SECONDS
+        due = await self._store.next_poll_time()
+        if due is not None:
+            delay = (due - datetime.now(UTC)).total_seconds()
+        delay = min(max(delay, MIN_SLEEP_SECONDS), MAX_SLEEP_SECONDS)
+        with contextlib.suppress(TimeoutError):
+            await asyncio.wait_for(self._wake.wait(), timeout=delay)

@@ -1,0 +1,132 @@
+"""The data that passes between layers: small frozen dataclasses, never raw rows or dicts."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime
+from enum import StrEnum
+
+
+@dataclass(frozen=True)
+class Entry:
+    """One entry as read from a feed, before it is stored."""
+
+    key: str
+    title: str
+    link: str | None
+    guid: str | None
+    text: str
+    published_at: datetime | None
+    author: str | None = None
+
+
+@dataclass(frozen=True)
+class ParsedFeed:
+    title: str
+    link: str | None
+    entries: tuple[Entry, ...]
+
+
+@dataclass(frozen=True)
+class Feed:
+    """A feed URL the bot polls; fetched once however many channels follow it."""
+
+    id: int
+    url: str
+    title: str | None
+    etag: str | None
+    last_modified: str | None
+    last_polled_at: datetime | None
+    last_success_at: datetime | None
+    last_error: str | None
+    next_poll_at: datetime | None
+
+
+class SubscriptionSource(StrEnum):
+    CONFIG = "config"
+    COMMAND = "command"
+
+
+@dataclass(frozen=True)
+class Subscription:
+    """A channel following a feed. `initialized` is false until its first backfill is planned."""
+
+    id: int
+    feed_id: int
+    channel_id: int
+    guild_id: int | None
+    name: str | None
+    source: SubscriptionSource
+    initialized: bool
+
+
+@dataclass(frozen=True)
+class Item:
+    """A stored feed entry."""
+
+    id: int
+    feed_id: int
+    key: str
+    title: str
+    link: str | None
+    text: str
+    summary: str
+    published_at: datetime | None
+    seen_at: datetime
+
+    @property
+    def sort_time(self) -> datetime:
+        return self.published_at or self.seen_at
+
+
+@dataclass(frozen=True)
+class Summary:
+    text: str
+
+
+class OutboxStatus(StrEnum):
+    PENDING = "pending"
+    SENDING = "sending"
+    POSTED = "posted"
+    FAILED = "failed"
+
+
+@dataclass(frozen=True)
+class OutboxRow:
+    """One item to be posted in one channel, with everything needed to render it."""
+
+    id: int
+    item: Item
+    channel_id: int
+    source_name: str
+    status: OutboxStatus
+    attempts: int
+
+
+@dataclass(frozen=True)
+class NewItem:
+    """An entry seen for the first time, with its summary, ready to be stored."""
+
+    entry: Entry
+    summary: str
+
+
+@dataclass(frozen=True)
+class PlannedPost:
+    """A decision: post the entry with `item_key` of `feed_id` in `channel_id`."""
+
+    feed_id: int
+    item_key: str
+    channel_id: int
+
+
+@dataclass(frozen=True)
+class Post:
+    """What a post looks like, independent of Discord."""
+
+    title: str
+    url: str | None
+    summary: str
+    source_name: str
+    published_at: datetime | None
+    thread_name: str

@@ -1,0 +1,43 @@
+"""What a post looks like, decided once for Discord, the preview and every later surface."""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+from bot.content.text import collapse_whitespace
+from bot.models import Post
+
+TITLE_LIMIT = 256
+SUMMARY_LIMIT = 1000
+THREAD_NAME_LIMIT = 100
+
+
+def make_post(
+    *,
+    title: str,
+    url: str | None,
+    summary: str,
+    source_name: str,
+    published_at: datetime | None,
+) -> Post:
+    """Compose a post within Discord's limits; text is trimmed at a word boundary."""
+    clean_title = collapse_whitespace(title) or "(untitled)"
+    return Post(
+        title=shorten(clean_title, TITLE_LIMIT),
+        url=url if url and url.startswith(("http://", "https://")) else None,
+        summary=shorten(summary.strip(), SUMMARY_LIMIT),
+        source_name=shorten(collapse_whitespace(source_name), TITLE_LIMIT),
+        published_at=published_at,
+        thread_name=shorten(clean_title, THREAD_NAME_LIMIT),
+    )
+
+
+def shorten(text: str, limit: int) -> str:
+    """`text` cut to at most `limit` characters at a word boundary, with an ellipsis if cut."""
+    if len(text) <= limit:
+        return text
+    cut = text[: limit - 1]
+    space = cut.rfind(" ")
+    if space > limit // 2:
+        cut = cut[:space]
+    return cut.rstrip(" ,;:-") + "…"

@@ -1,0 +1,46 @@
+"""Posts → Discord embeds. Feed text is escaped so it shows as written and pings no one."""
+
+from __future__ import annotations
+
+import discord
+
+from bot.models import Post
+
+EMBED_COLOUR = discord.Colour(0xE8A33D)
+
+
+def render_post(post: Post) -> discord.Embed:
+    """The embed for one post: linked title, summary, source and published time."""
+    embed = discord.Embed(
+        title=_escape(post.title),
+        url=post.url,
+        description=_escape(post.summary) or None,
+        colour=EMBED_COLOUR,
+        timestamp=post.published_at,
+    )
+    embed.set_footer(text=post.source_name)
+    return embed
+
+
+def thread_name(post: Post) -> str:
+    # Thread names are plain text (no markdown rendering), so only trim.
+    return post.thread_name
+
+
+def _escape(text: str) -> str:
+    return discord.utils.escape_mentions(discord.utils.escape_markdown(text))
+
+
+MESSAGE_EMBED_CHARS = 6000
+
+
+def fit_embeds(embeds: list[discord.Embed]) -> list[discord.Embed]:
+    """As many embeds, in order, as fit in one message's 6000-character embed budget."""
+    fitted: list[discord.Embed] = []
+    total = 0
+    for embed in embeds:
+        total += len(embed)
+        if total > MESSAGE_EMBED_CHARS:
+            break
+        fitted.append(embed)
+    return fitted

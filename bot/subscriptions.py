@@ -1,0 +1,123 @@
+"""Following and unfollowing feeds: what `/feeds add|list|remove` do, without Discord."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+
+import httpx
+
+from bot.config import NetworkSettings, PollingSettings
+from bot.feeds.address import PrivateAddressError, ensure_public_url
+from bot.feeds.fetch import FetchError, NotModified, fetch
+from bot.feeds.parse import NotAFeedError, parse_feed_async
+from bot.models import SubscriptionSource
+from bot.store import Store, SubscriptionView
+
+MAX_URL_LENGTH = 2048
+
+
+class SubscriptionError(Exception):
+    """A request to follow or unfollow could not be carried out; the message says why."""
+
+
+@dataclass(frozen=True)
+class AddedFeed:
+    title: str
+    url: str
+    entry_count: int
+    already_followed: bool
+
+
+class SubscriptionService:
+    """Adds, lists and removes the feeds a guild follows."""
+
+    def __init__(
+        self,
+        *,
+        store: Store,
+        http: httpx.AsyncClient,
+        polling: PollingSettings,
+        network: NetworkSettings,
+        on_change: Callable[[], None] = lambda: None,
+    ) -> None:
+        self._store = store
+        self._http = http
+        self._polling = polling
+        self._network = network
+        self._on_change = on_change
+
+    async def add(
+        self, url: str, *, channel_id: int, guild_id: int, name: str | None = None
+    ) -> AddedFeed:
+        """Check that `url` is a readable feed, then make the channel follow it."""
+        url = validate_feed_url(url)
+        if not self._network.allow_private_networks:
+            try:
+                await ensure_public_url(url)
+            except PrivateAddressError as exc:
+                raise SubscriptionError(f"Cannot follow {url}: {exc}.") from None
+        try:
+            fetched = await fetch(self._http, url, max_bytes=self._polling.max_body_bytes)
+            if isinstance(fetched, NotModified):  # only with validators, which we did not send
+                raise FetchError("the server answered 304 Not Modified to a plain request")
+            parsed = await parse_feed_async(
+                fetched.body, url=fetched.url, content_type=fetched.content_type
+            )
+        except (FetchError, NotAFeedError) as exc:
+            raise SubscriptionError(f"Cannot follow {url}: {exc}.") from None
+        _, created = await self._store.subscribe(
+            url, channel_id, source=SubscriptionSource.COMMAND, guild_id=guild_id, name=name
+        )
+        self._on_change()
+        return AddedFeed(
+            title=name or parsed.title,
+            url=url,
+            entry_count=len(parsed.entries),
+            already_followed=not created,
+        )
+
+    async def list(self, guild_id: int) -> list[SubscriptionView]:
+        return await self._store.guild_subscriptions(guild_id)
+
+    async def remove(
+        self, url: str, *, guild_id: int, channel_id: int | None = None
+    ) -> SubscriptionView:
+        """Stop following `url` in the guild (in `channel_id`, when it is followed in several)."""
+        url = url.strip()
+        matches = [
+            view
+            for view in await self._store.guild_subscriptions(guild_id)
+            if view.feed.url == url
+            and (channel_id is None or view.subscription.channel_id == channel_id)
+        ]
+        if not matches:
+            raise SubscriptionError(f"This server does not follow {url}. See /feeds list.")
+        if len(matches) > 1:
+            channels = ", ".join(f"<#{v.subscription.channel_id}>" for v in matches)
+            raise SubscriptionError(
+                f"{url} is followed in several channels ({channels}); say which with channel:."
+            )
+        await self._store.unsubscribe(matches[0].subscription.id)
+        return matches[0]
+
+    async def followed_urls(self, guild_id: int) -> list[str]:
+        return list(
+            dict.fromkeys(v.feed.url for v in await self._store.guild_subscriptions(guild_id))
+        )
+
+
+def validate_feed_url(url: str) -> str:
+    """The URL, trimmed, if it can be a feed address; otherwise a `SubscriptionError`."""
+    url = url.strip().strip("<>")
+    if len(url) > MAX_URL_LENGTH:
+        raise SubscriptionError(f"That URL is longer than {MAX_URL_LENGTH} characters.")
+    try:
+        parsed = httpx.URL(url) if url.startswith(("http://", "https://")) else None
+    except httpx.InvalidURL:
+        parsed = None
+    if parsed is None or not parsed.host:
+        raise SubscriptionError(
+            f"{url!r} is not a web address. Give the feed's full URL, starting with https://."
+        )
+    return url

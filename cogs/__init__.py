@@ -1,0 +1,1 @@
+"""discord.py extensions: thin adapters from Discord interactions to the core in `bot/`."""

@@ -1,0 +1,142 @@
+"""Admin commands: /feeds add | list | remove (Manage Server permission required)."""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+import discord
+from discord import app_commands
+from discord.ext import commands
+
+from bot.client import BazaarBot, reply_privately
+from bot.posts import shorten
+from bot.store import SubscriptionView
+from bot.subscriptions import SubscriptionError
+
+LIST_LIMIT = 4000
+
+
+@app_commands.guild_only()
+@app_commands.default_permissions(manage_guild=True)
+class Feeds(commands.GroupCog, group_name="feeds", group_description="Manage the news feeds"):
+    def __init__(self, bot: BazaarBot) -> None:
+        self.bot = bot
+
+    async def interaction_check(self, interaction: discord.Interaction) -> bool:
+        # default_permissions only hides the command; this is the check that counts.
+        if not interaction.permissions.manage_guild:
+            raise app_commands.MissingPermissions(["manage_guild"])
+        return True
+
+    @app_commands.command(name="add", description="Follow a feed and post its news in a channel")
+    @app_commands.describe(
+        url="The RSS or Atom feed address",
+        channel="Where to post (defaults to this channel)",
+        name="Display name for this source (defaults to the feed's title)",
+    )
+    async def add(
+        self,
+        interaction: discord.Interaction,
+        url: app_commands.Range[str, 1, 2048],
+        channel: discord.TextChannel | None = None,
+        name: app_commands.Range[str, 1, 100] | None = None,
+    ) -> None:
+        assert interaction.guild_id is not None
+        target = channel or interaction.channel
+        if not isinstance(target, discord.TextChannel):
+            await reply_privately(interaction, "Pick a text channel for the posts with channel:.")
+            return
+        await interaction.response.defer(ephemeral=True, thinking=True)
+        try:
+            added = await self.bot.subscriptions.add(
+                url, channel_id=target.id, guild_id=interaction.guild_id, name=name
+            )
+        except SubscriptionError as exc:
+            await reply_privately(interaction, str(exc))
+            return
+        if added.already_followed:
+            text = f"{target.mention} already follows **{_plain(added.title)}**."
+        else:
+            backfill = self.bot.settings.polling.backfill
+            text = (
+                f"Following **{_plain(added.title)}** in {target.mention} "
+                f"({added.entry_count} entries in the feed; the newest {backfill} will be "
+                "posted shortly, then every new one)."
+            )
+        await reply_privately(interaction, text)
+
+    @app_commands.command(name="list", description="Show the feeds this server follows")
+    async def list(self, interaction: discord.Interaction) -> None:
+        assert interaction.guild_id is not None
+        views = await self.bot.subscriptions.list(interaction.guild_id)
+        if not views:
+            await reply_privately(
+                interaction, "This server follows no feeds yet. Add one with /feeds add."
+            )
+            return
+        lines = [_describe(view) for view in views]
+        await reply_privately(interaction, shorten("\n".join(lines), LIST_LIMIT))
+
+    @app_commands.command(name="remove", description="Stop following a feed")
+    @app_commands.describe(url="The feed address, as shown by /feeds list", channel="Only here")
+    async def remove(
+        self,
+        interaction: discord.Interaction,
+        url: str,
+        channel: discord.TextChannel | None = None,
+    ) -> None:
+        assert interaction.guild_id is not None
+        try:
+            removed = await self.bot.subscriptions.remove(
+                url, guild_id=interaction.guild_id, channel_id=channel.id if channel else None
+            )
+        except SubscriptionError as exc:
+            await reply_privately(interaction, str(exc))
+            return
+        title = removed.subscription.name or removed.feed.title or removed.feed.url
+        await reply_privately(
+            interaction,
+            f"Stopped following **{_plain(title)}** in <#{removed.subscription.channel_id}>.",
+        )
+
+    @remove.autocomplete("url")
+    async def _remove_url_choices(
+        self, interaction: discord.Interaction, current: str
+    ) -> list[app_commands.Choice[str]]:
+        if interaction.guild_id is None:
+            return []
+        urls = await self.bot.subscriptions.followed_urls(interaction.guild_id)
+        return [
+            app_commands.Choice(name=shorten(u, 100), value=u)
+            for u in urls
+            if current.lower() in u.lower() and len(u) <= 100
+        ][:25]
+
+
+def _describe(view: SubscriptionView) -> str:
+    feed = view.feed
+    title = _plain(view.subscription.name or feed.title or feed.url)
+    health = (
+        f"error: {_plain(feed.last_error)}"
+        if feed.last_error
+        else f"ok, last fetched {_when(feed.last_success_at)}"
+        if feed.last_success_at
+        else "not fetched yet"
+    )
+    return (
+        f"• **{title}** → <#{view.subscription.channel_id}>\n"
+        f"  <{feed.url}>\n"
+        f"  {view.item_count} items · {health} · next poll {_when(feed.next_poll_at)}"
+    )
+
+
+def _when(moment: datetime | None) -> str:
+    return discord.utils.format_dt(moment, "R") if moment else "soon"
+
+
+def _plain(text: str) -> str:
+    return discord.utils.escape_mentions(discord.utils.escape_markdown(text))
+
+
+async def setup(bot: BazaarBot) -> None:
+    await bot.add_cog(Feeds(bot))

@@ -1,0 +1,126 @@
+"""Drains the outbox: each pending item × channel becomes an embed post with a thread."""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import logging
+
+import discord
+from discord.ext import commands
+
+from bot.client import BazaarBot
+from bot.models import OutboxRow
+from bot.pipeline import post_for_item
+from bot.render import render_post, thread_name
+
+log = logging.getLogger(__name__)
+
+# How often pending posts are retried when nothing new wakes the publisher.
+RETRY_SECONDS = 30.0
+# After this many failed tries a post is given up (it stays recorded with the reason).
+MAX_ATTEMPTS = 5
+BATCH = 200
+
+
+class Publisher(commands.Cog):
+    def __init__(self, bot: BazaarBot) -> None:
+        self.bot = bot
+        self._task: asyncio.Task[None] | None = None
+
+    async def cog_load(self) -> None:
+        self._task = asyncio.create_task(self._run(), name="bazaar-publisher")
+
+    async def cog_unload(self) -> None:
+        if self._task is not None:
+            self._task.cancel()
+            await asyncio.gather(self._task, return_exceptions=True)
+
+    async def _run(self) -> None:
+        await self.bot.wait_until_ready()
+        while True:
+            self.bot.posts_queued.clear()
+            try:
+                await self.publish_pending()
+            except Exception:
+                log.exception("publishing failed; retrying in %.0f s", RETRY_SECONDS)
+            with contextlib.suppress(TimeoutError):
+                await asyncio.wait_for(self.bot.posts_queued.wait(), timeout=RETRY_SECONDS)
+
+    async def publish_pending(self) -> int:
+        """Try every pending row once; return how many were posted."""
+        posted = 0
+        tried: set[int] = set()
+        while rows := [r for r in await self.bot.store.pending_posts(BATCH) if r.id not in tried]:
+            for row in rows:
+                tried.add(row.id)
+                posted += await self._publish(row)
+        return posted
+
+    async def _publish(self, row: OutboxRow) -> bool:
+        channel = await self._channel(row.channel_id)
+        if channel is None:
+            await self._give_up(row, "the channel does not exist or the bot cannot see it")
+            return False
+        post = post_for_item(row.item, row.source_name)
+        await self.bot.store.mark_sending(row.id)
+        try:
+            message = await channel.send(
+                embed=render_post(post),
+                allowed_mentions=discord.AllowedMentions.none(),
+                nonce=f"bazaar-{row.id}",
+            )
+        except discord.Forbidden as exc:
+            await self._give_up(row, f"missing permission to post here ({exc.text})")
+            return False
+        except discord.HTTPException as exc:
+            await self._retry_later(row, f"Discord error {exc.status}: {exc.text}")
+            return False
+        thread_id, note = await self._open_thread(message, thread_name(post))
+        # Marked only now: Discord has accepted the message, so a restart will not repost it.
+        await self.bot.store.mark_posted(
+            row.id, message_id=message.id, thread_id=thread_id, note=note
+        )
+        log.info("posted %r to channel %s", post.title, row.channel_id)
+        return True
+
+    async def _open_thread(
+        self, message: discord.Message, name: str
+    ) -> tuple[int | None, str | None]:
+        publish = self.bot.settings.publish
+        if not publish.threads or not isinstance(message.channel, discord.TextChannel):
+            return None, None
+        try:
+            thread = await message.create_thread(
+                name=name,
+                auto_archive_duration=publish.thread_auto_archive_minutes,  # type: ignore[arg-type]
+            )
+        except discord.HTTPException as exc:
+            # The post itself is out; a missing thread must not make us post it again.
+            log.warning("could not open a thread in channel %s: %s", message.channel.id, exc.text)
+            return None, f"thread not created: {exc.text}"
+        return thread.id, None
+
+    async def _channel(self, channel_id: int) -> discord.abc.Messageable | None:
+        channel = self.bot.get_channel(channel_id)
+        if channel is None:
+            try:
+                channel = await self.bot.fetch_channel(channel_id)
+            except (discord.NotFound, discord.Forbidden):
+                return None
+        return channel if isinstance(channel, discord.abc.Messageable) else None
+
+    async def _retry_later(self, row: OutboxRow, error: str) -> None:
+        if row.attempts + 1 >= MAX_ATTEMPTS:
+            await self._give_up(row, f"{error} (gave up after {MAX_ATTEMPTS} tries)")
+            return
+        log.warning("post %s to channel %s failed, will retry: %s", row.id, row.channel_id, error)
+        await self.bot.store.mark_retry(row.id, error)
+
+    async def _give_up(self, row: OutboxRow, reason: str) -> None:
+        log.error("cannot post %r to channel %s: %s", row.item.title, row.channel_id, reason)
+        await self.bot.store.mark_failed(row.id, reason)
+
+
+async def setup(bot: BazaarBot) -> None:
+    await bot.add_cog(Publisher(bot))

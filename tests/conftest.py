@@ -1,0 +1,44 @@
+from __future__ import annotations
+
+from collections.abc import AsyncIterator
+from pathlib import Path
+
+import httpx
+import pytest
+
+from bot.config import Settings, parse_settings
+from bot.feeds.fetch import make_http_client
+from bot.store import Store
+from tests.feed_server import FeedServer
+
+
+@pytest.fixture
+async def feed_server() -> AsyncIterator[FeedServer]:
+    server = FeedServer()
+    await server.start()
+    try:
+        yield server
+    finally:
+        await server.stop()
+
+
+@pytest.fixture
+async def store(tmp_path: Path) -> AsyncIterator[Store]:
+    opened = await Store.open(tmp_path / "bazaar.db")
+    try:
+        yield opened
+    finally:
+        await opened.close()
+
+
+@pytest.fixture
+async def http() -> AsyncIterator[httpx.AsyncClient]:
+    async with make_http_client(timeout=5) as client:
+        yield client
+
+
+def make_settings(tmp_path: Path, **sections: dict[str, object]) -> Settings:
+    """Settings as a config file with `sections` would give, with the database in tmp_path."""
+    raw: dict[str, object] = {"storage": {"database": "bazaar.db"}, **sections}
+    raw.setdefault("network", {"allow_private_networks": True})
+    return parse_settings(raw, base_dir=tmp_path, environ={})

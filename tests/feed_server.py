@@ -1,0 +1,137 @@
+"""A real HTTP server on 127.0.0.1 that serves feeds (and pages) the tests control."""
+
+from __future__ import annotations
+
+import hashlib
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+from email.utils import format_datetime
+from xml.sax.saxutils import escape
+
+from aiohttp import web
+
+
+@dataclass
+class Resource:
+    body: bytes
+    content_type: str
+    status: int = 200
+    headers: dict[str, str] = field(default_factory=dict)
+    conditional: bool = True
+
+    @property
+    def etag(self) -> str:
+        return '"' + hashlib.sha256(self.body).hexdigest()[:16] + '"'
+
+
+@dataclass(frozen=True)
+class SeenRequest:
+    path: str
+    headers: dict[str, str]
+    status: int
+
+
+class FeedServer:
+    """Serve `Resource`s by path; answer 304 when the client's ETag still matches."""
+
+    def __init__(self) -> None:
+        self.resources: dict[str, Resource] = {}
+        self.requests: list[SeenRequest] = []
+        self._runner: web.AppRunner | None = None
+        self.port = 0
+
+    def serve(
+        self,
+        path: str,
+        body: str | bytes,
+        *,
+        content_type: str = "application/rss+xml; charset=utf-8",
+        status: int = 200,
+        headers: dict[str, str] | None = None,
+        conditional: bool = True,
+    ) -> str:
+        """Serve `body` at `path` from now on; return its URL."""
+        data = body.encode() if isinstance(body, str) else body
+        self.resources[path] = Resource(data, content_type, status, headers or {}, conditional)
+        return self.url(path)
+
+    def url(self, path: str) -> str:
+        return f"http://127.0.0.1:{self.port}{path}"
+
+    def hits(self, path: str) -> list[SeenRequest]:
+        return [r for r in self.requests if r.path == path]
+
+    async def start(self) -> None:
+        app = web.Application()
+        app.router.add_route("GET", "/{tail:.*}", self._handle)
+        self._runner = web.AppRunner(app, access_log=None)
+        await self._runner.setup()
+        site = web.TCPSite(self._runner, "127.0.0.1", 0)
+        await site.start()
+        self.port = site._server.sockets[0].getsockname()[1]  # type: ignore[union-attr]
+
+    async def stop(self) -> None:
+        if self._runner is not None:
+            await self._runner.cleanup()
+
+    async def _handle(self, request: web.Request) -> web.StreamResponse:
+        resource = self.resources.get(request.path)
+        if resource is None:
+            return self._record(request, web.Response(status=404, text="not found"))
+        if resource.conditional and request.headers.get("If-None-Match") == resource.etag:
+            return self._record(request, web.Response(status=304))
+        headers = {"Content-Type": resource.content_type, **resource.headers}
+        if resource.conditional:
+            headers["ETag"] = resource.etag
+        response = web.Response(status=resource.status, body=resource.body, headers=headers)
+        return self._record(request, response)
+
+    def _record(self, request: web.Request, response: web.Response) -> web.Response:
+        self.requests.append(SeenRequest(request.path, dict(request.headers), response.status))
+        return response
+
+
+@dataclass(frozen=True)
+class FeedItem:
+    title: str
+    link: str
+    description: str = ""
+    guid: str | None = None
+    published: datetime | None = None
+
+
+def rss(title: str, items: list[FeedItem], *, link: str = "https://example.org/") -> str:
+    """An RSS 2.0 document."""
+    entries = "".join(
+        "<item>"
+        f"<title>{escape(item.title)}</title><link>{escape(item.link)}</link>"
+        f"<description>{escape(item.description)}</description>"
+        + (f"<guid isPermaLink='false'>{escape(item.guid)}</guid>" if item.guid else "")
+        + (f"<pubDate>{format_datetime(item.published)}</pubDate>" if item.published else "")
+        + "</item>"
+        for item in items
+    )
+    return (
+        '<?xml version="1.0" encoding="utf-8"?><rss version="2.0"><channel>'
+        f"<title>{escape(title)}</title><link>{escape(link)}</link>"
+        f"<description>test feed</description>{entries}</channel></rss>"
+    )
+
+
+def atom(title: str, items: list[FeedItem]) -> str:
+    """An Atom 1.0 document; items without a guid use their link as id."""
+    now = datetime.now(UTC).isoformat()
+    entries = "".join(
+        "<entry>"
+        f"<title>{escape(item.title)}</title><link href='{escape(item.link)}'/>"
+        f"<id>{escape(item.guid or item.link)}</id>"
+        f"<updated>{(item.published or datetime.now(UTC)).isoformat()}</updated>"
+        f"<content type='html'>{escape(item.description)}</content>"
+        "</entry>"
+        for item in items
+    )
+    return (
+        '<?xml version="1.0" encoding="utf-8"?><feed xmlns="http://www.w3.org/2005/Atom">'
+        f"<title>{escape(title)}</title><id>urn:test:{escape(title)}</id><updated>{now}</updated>"
+        f"{entries}</feed>"
+    )
