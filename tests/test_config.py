@@ -24,7 +24,7 @@ def test_the_example_config_loads_with_documented_defaults() -> None:
     assert settings.polling.max_age_days == 7
     assert settings.network.allow_private_networks is False
     assert settings.storage.database == REPO / "bazaar.db"
-    assert [f.url for f in settings.feeds][0] == "https://huggingface.co/blog/feed.xml"
+    assert settings.feeds[0].url == "https://huggingface.co/blog/feed.xml"
 
 
 def test_token_from_the_environment_wins_and_is_not_shown_in_repr(tmp_path: Path) -> None:

@@ -1,0 +1,181 @@
+"""A poll cycle against real HTTP (a local server) and a real SQLite database."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+
+import httpx
+
+from bot.config import PollingSettings
+from bot.models import OutboxStatus, SubscriptionSource
+from bot.pipeline import FeedStatus, Pipeline
+from bot.store import Store
+from bot.summarize.extractive import ExtractiveSummarizer
+from tests.feed_server import FeedItem, FeedServer, atom, rss
+
+NEWS, GENERAL = 1001, 1002
+
+
+def items(count: int, *, start: int = 0) -> list[FeedItem]:
+    """`count` items, item-{start} the newest, one hour apart."""
+    now = datetime.now(UTC)
+    return [
+        FeedItem(
+            f"Story {n}",
+            f"https://example.org/story-{n}",
+            f"<p>Story {n} is about open weights. It matters.</p>",
+            guid=f"story-{n}",
+            published=now - timedelta(hours=n),
+        )
+        for n in range(start, start + count)
+    ]
+
+
+def pipeline(store: Store, http: httpx.AsyncClient, **polling: int) -> Pipeline:
+    return Pipeline(
+        store=store,
+        http=http,
+        summarizer=ExtractiveSummarizer(),
+        settings=PollingSettings(**polling),
+    )
+
+
+async def follow(store: Store, url: str, channel: int = NEWS) -> None:
+    await store.subscribe(url, channel, source=SubscriptionSource.COMMAND, guild_id=7)
+
+
+async def pending_titles(store: Store, channel: int = NEWS) -> list[str]:
+    return [r.item.title for r in await store.pending_posts() if r.channel_id == channel]
+
+
+async def test_a_feed_with_200_old_items_queues_only_the_newest_three(
+    feed_server: FeedServer, store: Store, http: httpx.AsyncClient
+) -> None:
+    url = feed_server.serve("/feed.xml", rss("Big Feed", items(200)))
+    await follow(store, url)
+
+    report = await pipeline(store, http).poll_due()
+
+    assert report.feeds[0].new_items == 200
+    assert await pending_titles(store) == ["Story 2", "Story 1", "Story 0"]
+    [first, *_] = report.posts
+    assert first.post.source_name == "Big Feed"
+    assert first.post.summary == "Story 2 is about open weights. It matters."
+
+
+async def test_an_unchanged_feed_is_asked_conditionally_and_queues_nothing(
+    feed_server: FeedServer, store: Store, http: httpx.AsyncClient
+) -> None:
+    url = feed_server.serve("/feed.xml", rss("F", items(2)))
+    await follow(store, url)
+    poller = pipeline(store, http)
+    await poller.poll_due()
+    await poller.poll_due(now=datetime.now(UTC) + timedelta(hours=1))
+
+    second = feed_server.hits("/feed.xml")[1]
+    assert second.headers["If-None-Match"] == feed_server.resources["/feed.xml"].etag
+    assert second.status == 304
+    assert len(await store.pending_posts()) == 2
+
+
+async def test_a_new_entry_in_a_changed_feed_is_queued_once(
+    feed_server: FeedServer, store: Store, http: httpx.AsyncClient
+) -> None:
+    url = feed_server.serve("/feed.atom", atom("Releases", items(3, start=1)))
+    await follow(store, url)
+    poller = pipeline(store, http)
+    await poller.poll_due()
+
+    feed_server.serve("/feed.atom", atom("Releases", items(4)))
+    later = datetime.now(UTC) + timedelta(hours=1)
+    report = await poller.poll_due(now=later)
+
+    assert report.feeds[0].new_items == 1
+    assert [p.post.title for p in report.posts] == ["Story 0"]
+    assert await pending_titles(store) == ["Story 3", "Story 2", "Story 1", "Story 0"]
+
+
+async def test_nothing_is_queued_twice_after_a_restart(
+    feed_server: FeedServer, tmp_path: Path, http: httpx.AsyncClient
+) -> None:
+    url = feed_server.serve("/feed.xml", rss("F", items(3)), conditional=False)
+    first = await Store.open(tmp_path / "bazaar.db")
+    await follow(first, url)
+    await pipeline(first, http).poll_due()
+    for row in await first.pending_posts():
+        await first.mark_posted(row.id, message_id=row.id, thread_id=None)
+    await first.close()
+
+    reopened = await Store.open(tmp_path / "bazaar.db")
+    try:
+        later = datetime.now(UTC) + timedelta(hours=1)
+        report = await pipeline(reopened, http).poll_due(now=later)
+        assert report.feeds[0].status is FeedStatus.UPDATED
+        assert report.posts == []
+        assert await reopened.pending_posts() == []
+        assert (await reopened.outbox_counts())[OutboxStatus.POSTED] == 3
+    finally:
+        await reopened.close()
+
+
+async def test_a_feed_followed_in_two_channels_is_fetched_once_and_posted_in_both(
+    feed_server: FeedServer, store: Store, http: httpx.AsyncClient
+) -> None:
+    url = feed_server.serve("/feed.xml", rss("F", items(1)))
+    await follow(store, url, NEWS)
+    await follow(store, url, GENERAL)
+
+    await pipeline(store, http).poll_due()
+
+    assert len(feed_server.hits("/feed.xml")) == 1
+    assert await pending_titles(store, NEWS) == ["Story 0"]
+    assert await pending_titles(store, GENERAL) == ["Story 0"]
+
+
+async def test_a_broken_feed_is_recorded_and_does_not_stop_the_others(
+    feed_server: FeedServer, store: Store, http: httpx.AsyncClient
+) -> None:
+    good = feed_server.serve("/good.xml", rss("Good", items(1)))
+    html = feed_server.serve("/page", "<!doctype html><html></html>", content_type="text/html")
+    missing = feed_server.url("/missing.xml")
+    for url in (good, html, missing):
+        await follow(store, url)
+
+    report = await pipeline(store, http).poll_due()
+
+    errors = {f.feed_url: f.error for f in report.feeds}
+    assert errors[good] is None
+    assert "HTML page, not an RSS or Atom feed" in str(errors[html])
+    assert "HTTP 404" in str(errors[missing])
+    assert await pending_titles(store) == ["Story 0"]
+    [view] = [v for v in await store.guild_subscriptions(7) if v.feed.url == missing]
+    assert view.feed.last_error is not None and "404" in view.feed.last_error
+
+
+async def test_a_body_over_the_cap_is_refused_and_nothing_is_stored(
+    feed_server: FeedServer, store: Store, http: httpx.AsyncClient
+) -> None:
+    url = feed_server.serve("/huge.xml", rss("Huge", items(50)))
+    await follow(store, url)
+
+    report = await pipeline(store, http, max_body_bytes=2000).poll_due()
+
+    assert "larger than the 2,000 byte limit" in str(report.feeds[0].error)
+    assert await store.pending_posts() == []
+
+
+async def test_a_dry_run_shows_the_posts_and_writes_nothing(
+    feed_server: FeedServer, store: Store, http: httpx.AsyncClient
+) -> None:
+    url = feed_server.serve("/feed.xml", rss("F", items(5)))
+    await follow(store, url)
+
+    report = await pipeline(store, http).poll_due(dry_run=True)
+
+    assert [p.post.title for p in report.posts] == ["Story 2", "Story 1", "Story 0"]
+    assert await store.pending_posts() == []
+    assert await store.known_keys(1, ["guid:story-0"]) == set()
+    # The real poll afterwards still sees everything: the dry run stored no ETag.
+    await pipeline(store, http).poll_due()
+    assert await pending_titles(store) == ["Story 2", "Story 1", "Story 0"]

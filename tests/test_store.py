@@ -1,0 +1,49 @@
+from pathlib import Path
+
+import aiosqlite
+import pytest
+
+from bot.config import FeedSettings
+from bot.models import SubscriptionSource
+from bot.store import Store
+
+
+async def test_a_new_database_is_migrated_and_in_wal_mode(tmp_path: Path) -> None:
+    store = await Store.open(tmp_path / "sub" / "bazaar.db")
+    try:
+        assert await store.schema_version() == 1
+    finally:
+        await store.close()
+    async with (
+        aiosqlite.connect(tmp_path / "sub" / "bazaar.db") as db,
+        db.execute("PRAGMA journal_mode") as cursor,
+    ):
+        assert (await cursor.fetchone())[0] == "wal"
+
+
+async def test_a_database_from_a_newer_bazaar_is_refused_untouched(tmp_path: Path) -> None:
+    path = tmp_path / "bazaar.db"
+    async with aiosqlite.connect(path) as db:
+        await db.execute("PRAGMA user_version = 99")
+    with pytest.raises(RuntimeError, match="newer than this Bazaar"):
+        await Store.open(path)
+
+
+async def test_config_feeds_are_synced_and_removed_ones_stop_being_followed(store: Store) -> None:
+    a = FeedSettings("https://a.example/feed", 1, "A")
+    b = FeedSettings("https://b.example/feed", 2)
+    await store.sync_config_feeds([a, b])
+    await store.subscribe(
+        "https://c.example/feed", 3, source=SubscriptionSource.COMMAND, guild_id=5
+    )
+    await store.sync_config_feeds([a])
+
+    urls = sorted(feed.url for feed in await store.followed_feeds())
+    assert urls == ["https://a.example/feed", "https://c.example/feed"]
+
+
+async def test_subscribing_twice_keeps_one_subscription(store: Store) -> None:
+    _, created = await store.subscribe("https://a.example/f", 1, source=SubscriptionSource.COMMAND)
+    _, again = await store.subscribe("https://a.example/f", 1, source=SubscriptionSource.COMMAND)
+    assert (created, again) == (True, False)
+    assert len(await store.followed_feeds()) == 1

@@ -1,0 +1,23 @@
+from bot.content.text import html_to_text
+
+
+def test_paragraphs_are_kept_and_markup_and_entities_are_gone() -> None:
+    html = "<p>Llama 4 is <b>out</b> &amp; open.</p><p>Weights on the&nbsp;Hub.</p>"
+    assert html_to_text(html) == "Llama 4 is out & open.\nWeights on the Hub."
+
+
+def test_scripts_styles_and_iframes_never_reach_the_text() -> None:
+    html = (
+        "<style>p{color:red}</style><p>Real text.</p>"
+        "<script>alert('x')</script><iframe src='x'>frame</iframe>"
+    )
+    assert html_to_text(html) == "Real text."
+
+
+def test_a_paragraph_repeated_verbatim_is_kept_once() -> None:
+    html = "<p>Subscribe now.</p><p>Body.</p><p>Subscribe now.</p>"
+    assert html_to_text(html) == "Subscribe now.\nBody."
+
+
+def test_double_escaped_entities_are_decoded() -> None:
+    assert html_to_text("Q&amp;amp;A") == "Q&A"
