@@ -18,9 +18,8 @@ from typing import TextIO
 from bot.config import TOKEN_ENV, ConfigError, Settings, load_settings
 from bot.feeds.fetch import make_http_client
 from bot.models import Post
-from bot.pipeline import CycleReport, FeedStatus, Pipeline
+from bot.pipeline import CycleReport, FeedStatus, build_pipeline
 from bot.store import Store
-from bot.summarize.extractive import ExtractiveSummarizer
 
 EXIT_OK, EXIT_FAILURE, EXIT_USAGE = 0, 1, 2
 log = logging.getLogger("bot")
@@ -115,9 +114,7 @@ async def _preview(settings: Settings, out: TextIO) -> int:
         async with make_http_client(
             timeout=settings.polling.timeout_seconds, contact=settings.network.user_agent_contact
         ) as http:
-            pipeline = Pipeline(
-                store=store, http=http, summarizer=ExtractiveSummarizer(), settings=settings.polling
-            )
+            pipeline = build_pipeline(settings, store, http)
             report = await pipeline.poll_feeds(feeds, now=datetime.now(UTC), dry_run=True)
         queued = len(await store.pending_posts(limit=10_000))
     finally:
@@ -161,5 +158,7 @@ def _format_post(post: Post, channel_id: int, width: int) -> list[str]:
         lines.extend(
             textwrap.wrap(post.summary, width, initial_indent="   ", subsequent_indent="   ")
         )
+    if post.partial_note:
+        lines.append(f"   [{post.partial_note}]")
     lines.append(f"   (thread: {post.thread_name})")
     return lines

@@ -14,10 +14,9 @@ from bot.config import Settings
 from bot.feeds.fetch import make_http_client
 from bot.feeds.poller import Poller
 from bot.news import NewsService
-from bot.pipeline import CycleReport, Pipeline
+from bot.pipeline import CycleReport, Pipeline, build_pipeline
 from bot.store import Store
 from bot.subscriptions import SubscriptionService
-from bot.summarize.extractive import ExtractiveSummarizer
 
 log = logging.getLogger(__name__)
 
@@ -94,12 +93,7 @@ class BazaarBot(commands.Bot):
             timeout=settings.polling.timeout_seconds,
             contact=settings.network.user_agent_contact,
         )
-        self.pipeline = Pipeline(
-            store=self.store,
-            http=self.http_client,
-            summarizer=ExtractiveSummarizer(),
-            settings=settings.polling,
-        )
+        self.pipeline = build_pipeline(settings, self.store, self.http_client)
         self.poller = Poller(self.pipeline, self.store, on_cycle=self._after_cycle)
         self.subscriptions = SubscriptionService(
             store=self.store,

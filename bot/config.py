@@ -6,6 +6,7 @@ the file without reading a traceback.
 
 from __future__ import annotations
 
+import dataclasses
 import os
 import tomllib
 from collections.abc import Mapping
@@ -41,18 +42,27 @@ class PollingSettings:
     timeout_seconds: float = 20.0
     max_concurrent_fetches: int = 8
     max_body_bytes: int = 10 * 1024 * 1024
+    # Never poll a feed more often than this, whatever else says so.
+    min_interval_seconds: int = 60
+    backoff_base_seconds: int = 300
+    backoff_max_seconds: int = 6 * 3600
+    pause_after_failures: int = 10
 
 
 @dataclass(frozen=True)
 class NetworkSettings:
     allow_private_networks: bool = False
     user_agent_contact: str = ""
+    per_host_concurrency: int = 2
+    per_host_delay_seconds: float = 1.0
 
 
 @dataclass(frozen=True)
 class PublishSettings:
     threads: bool = True
     thread_auto_archive_minutes: int = 1440
+    # Where feed problems are reported; 0 means the channel the feed posts in.
+    log_channel_id: int = 0
 
 
 @dataclass(frozen=True)
@@ -108,40 +118,14 @@ def parse_settings(
     if not database.is_absolute() and str(database) != ":memory:":
         database = base_dir / database
 
-    defaults = PollingSettings()
-    _reject_unknown(polling_raw, "polling.", set(PollingSettings.__dataclass_fields__))
-    polling = PollingSettings(
-        interval_seconds=_positive(
-            polling_raw, "polling.interval_seconds", defaults.interval_seconds
-        ),
-        backfill=_non_negative(polling_raw, "polling.backfill", defaults.backfill),
-        max_age_days=_positive(polling_raw, "polling.max_age_days", defaults.max_age_days),
-        timeout_seconds=_positive_float(
-            polling_raw, "polling.timeout_seconds", defaults.timeout_seconds
-        ),
-        max_concurrent_fetches=_positive(
-            polling_raw, "polling.max_concurrent_fetches", defaults.max_concurrent_fetches
-        ),
-        max_body_bytes=_positive(polling_raw, "polling.max_body_bytes", defaults.max_body_bytes),
-    )
-
-    _reject_unknown(network_raw, "network.", set(NetworkSettings.__dataclass_fields__))
-    network = NetworkSettings(
-        allow_private_networks=_get(network_raw, "network.allow_private_networks", bool, False),
-        user_agent_contact=_get(network_raw, "network.user_agent_contact", str, ""),
-    )
-
-    _reject_unknown(publish_raw, "publish.", set(PublishSettings.__dataclass_fields__))
-    archive = _get(publish_raw, "publish.thread_auto_archive_minutes", int, 1440)
-    if archive not in (60, 1440, 4320, 10080):
+    polling = _section(PollingSettings, polling_raw, "polling")
+    network = _section(NetworkSettings, network_raw, "network")
+    publish = _section(PublishSettings, publish_raw, "publish")
+    if publish.thread_auto_archive_minutes not in (60, 1440, 4320, 10080):
         raise ConfigError(
             "publish.thread_auto_archive_minutes must be one of 60, 1440, 4320, 10080 "
-            f"(got {archive})"
+            f"(got {publish.thread_auto_archive_minutes})"
         )
-    publish = PublishSettings(
-        threads=_get(publish_raw, "publish.threads", bool, True),
-        thread_auto_archive_minutes=archive,
-    )
 
     return Settings(
         discord=DiscordSettings(token=token.strip(), guild_ids=guild_ids),
@@ -217,25 +201,30 @@ def _typed(value: object, key: str, kind: type[T]) -> T:
     return value
 
 
-def _positive(table: Mapping[str, Any], key: str, default: int) -> int:
-    value = _get(table, key, int, default)
-    if value <= 0:
+# Keys that may be 0; every other number must be greater than 0.
+_ZERO_ALLOWED = {"polling.backfill", "publish.log_channel_id", "network.per_host_delay_seconds"}
+
+
+def _section(cls: type[T], table: Mapping[str, Any], name: str) -> T:
+    """Build settings dataclass `cls` from `table`: each field is a key, its default the type."""
+    fields = {f.name: f.default for f in dataclasses.fields(cls)}  # type: ignore[arg-type]
+    _reject_unknown(table, f"{name}.", set(fields))
+    values = {}
+    for field_name, default in fields.items():
+        key = f"{name}.{field_name}"
+        value = _get(table, key, type(default), default)
+        if isinstance(value, int | float) and not isinstance(value, bool):
+            _check_number(key, value)
+        values[field_name] = value
+    return cls(**values)
+
+
+def _check_number(key: str, value: float) -> None:
+    if key in _ZERO_ALLOWED:
+        if value < 0:
+            raise ConfigError(f"{key} must be 0 or more (got {value})")
+    elif value <= 0:
         raise ConfigError(f"{key} must be greater than 0 (got {value})")
-    return value
-
-
-def _non_negative(table: Mapping[str, Any], key: str, default: int) -> int:
-    value = _get(table, key, int, default)
-    if value < 0:
-        raise ConfigError(f"{key} must be 0 or more (got {value})")
-    return value
-
-
-def _positive_float(table: Mapping[str, Any], key: str, default: float) -> float:
-    value = _get(table, key, float, default)
-    if value <= 0:
-        raise ConfigError(f"{key} must be greater than 0 (got {value})")
-    return value
 
 
 def _int_list(table: Mapping[str, Any], key: str) -> list[int]:

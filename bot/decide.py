@@ -26,14 +26,21 @@ class PostPlan:
     initialized_subscription_ids: tuple[int, ...]
 
 
-def select_new_entries(entries: Iterable[Entry], known_keys: set[str]) -> list[Entry]:
-    """Entries not stored yet, each key once (feeds do repeat an entry)."""
-    seen = set(known_keys)
+def select_new_entries(entries: Iterable[Entry], known: set[str]) -> list[Entry]:
+    """Entries not stored yet, each once (feeds do repeat an entry).
+
+    `known` holds the feed's stored entry keys and link identities: an entry whose
+    publisher changed its guid but whose link is known is not new.
+    """
+    seen = set(known)
     fresh = []
     for entry in entries:
-        if entry.key not in seen:
-            seen.add(entry.key)
-            fresh.append(entry)
+        if entry.key in seen or (entry.url_key and entry.url_key in seen):
+            continue
+        seen.add(entry.key)
+        if entry.url_key:
+            seen.add(entry.url_key)
+        fresh.append(entry)
     return fresh
 
 
@@ -66,11 +73,6 @@ def plan_posts(
             if candidate.time >= cutoff:
                 posts.append(PlannedPost(feed_id, candidate.key, subscription.channel_id))
     return PostPlan(tuple(posts), tuple(initialized))
-
-
-def next_poll_at(now: datetime, interval: timedelta) -> datetime:
-    """When to poll a feed next."""
-    return now + interval
 
 
 def _unique(candidates: Iterable[Candidate]) -> list[Candidate]:

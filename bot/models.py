@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import datetime, timedelta
 from enum import StrEnum
 
 
@@ -18,6 +18,9 @@ class Entry:
     text: str
     published_at: datetime | None
     author: str | None = None
+    url_key: str | None = None  # identity of the link: the same page however it is linked
+    title_key: str = ""  # the headline's words, for matching the same story across sources
+    partial_reason: str | None = None  # set when only a teaser or paywall stub could be read
 
 
 @dataclass(frozen=True)
@@ -25,6 +28,8 @@ class ParsedFeed:
     title: str
     link: str | None
     entries: tuple[Entry, ...]
+    # How often the publisher says the feed changes (RSS <ttl>, sy:updatePeriod).
+    interval_hint: timedelta | None = None
 
 
 @dataclass(frozen=True)
@@ -40,6 +45,13 @@ class Feed:
     last_success_at: datetime | None
     last_error: str | None
     next_poll_at: datetime | None
+    failures: int = 0
+    paused_at: datetime | None = None
+    pause_reason: str | None = None
+
+    @property
+    def paused(self) -> bool:
+        return self.paused_at is not None
 
 
 class SubscriptionSource(StrEnum):
@@ -73,6 +85,8 @@ class Item:
     summary: str
     published_at: datetime | None
     seen_at: datetime
+    story_id: int | None = None
+    partial_reason: str | None = None
 
     @property
     def sort_time(self) -> datetime:
@@ -82,6 +96,11 @@ class Item:
 @dataclass(frozen=True)
 class Summary:
     text: str
+
+
+class OutboxKind(StrEnum):
+    POST = "post"  # the story's post in a channel, with its thread
+    NOTE = "note"  # "Also covered by …" in the thread of the story's post
 
 
 class OutboxStatus(StrEnum):
@@ -101,14 +120,28 @@ class OutboxRow:
     source_name: str
     status: OutboxStatus
     attempts: int
+    kind: OutboxKind = OutboxKind.POST
+
+
+@dataclass(frozen=True)
+class Notice:
+    """A message for a server's admins (a feed paused, and why)."""
+
+    id: int
+    channel_id: int
+    text: str
 
 
 @dataclass(frozen=True)
 class NewItem:
-    """An entry seen for the first time, with its summary, ready to be stored."""
+    """An entry seen for the first time, with its summary and story, ready to be stored.
+
+    `story_id` is the story it tells again (from another source), or None for a new story.
+    """
 
     entry: Entry
     summary: str
+    story_id: int | None = None
 
 
 @dataclass(frozen=True)
@@ -130,3 +163,4 @@ class Post:
     source_name: str
     published_at: datetime | None
     thread_name: str
+    partial_note: str | None = None  # said when the summary rests on a teaser or paywall stub

@@ -1,9 +1,11 @@
 """One poll cycle, end to end:
 
-    due feeds | fetch (conditional GET) | parse (thread) | decide | summarize | store + outbox
+    due feeds | fetch (polite, conditional) | parse (thread) | new? | article | summarize
+              | story | decide posts | store + outbox (one transaction per feed)
 
-The pipeline carries out decisions made in `bot.decide`; it decides nothing itself.
-In a dry run (the `preview` command) it computes the same decisions and writes nothing.
+The pipeline carries out decisions made elsewhere (`bot.decide`, `bot.feeds.schedule`,
+`bot.content.dedupe`); it decides nothing itself. In a dry run (the `preview` command) it
+computes the same decisions and writes nothing.
 """
 
 from __future__ import annotations
@@ -14,17 +16,28 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from enum import StrEnum
+from typing import Protocol
 
 import httpx
 
-from bot.config import PollingSettings
-from bot.decide import Candidate, next_poll_at, plan_posts, select_new_entries
-from bot.feeds.fetch import FetchError, NotModified, fetch
+from bot.config import PollingSettings, Settings
+from bot.content.dedupe import STORY_WINDOW, match_story
+from bot.decide import Candidate, plan_posts, select_new_entries
+from bot.feeds.fetch import FetchedBody, FetchError, NotModified, fetch
 from bot.feeds.parse import NotAFeedError, parse_feed_async
-from bot.models import Entry, Feed, Item, NewItem, ParsedFeed, Post
+from bot.feeds.politeness import HostLimiter
+from bot.feeds.schedule import (
+    SchedulePolicy,
+    after_failure,
+    next_poll_after_success,
+    server_hints,
+)
+from bot.models import Entry, Feed, Item, NewItem, ParsedFeed, PlannedPost, Post
+from bot.notices import pause_notice
 from bot.posts import make_post
-from bot.store import PollResult, Store
+from bot.store import FeedState, PollResult, Store
 from bot.summarize import Summarizer
+from bot.summarize.extractive import ExtractiveSummarizer
 
 log = logging.getLogger(__name__)
 
@@ -37,10 +50,15 @@ class FeedStatus(StrEnum):
 
 @dataclass(frozen=True)
 class ChannelPost:
-    """A post the cycle queued (or, in a dry run, would queue) for a channel."""
+    """A post the cycle queued (or, in a dry run, would queue) for a channel.
+
+    `also_covers` is true when the item joins a story told before by another source: it
+    goes into that story's thread as "Also covered by …", not as a new post.
+    """
 
     channel_id: int
     post: Post
+    also_covers: bool = False
 
 
 @dataclass(frozen=True)
@@ -50,6 +68,7 @@ class FeedReport:
     new_items: int = 0
     posts: tuple[ChannelPost, ...] = ()
     error: str | None = None
+    paused: bool = False
 
 
 @dataclass(frozen=True)
@@ -64,6 +83,12 @@ class CycleReport:
         return sum(1 for feed in self.feeds if feed.status is status)
 
 
+class ArticleSource(Protocol):
+    """Completes teaser entries with the full text of the page they link to."""
+
+    async def complete(self, entry: Entry) -> Entry: ...
+
+
 class Pipeline:
     """Polls due feeds and turns what is new into stored items and pending posts."""
 
@@ -74,12 +99,28 @@ class Pipeline:
         http: httpx.AsyncClient,
         summarizer: Summarizer,
         settings: PollingSettings,
+        limiter: HostLimiter | None = None,
+        articles: ArticleSource | None = None,
+        notice_channel_id: int | None = None,
     ) -> None:
         self._store = store
         self._http = http
         self._summarizer = summarizer
         self._settings = settings
+        self._limiter = limiter or HostLimiter(concurrency=2, delay=0)
+        self._articles = articles
+        self._notice_channel_id = notice_channel_id
+        self._policy = SchedulePolicy(
+            interval=timedelta(seconds=settings.interval_seconds),
+            floor=timedelta(seconds=settings.min_interval_seconds),
+            backoff_base=timedelta(seconds=settings.backoff_base_seconds),
+            backoff_cap=timedelta(seconds=settings.backoff_max_seconds),
+            pause_after_failures=settings.pause_after_failures,
+        )
         self._fetch_slots = asyncio.Semaphore(settings.max_concurrent_fetches)
+        # Matching a story and writing it must not interleave between two feeds, or the
+        # same story arriving from both in one cycle would become two stories.
+        self._commit_lock = asyncio.Lock()
 
     async def poll_due(self, *, now: datetime | None = None, dry_run: bool = False) -> CycleReport:
         """Poll every feed whose time has come, at most `max_concurrent_fetches` at once."""
@@ -116,107 +157,208 @@ class Pipeline:
 
     async def poll_feed(self, feed: Feed, *, now: datetime, dry_run: bool = False) -> FeedReport:
         """Fetch, parse and store one feed; queue its posts."""
-        interval = timedelta(seconds=self._settings.interval_seconds)
-        next_poll = next_poll_at(now, interval)
-        # A dry run must not send validators: a 304 would hide what the bot would post.
-        conditional = not dry_run
         try:
-            fetched = await fetch(
+            fetched = await self._fetch(feed, conditional=not dry_run)
+            if isinstance(fetched, NotModified):
+                return await self._not_modified(feed, fetched, now, dry_run)
+            parsed = await parse_feed_async(
+                fetched.body, url=fetched.url, content_type=fetched.content_type
+            )
+        except (FetchError, NotAFeedError) as exc:
+            return await self._failed(feed, exc, now, dry_run)
+        return await self._updated(feed, fetched, parsed, now, dry_run)
+
+    async def _fetch(self, feed: Feed, *, conditional: bool) -> FetchedBody | NotModified:
+        # A dry run must not send validators: a 304 would hide what the bot would post.
+        async with self._limiter.slot(feed.url):
+            return await fetch(
                 self._http,
                 feed.url,
                 max_bytes=self._settings.max_body_bytes,
                 etag=feed.etag if conditional else None,
                 last_modified=feed.last_modified if conditional else None,
             )
-            if isinstance(fetched, NotModified):
-                if not dry_run:
-                    await self._store.apply_poll(
-                        PollResult(feed.id, now, next_poll, not_modified=True)
-                    )
-                return FeedReport(feed.url, FeedStatus.NOT_MODIFIED)
-            parsed = await parse_feed_async(
-                fetched.body, url=fetched.url, content_type=fetched.content_type
-            )
-        except (FetchError, NotAFeedError) as exc:
-            log.warning("feed %s failed: %s", feed.url, exc)
-            if not dry_run:
-                await self._store.apply_poll(PollResult(feed.id, now, next_poll, error=str(exc)))
-            return FeedReport(feed.url, FeedStatus.FAILED, error=str(exc))
 
-        new_entries = await self._new_entries(feed, parsed)
-        summaries = await self._summaries(new_entries)
-        stored = await self._store.recent_items(feed.id, max(self._settings.backfill, 1))
-        subscriptions = await self._store.feed_subscriptions(feed.id)
-        plan = plan_posts(
-            feed_id=feed.id,
-            subscriptions=subscriptions,
-            new=[Candidate(e.key, e.published_at or now) for e in new_entries],
-            stored=[Candidate(i.key, i.sort_time) for i in stored],
-            now=now,
-            backfill=self._settings.backfill,
-            max_age=timedelta(days=self._settings.max_age_days),
+    async def _not_modified(
+        self, feed: Feed, fetched: NotModified, now: datetime, dry_run: bool
+    ) -> FeedReport:
+        if not dry_run:
+            hints = server_hints(fetched.headers, now)
+            state = FeedState(
+                next_poll_at=next_poll_after_success(now, self._policy, hints),
+                not_modified=True,
+                moved_to=fetched.moved_to,
+            )
+            await self._store.apply_poll(PollResult(feed.id, now, state))
+        return FeedReport(feed.url, FeedStatus.NOT_MODIFIED)
+
+    async def _failed(
+        self, feed: Feed, error: FetchError | NotAFeedError, now: datetime, dry_run: bool
+    ) -> FeedReport:
+        reason = str(error)
+        log.warning("feed %s failed: %s", feed.url, reason)
+        headers = error.headers if isinstance(error, FetchError) else {}
+        decision = after_failure(
+            now,
+            self._policy,
+            previous_failures=feed.failures,
+            permanent=isinstance(error, FetchError) and error.permanent,
+            hints=server_hints(headers, now),
         )
         if not dry_run:
-            await self._store.apply_poll(
-                PollResult(
-                    feed.id,
-                    now,
-                    next_poll,
-                    new_items=[NewItem(e, summaries[e.key]) for e in new_entries],
-                    planned_posts=plan.posts,
-                    initialized_subscription_ids=plan.initialized_subscription_ids,
-                    title=parsed.title,
-                    etag=fetched.etag,
-                    last_modified=fetched.last_modified,
-                )
+            notices = await self._pause_notices(feed, reason, decision.failures, decision.pause)
+            state = FeedState(
+                next_poll_at=decision.next_poll_at,
+                error=reason,
+                failures=decision.failures,
+                pause_reason=reason if decision.pause else None,
             )
-        names = {s.channel_id: s.name or parsed.title for s in subscriptions}
-        lookup = _PostLookup(new_entries, summaries, stored, now)
-        posts = tuple(
-            ChannelPost(p.channel_id, lookup.post(p.item_key, names[p.channel_id]))
-            for p in plan.posts
+            await self._store.apply_poll(PollResult(feed.id, now, state, notices=notices))
+            if decision.pause:
+                log.warning("paused feed %s after %d failure(s)", feed.url, decision.failures)
+        return FeedReport(feed.url, FeedStatus.FAILED, error=reason, paused=decision.pause)
+
+    async def _pause_notices(
+        self, feed: Feed, reason: str, failures: int, pause: bool
+    ) -> list[tuple[int, str]]:
+        if not pause:
+            return []
+        text = pause_notice(feed, reason, failures)
+        if self._notice_channel_id:
+            return [(self._notice_channel_id, text)]
+        channels = {s.channel_id for s in await self._store.feed_subscriptions(feed.id)}
+        return [(channel, text) for channel in sorted(channels)]
+
+    async def _updated(
+        self, feed: Feed, fetched: FetchedBody, parsed: ParsedFeed, now: datetime, dry_run: bool
+    ) -> FeedReport:
+        known = await self._store.known_identities(
+            feed.id,
+            (e.key for e in parsed.entries),
+            (e.url_key for e in parsed.entries if e.url_key),
         )
+        new_entries = select_new_entries(parsed.entries, known)
+        hints = server_hints(fetched.headers, now, parsed.interval_hint)
+        state = FeedState(
+            next_poll_at=next_poll_after_success(now, self._policy, hints),
+            title=parsed.title,
+            etag=fetched.etag,
+            last_modified=fetched.last_modified,
+            moved_to=fetched.moved_to,
+        )
+        async with self._commit_lock:
+            stored = await self._store.recent_items(feed.id, max(self._settings.backfill, 1))
+            subscriptions = await self._store.feed_subscriptions(feed.id)
+            plan = plan_posts(
+                feed_id=feed.id,
+                subscriptions=subscriptions,
+                new=[Candidate(e.key, e.published_at or now) for e in new_entries],
+                stored=[Candidate(i.key, i.sort_time) for i in stored],
+                now=now,
+                backfill=self._settings.backfill,
+                max_age=timedelta(days=self._settings.max_age_days),
+            )
+            new_entries = await self._complete_posted(new_entries, plan.posts)
+            new_items = await self._new_items(feed.id, new_entries, now)
+            if not dry_run:
+                await self._store.apply_poll(
+                    PollResult(
+                        feed.id,
+                        now,
+                        state,
+                        new_items=new_items,
+                        planned_posts=plan.posts,
+                        initialized_subscription_ids=plan.initialized_subscription_ids,
+                    )
+                )
+        names = {s.channel_id: s.name or parsed.title for s in subscriptions}
+        posts = _channel_posts(plan.posts, new_items, stored, names)
         return FeedReport(feed.url, FeedStatus.UPDATED, new_items=len(new_entries), posts=posts)
 
-    async def _new_entries(self, feed: Feed, parsed: ParsedFeed) -> list[Entry]:
-        known = await self._store.known_keys(feed.id, (e.key for e in parsed.entries))
-        return select_new_entries(parsed.entries, known)
+    async def _complete_posted(
+        self, entries: list[Entry], posts: Sequence[PlannedPost]
+    ) -> list[Entry]:
+        """Fetch the full article of teaser entries that will be posted (only those: a new
+        feed's 200 old entries are stored with their feed text, not fetched page by page)."""
+        if self._articles is None:
+            return entries
+        posted = {post.item_key for post in posts}
+        return list(
+            await asyncio.gather(
+                *(self._articles.complete(e) if e.key in posted else _same(e) for e in entries)
+            )
+        )
 
-    async def _summaries(self, entries: Sequence[Entry]) -> dict[str, str]:
-        summaries = {}
+    async def _new_items(
+        self, feed_id: int, entries: Sequence[Entry], now: datetime
+    ) -> list[NewItem]:
+        stories = await self._store.candidate_stories(
+            since=now - STORY_WINDOW, url_keys=(e.url_key for e in entries if e.url_key)
+        )
+        new_items = []
         for entry in entries:
             summary = await self._summarizer.summarize(title=entry.title, text=entry.text)
-            summaries[entry.key] = summary.text
-        return summaries
-
-
-class _PostLookup:
-    """Builds the post for an item key, whether the item is new this cycle or stored."""
-
-    def __init__(
-        self,
-        new_entries: Sequence[Entry],
-        summaries: dict[str, str],
-        stored: Sequence[Item],
-        now: datetime,
-    ) -> None:
-        self._new = {e.key: e for e in new_entries}
-        self._summaries = summaries
-        self._stored = {i.key: i for i in stored}
-        self._now = now
-
-    def post(self, key: str, source_name: str) -> Post:
-        if key in self._new:
-            entry = self._new[key]
-            return make_post(
-                title=entry.title,
-                url=entry.link,
-                summary=self._summaries[key],
-                source_name=source_name,
-                published_at=entry.published_at,
+            story = match_story(
+                feed_id=feed_id,
+                url_key=entry.url_key,
+                title_key=entry.title_key,
+                when=entry.published_at or now,
+                stories=stories,
             )
-        item = self._stored[key]
-        return post_for_item(item, source_name)
+            new_items.append(NewItem(entry, summary.text, story.id if story else None))
+        return new_items
+
+
+def build_pipeline(settings: Settings, store: Store, http: httpx.AsyncClient) -> Pipeline:
+    """The pipeline as the bot and the CLI run it, from the config."""
+    return Pipeline(
+        store=store,
+        http=http,
+        summarizer=ExtractiveSummarizer(),
+        settings=settings.polling,
+        limiter=HostLimiter(
+            concurrency=settings.network.per_host_concurrency,
+            delay=settings.network.per_host_delay_seconds,
+        ),
+        notice_channel_id=settings.publish.log_channel_id or None,
+    )
+
+
+async def _same(entry: Entry) -> Entry:
+    return entry
+
+
+def _channel_posts(
+    planned: Sequence[PlannedPost],
+    new_items: Sequence[NewItem],
+    stored: Sequence[Item],
+    names: dict[int, str],
+) -> tuple[ChannelPost, ...]:
+    new_by_key = {n.entry.key: n for n in new_items}
+    stored_by_key = {i.key: i for i in stored}
+    posts = []
+    for plan in planned:
+        source = names[plan.channel_id]
+        if plan.item_key in new_by_key:
+            new = new_by_key[plan.item_key]
+            post = post_for_entry(new.entry, new.summary, source)
+            posts.append(ChannelPost(plan.channel_id, post, also_covers=new.story_id is not None))
+        else:
+            posts.append(
+                ChannelPost(plan.channel_id, post_for_item(stored_by_key[plan.item_key], source))
+            )
+    return tuple(posts)
+
+
+def post_for_entry(entry: Entry, summary: str, source_name: str) -> Post:
+    return make_post(
+        title=entry.title,
+        url=entry.link,
+        summary=summary,
+        source_name=source_name,
+        published_at=entry.published_at,
+        partial_reason=entry.partial_reason,
+    )
 
 
 def post_for_item(item: Item, source_name: str) -> Post:
@@ -227,4 +369,18 @@ def post_for_item(item: Item, source_name: str) -> Post:
         summary=item.summary,
         source_name=source_name,
         published_at=item.published_at,
+        partial_reason=item.partial_reason,
     )
+
+
+__all__ = [
+    "ArticleSource",
+    "ChannelPost",
+    "CycleReport",
+    "FeedReport",
+    "FeedStatus",
+    "Pipeline",
+    "build_pipeline",
+    "post_for_entry",
+    "post_for_item",
+]

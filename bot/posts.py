@@ -19,6 +19,7 @@ def make_post(
     summary: str,
     source_name: str,
     published_at: datetime | None,
+    partial_reason: str | None = None,
 ) -> Post:
     """Compose a post within Discord's limits; text is trimmed at a word boundary."""
     clean_title = collapse_whitespace(title) or "(untitled)"
@@ -29,7 +30,14 @@ def make_post(
         source_name=shorten(collapse_whitespace(source_name), TITLE_LIMIT),
         published_at=published_at,
         thread_name=shorten(clean_title, THREAD_NAME_LIMIT),
+        partial_note=_partial_note(partial_reason),
     )
+
+
+def _partial_note(reason: str | None) -> str | None:
+    if not reason:
+        return None
+    return shorten(f"Only part of the article could be read ({reason}); see the source.", 200)
 
 
 def shorten(text: str, limit: int) -> str:

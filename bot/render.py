@@ -18,8 +18,19 @@ def render_post(post: Post) -> discord.Embed:
         colour=EMBED_COLOUR,
         timestamp=post.published_at,
     )
+    if post.partial_note:
+        embed.add_field(name="Partial", value=_escape(post.partial_note), inline=False)
     embed.set_footer(text=post.source_name)
     return embed
+
+
+def render_also_covered(post: Post) -> str:
+    """The note added to a story's thread when another source tells the same story."""
+    source = _escape(post.source_name)
+    title = _escape(post.title).replace("[", "(").replace("]", ")")
+    if post.url:
+        return f"Also covered by **{source}**: [{title}](<{post.url}>)"
+    return f"Also covered by **{source}**: {title}"
 
 
 def thread_name(post: Post) -> str:

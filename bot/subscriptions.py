@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass
+from datetime import UTC, datetime
 
 import httpx
 
@@ -84,6 +85,25 @@ class SubscriptionService:
         self, url: str, *, guild_id: int, channel_id: int | None = None
     ) -> SubscriptionView:
         """Stop following `url` in the guild (in `channel_id`, when it is followed in several)."""
+        matches = await self._followed(url, guild_id, channel_id)
+        if len(matches) > 1:
+            channels = ", ".join(f"<#{v.subscription.channel_id}>" for v in matches)
+            raise SubscriptionError(
+                f"{url} is followed in several channels ({channels}); say which with channel:."
+            )
+        await self._store.unsubscribe(matches[0].subscription.id)
+        return matches[0]
+
+    async def resume(self, url: str, *, guild_id: int) -> SubscriptionView:
+        """Poll a paused (or failing) feed again at once, its failure count cleared."""
+        view = (await self._followed(url, guild_id, None))[0]
+        await self._store.resume_feed(view.feed.id, datetime.now(UTC))
+        self._on_change()
+        return view
+
+    async def _followed(
+        self, url: str, guild_id: int, channel_id: int | None
+    ) -> list[SubscriptionView]:
         url = url.strip()
         matches = [
             view
@@ -93,13 +113,7 @@ class SubscriptionService:
         ]
         if not matches:
             raise SubscriptionError(f"This server does not follow {url}. See /feeds list.")
-        if len(matches) > 1:
-            channels = ", ".join(f"<#{v.subscription.channel_id}>" for v in matches)
-            raise SubscriptionError(
-                f"{url} is followed in several channels ({channels}); say which with channel:."
-            )
-        await self._store.unsubscribe(matches[0].subscription.id)
-        return matches[0]
+        return matches
 
     async def followed_urls(self, guild_id: int) -> list[str]:
         return list(

@@ -9,6 +9,7 @@ from discord import app_commands
 from discord.ext import commands
 
 from bot.client import BazaarBot, reply_privately
+from bot.models import Feed
 from bot.posts import shorten
 from bot.store import SubscriptionView
 from bot.subscriptions import SubscriptionError
@@ -99,8 +100,23 @@ class Feeds(commands.GroupCog, group_name="feeds", group_description="Manage the
             f"Stopped following **{_plain(title)}** in <#{removed.subscription.channel_id}>.",
         )
 
+    @app_commands.command(name="resume", description="Poll a paused or failing feed again now")
+    @app_commands.describe(url="The feed address, as shown by /feeds list")
+    async def resume(self, interaction: discord.Interaction, url: str) -> None:
+        assert interaction.guild_id is not None
+        try:
+            view = await self.bot.subscriptions.resume(url, guild_id=interaction.guild_id)
+        except SubscriptionError as exc:
+            await reply_privately(interaction, str(exc))
+            return
+        title = view.subscription.name or view.feed.title or view.feed.url
+        await reply_privately(
+            interaction, f"Polling **{_plain(title)}** again now; failures are forgotten."
+        )
+
     @remove.autocomplete("url")
-    async def _remove_url_choices(
+    @resume.autocomplete("url")
+    async def _followed_url_choices(
         self, interaction: discord.Interaction, current: str
     ) -> list[app_commands.Choice[str]]:
         if interaction.guild_id is None:
@@ -116,18 +132,27 @@ class Feeds(commands.GroupCog, group_name="feeds", group_description="Manage the
 def _describe(view: SubscriptionView) -> str:
     feed = view.feed
     title = _plain(view.subscription.name or feed.title or feed.url)
-    health = (
-        f"error: {_plain(feed.last_error)}"
-        if feed.last_error
-        else f"ok, last fetched {_when(feed.last_success_at)}"
-        if feed.last_success_at
-        else "not fetched yet"
-    )
     return (
         f"• **{title}** → <#{view.subscription.channel_id}>\n"
         f"  <{feed.url}>\n"
-        f"  {view.item_count} items · {health} · next poll {_when(feed.next_poll_at)}"
+        f"  {view.item_count} items · {_health(feed)}"
     )
+
+
+def _health(feed: Feed) -> str:
+    last_ok = f"last success {_when(feed.last_success_at)}" if feed.last_success_at else None
+    if feed.paused:
+        return (
+            f"⏸ paused {_when(feed.paused_at)}: {_plain(feed.pause_reason or '')} · "
+            "/feeds resume to retry"
+        )
+    if feed.last_error:
+        parts = [f"⚠ failing ({feed.failures}×): {_plain(feed.last_error)}"]
+        parts += [last_ok] if last_ok else []
+        return " · ".join([*parts, f"next try {_when(feed.next_poll_at)}"])
+    if last_ok:
+        return f"ok, {last_ok} · next poll {_when(feed.next_poll_at)}"
+    return "not fetched yet"
 
 
 def _when(moment: datetime | None) -> str:

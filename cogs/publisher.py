@@ -1,4 +1,4 @@
-"""Drains the outbox: each pending item × channel becomes an embed post with a thread."""
+"""Drains the outbox: posts (embed + thread), "Also covered by" notes, and admin notices."""
 
 from __future__ import annotations
 
@@ -10,9 +10,9 @@ import discord
 from discord.ext import commands
 
 from bot.client import BazaarBot
-from bot.models import OutboxRow
+from bot.models import OutboxKind, OutboxRow, OutboxStatus
 from bot.pipeline import post_for_item
-from bot.render import render_post, thread_name
+from bot.render import render_also_covered, render_post, thread_name
 
 log = logging.getLogger(__name__)
 
@@ -21,6 +21,7 @@ RETRY_SECONDS = 30.0
 # After this many failed tries a post is given up (it stays recorded with the reason).
 MAX_ATTEMPTS = 5
 BATCH = 200
+NO_PINGS = discord.AllowedMentions.none()
 
 
 class Publisher(commands.Cog):
@@ -42,39 +43,33 @@ class Publisher(commands.Cog):
             self.bot.posts_queued.clear()
             try:
                 await self.publish_pending()
+                await self.send_notices()
             except Exception:
                 log.exception("publishing failed; retrying in %.0f s", RETRY_SECONDS)
             with contextlib.suppress(TimeoutError):
                 await asyncio.wait_for(self.bot.posts_queued.wait(), timeout=RETRY_SECONDS)
 
     async def publish_pending(self) -> int:
-        """Try every pending row once; return how many were posted."""
-        posted = 0
+        """Try every pending post and note once; return how many went out."""
+        sent = 0
         tried: set[int] = set()
         while rows := [r for r in await self.bot.store.pending_posts(BATCH) if r.id not in tried]:
             for row in rows:
                 tried.add(row.id)
-                posted += await self._publish(row)
-        return posted
+                if row.kind is OutboxKind.NOTE:
+                    sent += await self._publish_note(row)
+                else:
+                    sent += await self._publish_post(row)
+        return sent
 
-    async def _publish(self, row: OutboxRow) -> bool:
+    async def _publish_post(self, row: OutboxRow) -> bool:
         channel = await self._channel(row.channel_id)
         if channel is None:
             await self._give_up(row, "the channel does not exist or the bot cannot see it")
             return False
         post = post_for_item(row.item, row.source_name)
-        await self.bot.store.mark_sending(row.id)
-        try:
-            message = await channel.send(
-                embed=render_post(post),
-                allowed_mentions=discord.AllowedMentions.none(),
-                nonce=f"bazaar-{row.id}",
-            )
-        except discord.Forbidden as exc:
-            await self._give_up(row, f"missing permission to post here ({exc.text})")
-            return False
-        except discord.HTTPException as exc:
-            await self._retry_later(row, f"Discord error {exc.status}: {exc.text}")
+        message = await self._send(row, channel, embed=render_post(post), allowed_mentions=NO_PINGS)
+        if message is None:
             return False
         thread_id, note = await self._open_thread(message, thread_name(post))
         # Marked only now: Discord has accepted the message, so a restart will not repost it.
@@ -83,6 +78,43 @@ class Publisher(commands.Cog):
         )
         log.info("posted %r to channel %s", post.title, row.channel_id)
         return True
+
+    async def _publish_note(self, row: OutboxRow) -> bool:
+        assert row.item.story_id is not None
+        story_post = await self.bot.store.story_post(row.item.story_id, row.channel_id)
+        if story_post is None or story_post[0] in (OutboxStatus.PENDING, OutboxStatus.SENDING):
+            return False  # the story's post goes first; this note waits for its thread
+        status, thread_id = story_post
+        if status is OutboxStatus.FAILED or thread_id is None:
+            await self._give_up(row, "the story's post has no thread to add this source to")
+            return False
+        thread = await self._channel(thread_id)
+        if thread is None:
+            await self._give_up(row, "the story's thread was deleted")
+            return False
+        post = post_for_item(row.item, row.source_name)
+        message = await self._send(
+            row, thread, content=render_also_covered(post), allowed_mentions=NO_PINGS
+        )
+        if message is None:
+            return False
+        await self.bot.store.mark_posted(row.id, message_id=message.id, thread_id=thread_id)
+        return True
+
+    async def _send(
+        self, row: OutboxRow, channel: discord.abc.Messageable, **message: object
+    ) -> discord.Message | None:
+        """Send with a nonce, recording the outcome; None when it did not go out."""
+        await self.bot.store.mark_sending(row.id)
+        try:
+            return await channel.send(nonce=f"bazaar-{row.id}", **message)  # type: ignore[call-overload]
+        except discord.Forbidden as exc:
+            await self._give_up(row, f"missing permission to post here ({exc.text})")
+        except discord.NotFound:
+            await self._give_up(row, "the channel was deleted")
+        except discord.HTTPException as exc:
+            await self._retry_later(row, f"Discord error {exc.status}: {exc.text}")
+        return None
 
     async def _open_thread(
         self, message: discord.Message, name: str
@@ -100,6 +132,21 @@ class Publisher(commands.Cog):
             log.warning("could not open a thread in channel %s: %s", message.channel.id, exc.text)
             return None, f"thread not created: {exc.text}"
         return thread.id, None
+
+    async def send_notices(self) -> None:
+        """Tell admins about paused feeds, once each."""
+        for notice in await self.bot.store.pending_notices():
+            channel = await self._channel(notice.channel_id)
+            if channel is None:
+                await self.bot.store.mark_notice(notice.id, sent=False, error="no such channel")
+                continue
+            try:
+                await channel.send(notice.text, allowed_mentions=NO_PINGS)
+            except discord.HTTPException as exc:
+                log.error("could not tell admins in %s: %s", notice.channel_id, exc.text)
+                await self.bot.store.mark_notice(notice.id, sent=False, error=exc.text)
+            else:
+                await self.bot.store.mark_notice(notice.id, sent=True)
 
     async def _channel(self, channel_id: int) -> discord.abc.Messageable | None:
         channel = self.bot.get_channel(channel_id)

@@ -67,7 +67,7 @@ async def test_preview_prints_what_would_be_posted_and_changes_nothing(
     store = await Store.open(tmp_path / "bazaar.db")
     try:
         assert await store.pending_posts() == []
-        assert await store.known_keys(1, ["guid:ds-v4"]) == set()
+        assert await store.known_identities(1, ["guid:ds-v4"], []) == set()
     finally:
         await store.close()
 

@@ -41,7 +41,7 @@ def test_atom_entries_parse_and_use_their_id() -> None:
 def test_an_entry_without_guid_is_identified_by_its_link() -> None:
     body = rss("F", [FeedItem("A", "https://example.org/a")])
     [entry] = parse_feed(body.encode(), url="https://example.org/f").entries
-    assert entry.key == "link:https://example.org/a"
+    assert entry.key == "link:example.org/a"
 
 
 def test_relative_links_resolve_against_the_feed_url() -> None:

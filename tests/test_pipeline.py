@@ -175,7 +175,7 @@ async def test_a_dry_run_shows_the_posts_and_writes_nothing(
 
     assert [p.post.title for p in report.posts] == ["Story 2", "Story 1", "Story 0"]
     assert await store.pending_posts() == []
-    assert await store.known_keys(1, ["guid:story-0"]) == set()
+    assert await store.known_identities(1, ["guid:story-0"], []) == set()
     # The real poll afterwards still sees everything: the dry run stored no ETag.
     await pipeline(store, http).poll_due()
     assert await pending_titles(store) == ["Story 2", "Story 1", "Story 0"]

@@ -70,3 +70,13 @@ def html_to_text(markup: str) -> str:
 def collapse_whitespace(text: str) -> str:
     """Squash any run of whitespace, newlines included, into one space."""
     return " ".join(text.split())
+
+
+_MARKDOWN = re.compile(r"([\\*_~`|>#\[\]()])")
+
+
+def neutralize_markdown(text: str) -> str:
+    """`text` with Discord markdown escaped and @mentions broken, for quoting feed text."""
+    escaped = _MARKDOWN.sub(r"\\\1", text)
+    # A zero-width space after "@" keeps "@everyone" readable but unable to ping or format.
+    return escaped.replace("@", "@\u200b")

@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from collections.abc import Mapping
+from dataclasses import dataclass, field
 
 import httpx
 
@@ -12,7 +13,18 @@ DEFAULT_MAX_REDIRECTS = 5
 
 
 class FetchError(Exception):
-    """A fetch failed; `str(error)` says why in words an admin understands."""
+    """A fetch failed; `str(error)` says why in words an admin understands.
+
+    `permanent` marks failures that retrying will not fix (HTTP 410 Gone); `headers`
+    keeps what the server said about when to come back (Retry-After).
+    """
+
+    def __init__(
+        self, message: str, *, permanent: bool = False, headers: Mapping[str, str] | None = None
+    ) -> None:
+        super().__init__(message)
+        self.permanent = permanent
+        self.headers: Mapping[str, str] = headers or {}
 
 
 @dataclass(frozen=True)
@@ -22,11 +34,16 @@ class FetchedBody:
     etag: str | None
     last_modified: str | None
     content_type: str | None
+    headers: Mapping[str, str] = field(default_factory=dict)
+    moved_to: str | None = None
 
 
 @dataclass(frozen=True)
 class NotModified:
     """The server answered 304: nothing changed since the last fetch."""
+
+    headers: Mapping[str, str] = field(default_factory=dict)
+    moved_to: str | None = None
 
 
 def user_agent(contact: str = "") -> str:
@@ -68,10 +85,15 @@ async def fetch(
         headers["If-Modified-Since"] = last_modified
     try:
         async with client.stream("GET", url, headers=headers) as response:
+            headers = _kept_headers(response)
             if response.status_code == 304:
-                return NotModified()
+                return NotModified(headers=headers, moved_to=permanent_redirect(response))
             if response.status_code >= 400:
-                raise FetchError(_status_reason(response))
+                raise FetchError(
+                    _status_reason(response),
+                    permanent=response.status_code == 410,
+                    headers=headers,
+                )
             body = await _read_capped(response, max_bytes)
             return FetchedBody(
                 body=body,
@@ -79,6 +101,8 @@ async def fetch(
                 etag=response.headers.get("ETag"),
                 last_modified=response.headers.get("Last-Modified"),
                 content_type=response.headers.get("Content-Type"),
+                headers=headers,
+                moved_to=permanent_redirect(response),
             )
     except httpx.TimeoutException:
         raise FetchError("the server did not answer in time (timeout)") from None
@@ -90,6 +114,26 @@ async def fetch(
         raise FetchError("the server sent a body that could not be decompressed") from None
     except httpx.HTTPError as exc:
         raise FetchError(f"the request failed ({type(exc).__name__}: {_first_line(exc)})") from None
+
+
+_KEPT_HEADERS = ("retry-after", "cache-control", "expires", "content-type")
+
+
+def _kept_headers(response: httpx.Response) -> dict[str, str]:
+    return {name: response.headers[name] for name in _KEPT_HEADERS if name in response.headers}
+
+
+def permanent_redirect(response: httpx.Response) -> str | None:
+    """The final URL if every redirect on the way was permanent (301/308), else None.
+
+    Only then may the stored address change: a temporary redirect says "ask the old
+    address again next time".
+    """
+    if not response.history:
+        return None
+    if all(hop.status_code in (301, 308) for hop in response.history):
+        return str(response.url)
+    return None
 
 
 async def _read_capped(response: httpx.Response, max_bytes: int) -> bytes:

@@ -10,8 +10,10 @@ from typing import Any
 
 import feedparser
 
-from bot.content.identity import entry_key
+from bot.content.identity import canonical_url, entry_key, title_key, url_key
 from bot.content.text import collapse_whitespace, html_to_text
+from bot.feeds.discover import advertised_feeds
+from bot.feeds.schedule import feed_interval_hint
 from bot.models import Entry, ParsedFeed
 
 
@@ -29,13 +31,18 @@ def parse_feed(body: bytes, *, url: str, content_type: str | None = None) -> Par
         headers["content-type"] = content_type
     parsed = feedparser.parse(body, response_headers=headers, sanitize_html=True)
     if not parsed.get("version") and not parsed.entries:
-        raise NotAFeedError(_not_a_feed_reason(parsed, body))
+        raise NotAFeedError(_not_a_feed_reason(parsed, body, url))
     feed_info = parsed.get("feed", {})
-    entries = tuple(_entry(raw) for raw in parsed.entries)
+    entries = tuple(_entry(raw, url) for raw in parsed.entries)
     return ParsedFeed(
         title=collapse_whitespace(html_to_text(feed_info.get("title", ""))) or url,
         link=feed_info.get("link"),
         entries=entries,
+        interval_hint=feed_interval_hint(
+            feed_info.get("ttl"),
+            feed_info.get("sy_updateperiod"),
+            feed_info.get("sy_updatefrequency"),
+        ),
     )
 
 
@@ -44,10 +51,10 @@ async def parse_feed_async(body: bytes, *, url: str, content_type: str | None = 
     return await asyncio.to_thread(parse_feed, body, url=url, content_type=content_type)
 
 
-def _entry(raw: Any) -> Entry:
+def _entry(raw: Any, feed_url: str) -> Entry:
     title = collapse_whitespace(html_to_text(raw.get("title", "")))
-    link = raw.get("link") or None
-    guid = raw.get("id") or None
+    link = canonical_url(raw.get("link") or "", base=feed_url)
+    guid = (raw.get("id") or "").strip() or None
     published_struct = raw.get("published_parsed") or raw.get("updated_parsed")
     published_at = _to_datetime(published_struct)
     return Entry(
@@ -60,6 +67,8 @@ def _entry(raw: Any) -> Entry:
         text=html_to_text(_richest_html(raw)),
         published_at=published_at,
         author=raw.get("author") or None,
+        url_key=url_key(link) if link else None,
+        title_key=title_key(title),
     )
 
 
@@ -79,10 +88,14 @@ def _to_datetime(value: time.struct_time | None) -> datetime | None:
         return None
 
 
-def _not_a_feed_reason(parsed: Any, body: bytes) -> str:
+def _not_a_feed_reason(parsed: Any, body: bytes, url: str) -> str:
     head = body[:2048].lstrip().lower()
     if head.startswith((b"<!doctype html", b"<html")) or b"<html" in head:
-        return "this is an HTML page, not an RSS or Atom feed"
+        reason = "this is an HTML page, not an RSS or Atom feed"
+        offered = advertised_feeds(body, base_url=url)
+        if offered:
+            reason += f"; the page points to a feed at {offered[0]}, try that address"
+        return reason
     if not body.strip():
         return "the response was empty"
     error = parsed.get("bozo_exception")

@@ -1,0 +1,56 @@
+"""Which stored story, if any, a new item tells again (the same news from another source)."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+
+# Titles must share this much of their words (Jaccard) to be the same story...
+TITLE_SIMILARITY = 0.8
+# ...and have at least this many words: "v1.2.0" from two projects is not one story.
+MIN_TITLE_WORDS = 4
+STORY_WINDOW = timedelta(hours=48)
+
+
+@dataclass(frozen=True)
+class StoryRef:
+    """A stored story, reduced to what matching needs."""
+
+    id: int
+    url_key: str | None
+    title_key: str
+    feed_ids: frozenset[int]
+    first_seen_at: datetime
+
+
+def match_story(
+    *,
+    feed_id: int,
+    url_key: str | None,
+    title_key: str,
+    when: datetime,
+    stories: Iterable[StoryRef],
+) -> StoryRef | None:
+    """The story this item belongs to: same canonical link, or (from another feed) a nearly
+    identical title seen within `STORY_WINDOW`. None when it is a new story."""
+    candidates = list(stories)
+    if url_key:
+        for story in candidates:
+            if story.url_key == url_key:
+                return story
+    words = set(title_key.split())
+    if len(words) < MIN_TITLE_WORDS:
+        return None
+    best: tuple[float, StoryRef] | None = None
+    for story in candidates:
+        if feed_id in story.feed_ids or abs(when - story.first_seen_at) > STORY_WINDOW:
+            continue
+        similarity = _jaccard(words, set(story.title_key.split()))
+        if similarity >= TITLE_SIMILARITY and (best is None or similarity > best[0]):
+            best = (similarity, story)
+    return best[1] if best else None
+
+
+def _jaccard(a: set[str], b: set[str]) -> float:
+    return len(a & b) / len(a | b) if a or b else 0.0

@@ -1,0 +1,168 @@
+"""The database schema, its migrations, and the mapping from rows to our dataclasses."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+
+import aiosqlite
+
+from bot.models import Feed, Item, Subscription, SubscriptionSource
+
+# One script per schema version; `PRAGMA user_version` records how many have run.
+MIGRATIONS: tuple[str, ...] = (
+    # 1: feeds are fetched once however many channels follow them; items are unique per
+    #    feed and grouped into stories across feeds; the outbox has one row per item ×
+    #    channel (a post, or a note in an earlier post's thread) recording what Discord
+    #    accepted; notices tell admins about broken feeds.
+    """
+    CREATE TABLE feeds (
+        id              INTEGER PRIMARY KEY,
+        url             TEXT NOT NULL UNIQUE,
+        title           TEXT,
+        etag            TEXT,
+        last_modified   TEXT,
+        last_polled_at  TEXT,
+        last_success_at TEXT,
+        last_error      TEXT,
+        next_poll_at    TEXT,
+        failures        INTEGER NOT NULL DEFAULT 0,
+        paused_at       TEXT,
+        pause_reason    TEXT,
+        created_at      TEXT NOT NULL
+    );
+    CREATE TABLE subscriptions (
+        id          INTEGER PRIMARY KEY,
+        feed_id     INTEGER NOT NULL REFERENCES feeds(id) ON DELETE CASCADE,
+        channel_id  INTEGER NOT NULL,
+        guild_id    INTEGER,
+        name        TEXT,
+        source      TEXT NOT NULL,
+        initialized INTEGER NOT NULL DEFAULT 0,
+        created_at  TEXT NOT NULL,
+        UNIQUE (feed_id, channel_id)
+    );
+    CREATE INDEX subscriptions_guild ON subscriptions(guild_id);
+    CREATE TABLE stories (
+        id            INTEGER PRIMARY KEY,
+        url_key       TEXT,
+        title_key     TEXT NOT NULL,
+        first_seen_at TEXT NOT NULL
+    );
+    CREATE INDEX stories_url ON stories(url_key);
+    CREATE INDEX stories_seen ON stories(first_seen_at);
+    CREATE TABLE items (
+        id             INTEGER PRIMARY KEY,
+        feed_id        INTEGER NOT NULL REFERENCES feeds(id) ON DELETE CASCADE,
+        story_id       INTEGER NOT NULL REFERENCES stories(id),
+        key            TEXT NOT NULL,
+        guid           TEXT,
+        link           TEXT,
+        url_key        TEXT,
+        title          TEXT NOT NULL,
+        title_key      TEXT NOT NULL,
+        author         TEXT,
+        text           TEXT NOT NULL,
+        summary        TEXT NOT NULL,
+        partial_reason TEXT,
+        published_at   TEXT,
+        seen_at        TEXT NOT NULL,
+        sort_at        TEXT NOT NULL,
+        UNIQUE (feed_id, key)
+    );
+    CREATE INDEX items_feed_sort ON items(feed_id, sort_at);
+    CREATE INDEX items_feed_url ON items(feed_id, url_key);
+    CREATE INDEX items_story ON items(story_id);
+    CREATE TABLE outbox (
+        id          INTEGER PRIMARY KEY,
+        item_id     INTEGER NOT NULL REFERENCES items(id) ON DELETE CASCADE,
+        story_id    INTEGER NOT NULL REFERENCES stories(id),
+        channel_id  INTEGER NOT NULL,
+        kind        TEXT NOT NULL DEFAULT 'post',
+        status      TEXT NOT NULL,
+        attempts    INTEGER NOT NULL DEFAULT 0,
+        message_id  INTEGER,
+        thread_id   INTEGER,
+        last_error  TEXT,
+        created_at  TEXT NOT NULL,
+        posted_at   TEXT,
+        UNIQUE (item_id, channel_id)
+    );
+    CREATE UNIQUE INDEX outbox_one_post_per_story ON outbox(story_id, channel_id)
+        WHERE kind = 'post';
+    CREATE INDEX outbox_status ON outbox(status);
+    CREATE TABLE notices (
+        id          INTEGER PRIMARY KEY,
+        feed_id     INTEGER REFERENCES feeds(id) ON DELETE CASCADE,
+        channel_id  INTEGER NOT NULL,
+        text        TEXT NOT NULL,
+        status      TEXT NOT NULL,
+        last_error  TEXT,
+        created_at  TEXT NOT NULL,
+        sent_at     TEXT
+    );
+    """,
+)
+
+_TIME_FORMAT = "%Y-%m-%dT%H:%M:%S.%fZ"
+
+
+def to_db_time(value: datetime) -> str:
+    """A fixed-width UTC timestamp, so text order is time order."""
+    return value.astimezone(UTC).strftime(_TIME_FORMAT)
+
+
+def from_db_time(value: str | None) -> datetime | None:
+    if value is None:
+        return None
+    return datetime.strptime(value, _TIME_FORMAT).replace(tzinfo=UTC)
+
+
+def statements(script: str) -> list[str]:
+    return [statement.strip() for statement in script.split(";") if statement.strip()]
+
+
+def feed_from_row(row: aiosqlite.Row, *, id_column: str = "id") -> Feed:
+    return Feed(
+        id=int(row[id_column]),
+        url=row["url"],
+        title=row["title"],
+        etag=row["etag"],
+        last_modified=row["last_modified"],
+        last_polled_at=from_db_time(row["last_polled_at"]),
+        last_success_at=from_db_time(row["last_success_at"]),
+        last_error=row["last_error"],
+        next_poll_at=from_db_time(row["next_poll_at"]),
+        failures=int(row["failures"]),
+        paused_at=from_db_time(row["paused_at"]),
+        pause_reason=row["pause_reason"],
+    )
+
+
+def subscription_from_row(row: aiosqlite.Row, *, id_column: str = "id") -> Subscription:
+    return Subscription(
+        id=int(row[id_column]),
+        feed_id=int(row["feed_id"]),
+        channel_id=int(row["channel_id"]),
+        guild_id=row["guild_id"],
+        name=row["name"],
+        source=SubscriptionSource(row["source"]),
+        initialized=bool(row["initialized"]),
+    )
+
+
+def item_from_row(row: aiosqlite.Row, *, id_column: str = "id") -> Item:
+    seen_at = from_db_time(row["seen_at"])
+    assert seen_at is not None
+    return Item(
+        id=int(row[id_column]),
+        feed_id=int(row["feed_id"]),
+        key=row["key"],
+        title=row["title"],
+        link=row["link"],
+        text=row["text"],
+        summary=row["summary"],
+        published_at=from_db_time(row["published_at"]),
+        seen_at=seen_at,
+        story_id=row["story_id"],
+        partial_reason=row["partial_reason"],
+    )
