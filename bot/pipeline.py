@@ -175,6 +175,7 @@ class Pipeline:
                 self._http,
                 feed.url,
                 max_bytes=self._settings.max_body_bytes,
+                deadline=self._settings.timeout_seconds,
                 etag=feed.etag if conditional else None,
                 last_modified=feed.last_modified if conditional else None,
             )

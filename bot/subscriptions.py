@@ -59,7 +59,12 @@ class SubscriptionService:
             except PrivateAddressError as exc:
                 raise SubscriptionError(f"Cannot follow {url}: {exc}.") from None
         try:
-            fetched = await fetch(self._http, url, max_bytes=self._polling.max_body_bytes)
+            fetched = await fetch(
+                self._http,
+                url,
+                max_bytes=self._polling.max_body_bytes,
+                deadline=self._polling.timeout_seconds,
+            )
             if isinstance(fetched, NotModified):  # only with validators, which we did not send
                 raise FetchError("the server answered 304 Not Modified to a plain request")
             parsed = await parse_feed_async(

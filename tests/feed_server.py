@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import hashlib
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
@@ -18,6 +19,7 @@ class Resource:
     status: int = 200
     headers: dict[str, str] = field(default_factory=dict)
     conditional: bool = True
+    drip_seconds: float = 0.0  # pause between bytes: a server that never quite finishes
 
     @property
     def etag(self) -> str:
@@ -49,11 +51,21 @@ class FeedServer:
         status: int = 200,
         headers: dict[str, str] | None = None,
         conditional: bool = True,
+        drip_seconds: float = 0.0,
     ) -> str:
         """Serve `body` at `path` from now on; return its URL."""
         data = body.encode() if isinstance(body, str) else body
-        self.resources[path] = Resource(data, content_type, status, headers or {}, conditional)
+        self.resources[path] = Resource(
+            data, content_type, status, headers or {}, conditional, drip_seconds
+        )
         return self.url(path)
+
+    def redirect(self, path: str, to: str, *, status: int = 301) -> str:
+        """Answer `path` with a redirect to `to` (a path here or a full URL)."""
+        location = to if "://" in to else self.url(to)
+        return self.serve(
+            path, "", status=status, headers={"Location": location}, conditional=False
+        )
 
     def url(self, path: str) -> str:
         return f"http://127.0.0.1:{self.port}{path}"
@@ -83,10 +95,26 @@ class FeedServer:
         headers = {"Content-Type": resource.content_type, **resource.headers}
         if resource.conditional:
             headers["ETag"] = resource.etag
+        if resource.drip_seconds:
+            return await self._drip(request, resource, headers)
         response = web.Response(status=resource.status, body=resource.body, headers=headers)
         return self._record(request, response)
 
-    def _record(self, request: web.Request, response: web.Response) -> web.Response:
+    async def _drip(
+        self, request: web.Request, resource: Resource, headers: dict[str, str]
+    ) -> web.StreamResponse:
+        response = web.StreamResponse(status=resource.status, headers=headers)
+        self._record(request, response)
+        await response.prepare(request)
+        try:
+            for byte in resource.body:
+                await response.write(bytes([byte]))
+                await asyncio.sleep(resource.drip_seconds)
+        except (ConnectionResetError, asyncio.CancelledError):
+            pass  # the client gave up, as it should
+        return response
+
+    def _record(self, request: web.Request, response: web.StreamResponse) -> web.StreamResponse:
         self.requests.append(SeenRequest(request.path, dict(request.headers), response.status))
         return response
 

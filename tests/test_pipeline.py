@@ -7,46 +7,11 @@ from pathlib import Path
 
 import httpx
 
-from bot.config import PollingSettings
-from bot.models import OutboxStatus, SubscriptionSource
-from bot.pipeline import FeedStatus, Pipeline
+from bot.models import OutboxStatus
+from bot.pipeline import FeedStatus
 from bot.store import Store
-from bot.summarize.extractive import ExtractiveSummarizer
-from tests.feed_server import FeedItem, FeedServer, atom, rss
-
-NEWS, GENERAL = 1001, 1002
-
-
-def items(count: int, *, start: int = 0) -> list[FeedItem]:
-    """`count` items, item-{start} the newest, one hour apart."""
-    now = datetime.now(UTC)
-    return [
-        FeedItem(
-            f"Story {n}",
-            f"https://example.org/story-{n}",
-            f"<p>Story {n} is about open weights. It matters.</p>",
-            guid=f"story-{n}",
-            published=now - timedelta(hours=n),
-        )
-        for n in range(start, start + count)
-    ]
-
-
-def pipeline(store: Store, http: httpx.AsyncClient, **polling: int) -> Pipeline:
-    return Pipeline(
-        store=store,
-        http=http,
-        summarizer=ExtractiveSummarizer(),
-        settings=PollingSettings(**polling),
-    )
-
-
-async def follow(store: Store, url: str, channel: int = NEWS) -> None:
-    await store.subscribe(url, channel, source=SubscriptionSource.COMMAND, guild_id=7)
-
-
-async def pending_titles(store: Store, channel: int = NEWS) -> list[str]:
-    return [r.item.title for r in await store.pending_posts() if r.channel_id == channel]
+from tests.feed_server import FeedServer, atom, rss
+from tests.polling import GENERAL, NEWS, follow, items, pending_titles, pipeline
 
 
 async def test_a_feed_with_200_old_items_queues_only_the_newest_three(

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 
@@ -67,6 +68,7 @@ async def fetch(
     url: str,
     *,
     max_bytes: int,
+    deadline: float | None = None,
     etag: str | None = None,
     last_modified: str | None = None,
     accept: str = "application/rss+xml, application/atom+xml, application/xml;q=0.9, */*;q=0.8",
@@ -74,10 +76,27 @@ async def fetch(
     """GET `url`, conditionally when `etag`/`last_modified` are known.
 
     The body is streamed and the fetch aborted once more than `max_bytes` of decoded
-    content arrive, so a huge or compressed-bomb response cannot exhaust memory.
+    content arrive, so a huge or compressed-bomb response cannot exhaust memory; and
+    once `deadline` seconds have passed in all, so a server dripping a byte at a time
+    (each one within the read timeout) cannot hold a fetch forever.
     """
     if not url.startswith(("http://", "https://")):
         raise FetchError("only http:// and https:// URLs can be fetched")
+    try:
+        async with asyncio.timeout(deadline):
+            return await _fetch(client, url, max_bytes, etag, last_modified, accept)
+    except TimeoutError:
+        raise FetchError(f"the server did not answer in time ({deadline:g} s)") from None
+
+
+async def _fetch(
+    client: httpx.AsyncClient,
+    url: str,
+    max_bytes: int,
+    etag: str | None,
+    last_modified: str | None,
+    accept: str,
+) -> FetchedBody | NotModified:
     headers = {"Accept": accept}
     if etag:
         headers["If-None-Match"] = etag

@@ -1,0 +1,58 @@
+"""Shared setup for tests that run poll cycles: stories, a pipeline, following a feed."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime, timedelta
+from typing import Any
+
+import httpx
+
+from bot.config import PollingSettings
+from bot.models import SubscriptionSource
+from bot.pipeline import ArticleSource, Pipeline
+from bot.store import Store
+from bot.summarize.extractive import ExtractiveSummarizer
+from tests.feed_server import FeedItem
+
+NEWS, GENERAL = 1001, 1002
+
+
+def items(count: int, *, start: int = 0) -> list[FeedItem]:
+    """`count` items, item-{start} the newest, one hour apart."""
+    now = datetime.now(UTC)
+    return [
+        FeedItem(
+            f"Story {n}",
+            f"https://example.org/story-{n}",
+            f"<p>Story {n} is about open weights. It matters.</p>",
+            guid=f"story-{n}",
+            published=now - timedelta(hours=n),
+        )
+        for n in range(start, start + count)
+    ]
+
+
+def pipeline(
+    store: Store,
+    http: httpx.AsyncClient,
+    *,
+    articles: ArticleSource | None = None,
+    notice_channel_id: int | None = None,
+    **polling: Any,
+) -> Pipeline:
+    return Pipeline(
+        store=store,
+        http=http,
+        summarizer=ExtractiveSummarizer(),
+        settings=PollingSettings(**polling),
+        articles=articles,
+        notice_channel_id=notice_channel_id,
+    )
+
+
+async def follow(store: Store, url: str, channel: int = NEWS) -> None:
+    await store.subscribe(url, channel, source=SubscriptionSource.COMMAND, guild_id=7)
+
+
+async def pending_titles(store: Store, channel: int = NEWS) -> list[str]:
+    return [r.item.title for r in await store.pending_posts() if r.channel_id == channel]

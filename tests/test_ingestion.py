@@ -1,0 +1,229 @@
+"""Feeds that misbehave on purpose, served over real HTTP, polled into a real database."""
+
+from __future__ import annotations
+
+import gzip
+from datetime import UTC, datetime, timedelta
+
+import httpx
+
+from bot.models import Feed
+from bot.store import Store
+from tests.feed_server import FeedItem, FeedServer, rss
+from tests.polling import NEWS, follow, items, pending_titles, pipeline
+
+GUILD = 7
+
+
+async def health(store: Store, url: str) -> Feed:
+    [view] = [v for v in await store.guild_subscriptions(GUILD) if v.feed.url == url]
+    return view.feed
+
+
+async def notices(store: Store) -> list[tuple[int, str]]:
+    return [(n.channel_id, n.text) for n in await store.pending_notices()]
+
+
+async def test_429_with_retry_after_waits_as_long_as_the_server_asks(
+    feed_server: FeedServer, store: Store, http: httpx.AsyncClient
+) -> None:
+    url = feed_server.serve("/feed.xml", "slow down", status=429, headers={"Retry-After": "3600"})
+    await follow(store, url)
+    now = datetime.now(UTC)
+
+    report = await pipeline(store, http).poll_due(now=now)
+
+    assert "HTTP 429" in str(report.feeds[0].error)
+    feed = await health(store, url)
+    assert feed.next_poll_at == now + timedelta(hours=1)
+    assert feed.failures == 1 and not feed.paused
+    assert await store.due_feeds(now + timedelta(minutes=59)) == []
+
+
+async def test_410_gone_pauses_at_once_and_tells_the_channel_once(
+    feed_server: FeedServer, store: Store, http: httpx.AsyncClient
+) -> None:
+    url = feed_server.serve("/feed.xml", "gone", status=410)
+    await follow(store, url)
+
+    report = await pipeline(store, http).poll_due()
+    await pipeline(store, http).poll_due(now=datetime.now(UTC) + timedelta(days=1))
+
+    assert report.feeds[0].paused
+    feed = await health(store, url)
+    assert feed.paused and "HTTP 410" in str(feed.pause_reason)
+    assert len(feed_server.hits("/feed.xml")) == 1  # paused feeds are not polled
+    [(channel, text)] = await notices(store)
+    assert channel == NEWS
+    assert "Stopped polling the feed" in text and "gone for good" in text
+    assert "/feeds resume" in text
+
+
+async def test_repeated_failures_back_off_then_pause_and_resume_clears_them(
+    feed_server: FeedServer, store: Store, http: httpx.AsyncClient
+) -> None:
+    url = feed_server.url("/missing.xml")
+    await follow(store, url)
+    poller = pipeline(store, http, pause_after_failures=3, backoff_base_seconds=300)
+    now = datetime.now(UTC)
+
+    waits = []
+    for _ in range(3):
+        await poller.poll_due(now=now)
+        feed = await health(store, url)
+        assert feed.next_poll_at is not None
+        waits.append(feed.next_poll_at - now)
+        now = feed.next_poll_at
+    assert waits[:2] == [timedelta(minutes=5), timedelta(minutes=10)]
+    assert feed.paused and feed.failures == 3
+    [(_, text)] = await notices(store)
+    assert "failed 3 times in a row" in text and "HTTP 404" in text
+
+    feed_server.serve("/missing.xml", rss("Back", items(1)))
+    await store.resume_feed(feed.id, now)
+    await poller.poll_due(now=now)
+    feed = await health(store, url)
+    assert not feed.paused and feed.failures == 0 and feed.last_error is None
+    assert await pending_titles(store) == ["Story 0"]
+
+
+async def test_a_permanent_redirect_updates_the_address_a_temporary_one_does_not(
+    feed_server: FeedServer, store: Store, http: httpx.AsyncClient
+) -> None:
+    feed_server.serve("/new.xml", rss("Moved", items(1)))
+    moved = feed_server.redirect("/old.xml", "/new.xml", status=301)
+    visiting = feed_server.redirect("/visit.xml", "/new.xml", status=302)
+    await follow(store, moved)
+    await follow(store, visiting, NEWS + 1)
+
+    await pipeline(store, http).poll_due()
+
+    urls = {f.url for f in await store.followed_feeds()}
+    assert urls == {feed_server.url("/new.xml"), visiting}
+
+
+async def test_an_html_page_given_as_a_feed_points_to_the_feed_it_advertises(
+    feed_server: FeedServer, store: Store, http: httpx.AsyncClient
+) -> None:
+    page = (
+        "<!doctype html><html><head><title>Blog</title>"
+        '<link rel="alternate" type="application/rss+xml" href="/blog/feed.xml">'
+        "</head><body>Posts</body></html>"
+    )
+    url = feed_server.serve("/blog/", page, content_type="text/html")
+    await follow(store, url)
+
+    report = await pipeline(store, http).poll_due()
+
+    error = str(report.feeds[0].error)
+    assert "HTML page, not an RSS or Atom feed" in error
+    assert f"points to a feed at {feed_server.url('/blog/feed.xml')}" in error
+
+
+async def test_oversized_bodies_and_gzip_bombs_are_cut_off_at_the_cap(
+    feed_server: FeedServer, store: Store, http: httpx.AsyncClient
+) -> None:
+    huge = feed_server.serve("/huge.xml", b"<rss>" + b" " * 200_000 + b"</rss>")
+    bomb = gzip.compress(b"<rss>" + b"\0" * 5_000_000 + b"</rss>")
+    assert len(bomb) < 10_000
+    bombed = feed_server.serve("/bomb.xml", bomb, headers={"Content-Encoding": "gzip"})
+    await follow(store, huge)
+    await follow(store, bombed)
+
+    report = await pipeline(store, http, max_body_bytes=20_000).poll_due()
+
+    assert all("larger than the 20,000 byte limit" in str(f.error) for f in report.feeds)
+
+
+async def test_a_server_that_drips_bytes_times_out(
+    feed_server: FeedServer, store: Store, http: httpx.AsyncClient
+) -> None:
+    url = feed_server.serve("/drip.xml", rss("Slow", items(3)), drip_seconds=0.05)
+    await follow(store, url)
+    # Every byte comes well within the read timeout; only the whole-fetch deadline stops it.
+    report = await pipeline(store, http, timeout_seconds=0.5).poll_due()
+    assert "did not answer in time (0.5 s)" in str(report.feeds[0].error)
+    assert await store.pending_posts() == []
+
+
+async def test_a_redirect_loop_is_reported(
+    feed_server: FeedServer, store: Store, http: httpx.AsyncClient
+) -> None:
+    feed_server.redirect("/a.xml", "/b.xml", status=302)
+    url = feed_server.redirect("/b.xml", "/a.xml", status=302)
+    await follow(store, url)
+    report = await pipeline(store, http).poll_due()
+    assert "too many redirects" in str(report.feeds[0].error)
+
+
+async def test_invalid_xml_is_reported_as_not_a_feed(
+    feed_server: FeedServer, store: Store, http: httpx.AsyncClient
+) -> None:
+    url = feed_server.serve("/broken.xml", "<<<this is not xml at all", content_type="text/xml")
+    await follow(store, url)
+    report = await pipeline(store, http).poll_due()
+    assert "not an RSS or Atom feed" in str(report.feeds[0].error)
+
+
+async def test_a_wrong_charset_declaration_does_not_garble_titles(
+    feed_server: FeedServer, store: Store, http: httpx.AsyncClient
+) -> None:
+    body = rss("Café IA", [FeedItem("Modèle “ouvert” publié", "https://example.org/m", guid="m")])
+    url = feed_server.serve(
+        "/feed.xml", body.encode("utf-8"), content_type="application/rss+xml; charset=iso-8859-1"
+    )
+    await follow(store, url)
+    report = await pipeline(store, http).poll_due()
+    [post] = report.posts
+    assert post.post.title == "Modèle “ouvert” publié"
+
+
+async def test_a_publisher_changing_guids_does_not_cause_a_second_post(
+    feed_server: FeedServer, store: Store, http: httpx.AsyncClient
+) -> None:
+    first = [FeedItem("Llama 4", "https://example.org/llama4?utm_source=rss", guid="a-1")]
+    url = feed_server.serve("/feed.xml", rss("F", first))
+    await follow(store, url)
+    poller = pipeline(store, http)
+    await poller.poll_due()
+
+    renamed = [FeedItem("Llama 4", "https://www.example.org/llama4", guid="b-2")]
+    feed_server.serve("/feed.xml", rss("F", renamed))
+    report = await poller.poll_due(now=datetime.now(UTC) + timedelta(hours=1))
+
+    assert report.feeds[0].new_items == 0
+    assert await pending_titles(store) == ["Llama 4"]
+
+
+async def test_the_same_story_from_two_feeds_is_posted_once_and_noted_in_its_thread(
+    feed_server: FeedServer, store: Store, http: httpx.AsyncClient
+) -> None:
+    now = datetime.now(UTC)
+    a = feed_server.serve(
+        "/a.xml",
+        rss("Open Models Weekly", [
+            FeedItem("Mistral releases Large 3 under Apache 2.0", "https://a.example/m3",
+                     guid="a", published=now - timedelta(hours=2)),
+        ]),
+    )  # fmt: skip
+    b = feed_server.serve(
+        "/b.xml",
+        rss("AI Wire", [
+            FeedItem("Mistral Releases Large 3 Under Apache 2.0 - AI Wire", "https://b.example/x",
+                     guid="b", published=now - timedelta(hours=1)),
+            FeedItem("Same link, other words", "https://a.example/m3?utm_campaign=wire",
+                     guid="b2", published=now - timedelta(hours=1)),
+        ]),
+    )  # fmt: skip
+    await follow(store, a)
+    await follow(store, b)
+
+    await pipeline(store, http).poll_due()
+
+    rows = await store.pending_posts()
+    kinds = sorted((r.kind.value, r.item.title) for r in rows)
+    assert kinds == [
+        ("note", "Mistral Releases Large 3 Under Apache 2.0 - AI Wire"),
+        ("note", "Same link, other words"),
+        ("post", "Mistral releases Large 3 under Apache 2.0"),
+    ]
