@@ -132,7 +132,8 @@ class BazaarBot(commands.Bot):
         self.posts_queued.set()
 
     async def _after_cycle(self, report: CycleReport) -> None:
-        if report.posts:
+        # New posts, or a paused feed whose admins must be told: the publisher has work.
+        if report.posts or any(feed.paused for feed in report.feeds):
             self.posts_queued.set()
 
     async def close(self) -> None:

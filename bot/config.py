@@ -47,6 +47,8 @@ class PollingSettings:
     backoff_base_seconds: int = 300
     backoff_max_seconds: int = 6 * 3600
     pause_after_failures: int = 10
+    # Fetch the linked page when a feed carries only a teaser of an item to be posted.
+    full_articles: bool = True
 
 
 @dataclass(frozen=True)
@@ -66,6 +68,21 @@ class PublishSettings:
 
 
 @dataclass(frozen=True)
+class LLMSettings:
+    """An OpenAI-compatible chat completions endpoint (Ollama, llama.cpp, vLLM, hosted)."""
+
+    enabled: bool = False
+    base_url: str = "http://127.0.0.1:11434/v1"
+    model: str = ""
+    # The name of the environment variable holding the API key (never the key itself).
+    api_key_env: str = ""
+    timeout_seconds: float = 60.0
+    max_concurrent_requests: int = 2
+    max_input_tokens: int = 3000
+    temperature: float = 0.2
+
+
+@dataclass(frozen=True)
 class FeedSettings:
     url: str
     channel_id: int
@@ -79,6 +96,7 @@ class Settings:
     polling: PollingSettings = PollingSettings()
     network: NetworkSettings = NetworkSettings()
     publish: PublishSettings = PublishSettings()
+    llm: LLMSettings = LLMSettings()
     feeds: tuple[FeedSettings, ...] = ()
 
 
@@ -102,7 +120,9 @@ def parse_settings(
     raw: Mapping[str, Any], *, base_dir: Path, environ: Mapping[str, str]
 ) -> Settings:
     """Validate an already-parsed TOML document; relative paths resolve against `base_dir`."""
-    _reject_unknown(raw, "", {"discord", "storage", "polling", "network", "publish", "feeds"})
+    _reject_unknown(
+        raw, "", {"discord", "storage", "polling", "network", "publish", "llm", "feeds"}
+    )
     discord_raw = _table(raw, "discord")
     storage_raw = _table(raw, "storage")
     polling_raw = _table(raw, "polling")
@@ -121,6 +141,9 @@ def parse_settings(
     polling = _section(PollingSettings, polling_raw, "polling")
     network = _section(NetworkSettings, network_raw, "network")
     publish = _section(PublishSettings, publish_raw, "publish")
+    llm = _section(LLMSettings, _table(raw, "llm"), "llm")
+    if llm.enabled and not llm.model:
+        raise ConfigError("llm.model must name the model to use when llm.enabled = true")
     if publish.thread_auto_archive_minutes not in (60, 1440, 4320, 10080):
         raise ConfigError(
             "publish.thread_auto_archive_minutes must be one of 60, 1440, 4320, 10080 "
@@ -133,6 +156,7 @@ def parse_settings(
         polling=polling,
         network=network,
         publish=publish,
+        llm=llm,
         feeds=_feeds(raw.get("feeds", [])),
     )
 
@@ -202,7 +226,12 @@ def _typed(value: object, key: str, kind: type[T]) -> T:
 
 
 # Keys that may be 0; every other number must be greater than 0.
-_ZERO_ALLOWED = {"polling.backfill", "publish.log_channel_id", "network.per_host_delay_seconds"}
+_ZERO_ALLOWED = {
+    "polling.backfill",
+    "publish.log_channel_id",
+    "network.per_host_delay_seconds",
+    "llm.temperature",
+}
 
 
 def _section(cls: type[T], table: Mapping[str, Any], name: str) -> T:

@@ -93,9 +93,29 @@ class Item:
         return self.published_at or self.seen_at
 
 
+TAGS = ("model-release", "tooling", "research", "licensing", "policy", "funding", "community")
+
+
 @dataclass(frozen=True)
 class Summary:
-    text: str
+    """What a post says about an item: a one-line TL;DR and up to three key points.
+
+    Every string is plain text (no HTML, no markdown); renderers escape it.
+    """
+
+    tldr: str
+    key_points: tuple[str, ...] = ()
+    why_it_matters: str | None = None
+    tags: tuple[str, ...] = ()  # a subset of TAGS
+
+    @property
+    def text(self) -> str:
+        """The summary as one block of text: the TL;DR, then one line per key point."""
+        lines = [self.tldr] if self.tldr else []
+        lines += [f"• {point}" for point in self.key_points]
+        if self.why_it_matters:
+            lines.append(f"Why it matters: {self.why_it_matters}")
+        return "\n".join(lines)
 
 
 class OutboxKind(StrEnum):

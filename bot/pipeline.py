@@ -22,6 +22,7 @@ import httpx
 
 from bot.config import PollingSettings, Settings
 from bot.content.dedupe import STORY_WINDOW, match_story
+from bot.content.fulltext import PageArticles
 from bot.decide import Candidate, plan_posts, select_new_entries
 from bot.feeds.fetch import FetchedBody, FetchError, NotModified, fetch
 from bot.feeds.parse import NotAFeedError, parse_feed_async
@@ -312,15 +313,23 @@ class Pipeline:
 
 def build_pipeline(settings: Settings, store: Store, http: httpx.AsyncClient) -> Pipeline:
     """The pipeline as the bot and the CLI run it, from the config."""
+    limiter = HostLimiter(
+        concurrency=settings.network.per_host_concurrency,
+        delay=settings.network.per_host_delay_seconds,
+    )
+    articles = PageArticles(
+        http=http,
+        limiter=limiter,
+        max_bytes=settings.polling.max_body_bytes,
+        deadline=settings.polling.timeout_seconds,
+    )
     return Pipeline(
         store=store,
         http=http,
         summarizer=ExtractiveSummarizer(),
         settings=settings.polling,
-        limiter=HostLimiter(
-            concurrency=settings.network.per_host_concurrency,
-            delay=settings.network.per_host_delay_seconds,
-        ),
+        limiter=limiter,
+        articles=articles if settings.polling.full_articles else None,
         notice_channel_id=settings.publish.log_channel_id or None,
     )
 

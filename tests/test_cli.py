@@ -32,7 +32,10 @@ def write_config(tmp_path: Path, *feeds: str, channel: int = 4242) -> Path:
     blocks = "".join(f'[[feeds]]\nurl = "{url}"\nchannel_id = {channel}\n' for url in feeds)
     path = tmp_path / "config.toml"
     path.write_text(
-        '[storage]\ndatabase = "bazaar.db"\n[network]\nallow_private_networks = true\n' + blocks
+        '[storage]\ndatabase = "bazaar.db"\n'
+        # Items link to example.org: tests never reach the internet for their pages.
+        "[polling]\nfull_articles = false\n"
+        "[network]\nallow_private_networks = true\nper_host_delay_seconds = 0\n" + blocks
     )
     return path
 

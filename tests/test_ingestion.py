@@ -7,6 +7,8 @@ from datetime import UTC, datetime, timedelta
 
 import httpx
 
+from bot.content.fulltext import PageArticles
+from bot.feeds.politeness import HostLimiter
 from bot.models import Feed
 from bot.store import Store
 from tests.feed_server import FeedItem, FeedServer, rss
@@ -227,3 +229,57 @@ async def test_the_same_story_from_two_feeds_is_posted_once_and_noted_in_its_thr
         ("note", "Same link, other words"),
         ("post", "Mistral releases Large 3 under Apache 2.0"),
     ]
+
+
+ARTICLE_PAGE = """<!doctype html><html><head><title>Llama 4 is here</title></head><body>
+<nav><a href="/">Home</a> <a href="/about">About</a> <a href="/subscribe">Subscribe</a></nav>
+<article><h1>Llama 4 is here</h1>
+<p>Meta released Llama 4 today with open weights for research and commercial use.</p>
+<p>The new family ranges from 8 billion to 400 billion parameters and ships under the
+Llama 4 Community Licence, which keeps the 700 million monthly user clause.</p>
+<p>Quantized GGUF builds for llama.cpp appeared on the Hugging Face Hub within hours,
+and vLLM added support in its nightly release the same afternoon.</p>
+<p>Researchers welcomed the longer context window but questioned the licence terms,
+which still fall short of the Open Source Initiative's definition.</p>
+</article>
+<div class="share">Share this on X · Share on LinkedIn · Copy link</div>
+<footer>© 2026 Example Media. All rights reserved. Privacy policy. Cookie settings.</footer>
+</body></html>"""
+
+STUB_PAGE = """<!doctype html><html><head><title>Inside the Qwen training run</title></head><body>
+<article><h1>Inside the Qwen training run</h1>
+<p>The team behind Qwen opened up about how they trained their newest model.</p>
+<div class="paywall"><h2>This post is for paying subscribers only</h2>
+<p>Subscribe to continue reading. Already a member? Sign in.</p></div>
+</article></body></html>"""
+
+
+async def test_a_teaser_is_completed_from_its_page_and_a_paywall_stub_marked_partial(
+    feed_server: FeedServer, store: Store, http: httpx.AsyncClient
+) -> None:
+    now = datetime.now(UTC)
+    full = feed_server.serve("/llama-4", ARTICLE_PAGE, content_type="text/html")
+    stub = feed_server.serve("/qwen", STUB_PAGE, content_type="text/html")
+    teasers = [
+        FeedItem("Llama 4 is here", full, "Meta released Llama 4 today…", guid="l",
+                 published=now - timedelta(hours=2)),
+        FeedItem("Inside the Qwen training run", stub, "The team behind Qwen opened up […]",
+                 guid="q", published=now - timedelta(hours=1)),
+    ]  # fmt: skip
+    url = feed_server.serve("/feed.xml", rss("Teasers", teasers))
+    await follow(store, url)
+    articles = PageArticles(
+        http=http, limiter=HostLimiter(concurrency=2, delay=0), max_bytes=1_000_000, deadline=5
+    )
+
+    report = await pipeline(store, http, articles=articles).poll_due()
+
+    llama, qwen = (p.post for p in report.posts)
+    assert llama.summary.startswith("Meta released Llama 4 today with open weights")
+    assert "Share this" not in llama.summary and "©" not in llama.summary
+    assert llama.partial_note is None
+    assert qwen.partial_note is not None and "Only part of the article" in qwen.partial_note
+    assert "Subscribe" not in qwen.summary
+    stored = {r.item.title: r.item for r in await store.pending_posts()}
+    assert "400 billion parameters" in stored["Llama 4 is here"].text
+    assert stored["Inside the Qwen training run"].partial_reason

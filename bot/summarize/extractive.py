@@ -35,7 +35,7 @@ class ExtractiveSummarizer:
             length += len(sentence) + 1
             if len(chosen) == self.max_sentences:
                 break
-        return Summary(text=" ".join(chosen))
+        return Summary(tldr=" ".join(chosen))
 
 
 def split_sentences(text: str) -> list[str]:

@@ -1,0 +1,336 @@
+"""The whole bot, end to end: real discord.py against a local fake Discord, real feeds over HTTP.
+
+Each test starts the real `BazaarBot` (unmodified; only discord.py's base URLs point at the
+fake), lets it poll feeds from a local server, and checks what a Discord user would see.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+from collections.abc import AsyncIterator, Callable
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+
+import pytest
+
+from bot.client import BazaarBot
+from bot.config import parse_settings
+from tests.fake_discord import MEMBER_PERMISSIONS, ChannelRef, FakeDiscord
+from tests.feed_server import FeedItem, FeedServer, rss
+
+EPHEMERAL = 64
+
+
+def stories(count: int, *, start: int = 0, text: str = "It ships open weights.") -> list[FeedItem]:
+    """Story {start} is the newest; one hour between stories."""
+    now = datetime.now(UTC)
+    return [
+        FeedItem(
+            f"Story {n}",
+            f"https://example.org/story-{n}",
+            f"<p>Story {n} is out. {text}</p>",
+            guid=f"story-{n}",
+            published=now - timedelta(hours=n + 1),
+        )
+        for n in range(start, start + count)
+    ]
+
+
+class Harness:
+    """A fake Discord, a feed server, and a bot that can be started and restarted."""
+
+    def __init__(self, discord: FakeDiscord, feeds: FeedServer, tmp_path: Path) -> None:
+        self.discord = discord
+        self.feeds = feeds
+        self.tmp_path = tmp_path
+        self.bot: BazaarBot | None = None
+        self._task: asyncio.Task[None] | None = None
+
+    @property
+    def news(self) -> int:
+        return self.discord.channel_ids["news"]
+
+    def posts(self, channel: int | None = None) -> list[dict]:
+        return self.discord.messages.get(channel or self.news, [])
+
+    def titles(self, channel: int | None = None) -> list[str]:
+        return [m["embeds"][0]["title"] for m in self.posts(channel) if m.get("embeds")]
+
+    async def start(self, *, config_feeds: list[str] = (), **polling: object) -> BazaarBot:
+        connections = self.discord.connections
+        settings = parse_settings(
+            {
+                "discord": {"token": "fake-token", "guild_ids": [self.discord.guild_id]},
+                "storage": {"database": "bazaar.db"},
+                "polling": {
+                    "interval_seconds": 1,
+                    "min_interval_seconds": 1,
+                    "full_articles": False,  # items link to example.org, never fetched here
+                    **polling,
+                },
+                "network": {"allow_private_networks": True, "per_host_delay_seconds": 0},
+                "feeds": [{"url": url, "channel_id": self.news} for url in config_feeds],
+            },
+            base_dir=self.tmp_path,
+            environ={},
+        )
+        self.bot = BazaarBot(settings, guild_ready_timeout=0.1)
+        self._task = asyncio.create_task(self.bot.start(settings.discord.token))
+        await self.discord.wait_for(lambda: self.discord.connections > connections)
+        await self.discord.wait_until_ready()
+        await asyncio.wait_for(self.bot.wait_until_ready(), timeout=10)
+        return self.bot
+
+    async def stop(self) -> None:
+        if self.bot is not None:
+            await self.bot.close()
+        if self._task is not None:
+            with contextlib.suppress(Exception):
+                await asyncio.wait_for(self._task, timeout=10)
+        self.bot, self._task = None, None
+
+    async def wait_for(self, predicate: Callable[[], bool]) -> None:
+        await self.discord.wait_for(predicate, timeout=15)
+
+    async def outbox_becomes(self, expected: dict[str, int]) -> None:
+        """Wait until the bot has recorded what Discord answered (it lags the fake a little)."""
+        assert self.bot is not None
+        counts: dict[str, int] = {}
+        for _ in range(250):
+            counts = {s.value: n for s, n in (await self.bot.store.outbox_counts()).items()}
+            if counts == expected:
+                return
+            await asyncio.sleep(0.02)
+        raise AssertionError(f"outbox is {counts}, expected {expected}")
+
+
+@pytest.fixture
+async def harness(feed_server: FeedServer, tmp_path: Path) -> AsyncIterator[Harness]:
+    discord = FakeDiscord()
+    await discord.start()
+    with discord.patch_discord():
+        h = Harness(discord, feed_server, tmp_path)
+        try:
+            yield h
+        finally:
+            await h.stop()
+            await discord.stop()
+
+
+async def test_new_items_are_posted_as_embeds_with_a_thread_each_and_never_twice(
+    harness: Harness,
+) -> None:
+    url = harness.feeds.serve("/feed.xml", rss("Open Models Weekly", stories(10)))
+    await harness.start(config_feeds=[url])
+
+    # Only the newest 3 of 10 are posted, oldest first, each with its thread.
+    await harness.wait_for(lambda: len(harness.discord.threads) == 3)
+    assert harness.titles() == ["Story 2", "Story 1", "Story 0"]
+    first = harness.posts()[0]
+    embed = first["embeds"][0]
+    assert embed["url"] == "https://example.org/story-2"
+    assert embed["description"] == "Story 2 is out. It ships open weights."
+    assert embed["footer"]["text"] == "Open Models Weekly"
+    assert embed["timestamp"].startswith(str(datetime.now(UTC).year))
+    assert first["allowed_mentions"] == {"parse": []}
+    threads = {t["message_id"]: t["name"] for t in harness.discord.threads}
+    assert [threads[int(m["id"])] for m in harness.posts()] == ["Story 2", "Story 1", "Story 0"]
+
+    # A new entry appears: it is posted once, with a thread.
+    harness.feeds.serve("/feed.xml", rss("Open Models Weekly", stories(11, start=-1)))
+    await harness.wait_for(lambda: len(harness.posts()) == 4)
+    assert harness.titles()[-1] == "Story -1"
+
+    # Restart: nothing already posted comes again; the next new entry still does.
+    await harness.stop()
+    await harness.start(config_feeds=[url])
+    harness.feeds.serve("/feed.xml", rss("Open Models Weekly", stories(12, start=-2)))
+    await harness.wait_for(lambda: "Story -2" in harness.titles())
+    assert harness.titles() == ["Story 2", "Story 1", "Story 0", "Story -1", "Story -2"]
+    await harness.wait_for(lambda: len(harness.discord.threads) == 5)
+
+
+async def test_feed_text_cannot_ping_or_format(harness: Harness) -> None:
+    hostile = [
+        FeedItem(
+            "@everyone **Llama** <@&123>",
+            "https://example.org/x",
+            "<p>Hey @everyone and @here, see <@123456789012345678>.</p>",
+            guid="x",
+            published=datetime.now(UTC),
+        )
+    ]
+    url = harness.feeds.serve("/feed.xml", rss("F", hostile))
+    await harness.start(config_feeds=[url])
+    await harness.wait_for(lambda: len(harness.posts()) == 1)
+
+    [message] = harness.posts()
+    assert message["allowed_mentions"] == {"parse": []}
+    embed = message["embeds"][0]
+    assert "@everyone" not in embed["title"] and "**" not in embed["title"]
+    assert "@everyone" not in embed["description"] and "@here" not in embed["description"]
+    assert "<@123456789012345678>" not in embed["description"]
+
+
+async def test_an_admin_adds_lists_and_removes_a_feed_with_slash_commands(
+    harness: Harness,
+) -> None:
+    url = harness.feeds.serve("/weekly.xml", rss("Open Models Weekly", stories(5)))
+    await harness.start()
+    news = harness.news
+
+    added = await harness.discord.invoke_slash(
+        "feeds", {"url": url, "channel": ChannelRef(news)}, group_sub="add"
+    )
+    reply = await added.final_message()
+    assert reply["flags"] & EPHEMERAL
+    assert f"Following **Open Models Weekly** in <#{news}>" in reply["content"]
+    assert "5 entries" in reply["content"]
+    await harness.wait_for(lambda: len(harness.discord.threads) == 3)
+    assert harness.titles() == ["Story 2", "Story 1", "Story 0"]
+
+    listed = await (
+        await harness.discord.invoke_slash("feeds", {}, group_sub="list")
+    ).final_message()
+    assert listed["flags"] & EPHEMERAL
+    assert "**Open Models Weekly**" in listed["content"]
+    assert f"<#{news}>" in listed["content"] and url in listed["content"]
+    assert "5 items · ok, last success" in listed["content"]
+
+    removed = await (
+        await harness.discord.invoke_slash("feeds", {"url": url}, group_sub="remove")
+    ).final_message()
+    assert "Stopped following **Open Models Weekly**" in removed["content"]
+    empty = await (
+        await harness.discord.invoke_slash("feeds", {}, group_sub="list")
+    ).final_message()
+    assert "follows no feeds yet" in empty["content"]
+
+
+async def test_admin_commands_are_refused_to_members_and_bad_input_is_explained(
+    harness: Harness,
+) -> None:
+    page = harness.feeds.serve(
+        "/blog", "<html><body>A blog</body></html>", content_type="text/html"
+    )
+    await harness.start()
+
+    refused = await harness.discord.invoke_slash(
+        "feeds", {"url": page}, group_sub="add", permissions=MEMBER_PERMISSIONS
+    )
+    answer = await refused.final_message()
+    assert answer["flags"] & EPHEMERAL
+    assert answer["content"] == "You need the Manage Server permission to use this command."
+
+    not_a_feed = await (
+        await harness.discord.invoke_slash("feeds", {"url": page}, group_sub="add")
+    ).final_message()
+    assert not_a_feed["flags"] & EPHEMERAL
+    assert "this is an HTML page, not an RSS or Atom feed" in not_a_feed["content"]
+
+    bad_url = await (
+        await harness.discord.invoke_slash("feeds", {"url": "llama news"}, group_sub="add")
+    ).final_message()
+    assert "is not a web address" in bad_url["content"]
+    assert harness.posts() == []
+
+
+async def test_members_read_the_latest_news(harness: Harness) -> None:
+    url = harness.feeds.serve("/feed.xml", rss("Open Models Weekly", stories(4)))
+    await harness.start(config_feeds=[url])
+    await harness.wait_for(lambda: len(harness.posts()) == 3)
+
+    latest = await harness.discord.invoke_slash(
+        "news", {"count": 2}, group_sub="latest", permissions=MEMBER_PERMISSIONS
+    )
+    reply = await latest.final_message()
+    assert not reply.get("flags", 0) & EPHEMERAL
+    assert [e["title"] for e in reply["embeds"]] == ["Story 0", "Story 1"]
+    assert reply["allowed_mentions"] == {"parse": []}
+
+
+async def test_without_permission_to_post_a_post_is_given_up_not_retried_forever(
+    harness: Harness,
+) -> None:
+    news = harness.news
+    harness.discord.fail_next("POST", rf"/channels/{news}/messages$", 403, times=1)
+    url = harness.feeds.serve("/feed.xml", rss("F", stories(2)))
+    await harness.start(config_feeds=[url], backfill=2)
+
+    # The first post is refused; the second still goes out, and the first is not retried.
+    await harness.wait_for(lambda: len(harness.posts()) == 1)
+    assert harness.titles() == ["Story 0"]
+    await harness.outbox_becomes({"failed": 1, "posted": 1})
+
+
+async def test_a_post_whose_thread_cannot_be_opened_is_not_posted_again(harness: Harness) -> None:
+    harness.discord.fail_next("POST", r"/channels/\d+/messages/\d+/threads$", 403, times=1)
+    url = harness.feeds.serve("/feed.xml", rss("F", stories(1)))
+    await harness.start(config_feeds=[url])
+    await harness.wait_for(lambda: len(harness.posts()) == 1)
+
+    await harness.stop()
+    harness.feeds.serve("/feed.xml", rss("F", stories(2, start=-1)))
+    await harness.start(config_feeds=[url])
+    await harness.wait_for(lambda: len(harness.posts()) == 2)
+    assert harness.titles() == ["Story 0", "Story -1"]
+    assert len(harness.discord.threads) == 1
+
+
+async def test_a_story_from_a_second_source_becomes_a_note_in_the_first_posts_thread(
+    harness: Harness,
+) -> None:
+    now = datetime.now(UTC)
+    first = [
+        FeedItem("Qwen 3 released with open weights under Apache 2.0", "https://a.example/qwen3",
+                 "<p>Alibaba released Qwen 3 &amp; its weights.</p>", guid="a",
+                 published=now - timedelta(hours=2)),
+    ]  # fmt: skip
+    second = [
+        FeedItem("Qwen 3 Released With Open Weights Under Apache 2.0 | AI Wire",
+                 "https://b.example/qwen-3-open", "<p>Same news.</p>", guid="b",
+                 published=now - timedelta(hours=1)),
+    ]  # fmt: skip
+    a = harness.feeds.serve("/a.xml", rss("Open Models Weekly", first))
+    b = harness.feeds.serve("/b.xml", rss("AI Wire", second))
+    await harness.start(config_feeds=[a, b])
+
+    await harness.wait_for(lambda: len(harness.discord.threads) == 1)
+    thread_id = int(harness.discord.threads[0]["id"])
+    await harness.wait_for(lambda: len(harness.discord.messages.get(thread_id, [])) == 1)
+
+    assert harness.titles() == ["Qwen 3 released with open weights under Apache 2.0"]
+    assert (
+        harness.posts()[0]["embeds"][0]["description"] == "Alibaba released Qwen 3 & its weights."
+    )
+    [note] = harness.discord.messages[thread_id]
+    assert note["content"].startswith("Also covered by **AI Wire**: [Qwen 3 Released With Open")
+    assert "(<https://b.example/qwen-3-open>)" in note["content"]
+    assert note["allowed_mentions"] == {"parse": []}
+
+
+async def test_admins_are_told_once_when_a_feed_is_gone_and_can_resume_it(
+    harness: Harness,
+) -> None:
+    url = harness.feeds.serve("/feed.xml", "gone", status=410)
+    await harness.start(config_feeds=[url])
+
+    await harness.wait_for(lambda: len(harness.posts()) == 1)
+    [notice] = harness.posts()
+    assert "Stopped polling the feed" in notice["content"]
+    assert "HTTP 410 Gone: the feed is gone for good" in notice["content"]
+    assert notice["allowed_mentions"] == {"parse": []}
+
+    listed = await (
+        await harness.discord.invoke_slash("feeds", {}, group_sub="list")
+    ).final_message()
+    assert "⏸ paused" in listed["content"] and "/feeds resume" in listed["content"]
+
+    harness.feeds.serve("/feed.xml", rss("Back Again", stories(1)))
+    resumed = await (
+        await harness.discord.invoke_slash("feeds", {"url": url}, group_sub="resume")
+    ).final_message()
+    assert "Polling **" in resumed["content"] and resumed["flags"] & EPHEMERAL
+    await harness.wait_for(lambda: "Story 0" in harness.titles())
+    assert len([m for m in harness.posts() if "Stopped polling" in m.get("content", "")]) == 1
