@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import hashlib
+import time
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from email.utils import format_datetime
@@ -31,6 +32,7 @@ class SeenRequest:
     path: str
     headers: dict[str, str]
     status: int
+    arrived: float
 
 
 class FeedServer:
@@ -39,6 +41,9 @@ class FeedServer:
     def __init__(self) -> None:
         self.resources: dict[str, Resource] = {}
         self.requests: list[SeenRequest] = []
+        self.in_flight = 0
+        self.max_in_flight = 0
+        self.delay_seconds = 0.0  # added to every response: lets tests see overlapping requests
         self._runner: web.AppRunner | None = None
         self.port = 0
 
@@ -87,24 +92,38 @@ class FeedServer:
             await self._runner.cleanup()
 
     async def _handle(self, request: web.Request) -> web.StreamResponse:
+        self.in_flight += 1
+        self.max_in_flight = max(self.max_in_flight, self.in_flight)
+        arrived = time.monotonic()
+        try:
+            if self.delay_seconds:
+                await asyncio.sleep(self.delay_seconds)
+            response = await self._respond(request)
+            self.requests.append(
+                SeenRequest(request.path, dict(request.headers), response.status, arrived)
+            )
+            return response
+        finally:
+            self.in_flight -= 1
+
+    async def _respond(self, request: web.Request) -> web.StreamResponse:
         resource = self.resources.get(request.path)
         if resource is None:
-            return self._record(request, web.Response(status=404, text="not found"))
+            return web.Response(status=404, text="not found")
         if resource.conditional and request.headers.get("If-None-Match") == resource.etag:
-            return self._record(request, web.Response(status=304))
+            return web.Response(status=304)
         headers = {"Content-Type": resource.content_type, **resource.headers}
         if resource.conditional:
             headers["ETag"] = resource.etag
         if resource.drip_seconds:
             return await self._drip(request, resource, headers)
         response = web.Response(status=resource.status, body=resource.body, headers=headers)
-        return self._record(request, response)
+        return response
 
     async def _drip(
         self, request: web.Request, resource: Resource, headers: dict[str, str]
     ) -> web.StreamResponse:
         response = web.StreamResponse(status=resource.status, headers=headers)
-        self._record(request, response)
         await response.prepare(request)
         try:
             for byte in resource.body:
@@ -112,10 +131,6 @@ class FeedServer:
                 await asyncio.sleep(resource.drip_seconds)
         except (ConnectionResetError, asyncio.CancelledError):
             pass  # the client gave up, as it should
-        return response
-
-    def _record(self, request: web.Request, response: web.StreamResponse) -> web.StreamResponse:
-        self.requests.append(SeenRequest(request.path, dict(request.headers), response.status))
         return response
 
 

@@ -8,6 +8,7 @@ from typing import Any
 import httpx
 
 from bot.config import PollingSettings
+from bot.feeds.politeness import HostLimiter
 from bot.models import SubscriptionSource
 from bot.pipeline import ArticleSource, Pipeline
 from bot.store import Store
@@ -37,6 +38,7 @@ def pipeline(
     http: httpx.AsyncClient,
     *,
     articles: ArticleSource | None = None,
+    limiter: HostLimiter | None = None,
     notice_channel_id: int | None = None,
     **polling: Any,
 ) -> Pipeline:
@@ -46,6 +48,7 @@ def pipeline(
         summarizer=ExtractiveSummarizer(),
         settings=PollingSettings(**polling),
         articles=articles,
+        limiter=limiter,
         notice_channel_id=notice_channel_id,
     )
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import gzip
+import itertools
 from datetime import UTC, datetime, timedelta
 
 import httpx
@@ -283,3 +284,21 @@ async def test_a_teaser_is_completed_from_its_page_and_a_paywall_stub_marked_par
     stored = {r.item.title: r.item for r in await store.pending_posts()}
     assert "400 billion parameters" in stored["Llama 4 is here"].text
     assert stored["Inside the Qwen training run"].partial_reason
+
+
+async def test_one_host_gets_few_requests_at_once_spaced_apart_with_a_named_user_agent(
+    feed_server: FeedServer, store: Store, http: httpx.AsyncClient
+) -> None:
+    feed_server.delay_seconds = 0.05
+    for n in range(4):
+        await follow(store, feed_server.serve(f"/f{n}.xml", rss(f"F{n}", items(1))))
+    limiter = HostLimiter(concurrency=1, delay=0.1)
+
+    await pipeline(store, http, limiter=limiter, max_concurrent_fetches=4).poll_due()
+
+    assert feed_server.max_in_flight == 1
+    starts = sorted(r.arrived for r in feed_server.requests)
+    # The first request also opens the connection, so arrivals may be a little closer.
+    gaps = [later - earlier for earlier, later in itertools.pairwise(starts)]
+    assert len(gaps) == 3 and min(gaps) >= 0.09, gaps
+    assert feed_server.requests[0].headers["User-Agent"].startswith("Bazaar/")
