@@ -112,7 +112,9 @@ async def _preview(settings: Settings, out: TextIO) -> int:
             print("No feeds to poll: add [[feeds]] to the config or use /feeds add.", file=out)
             return EXIT_OK
         async with make_http_client(
-            timeout=settings.polling.timeout_seconds, contact=settings.network.user_agent_contact
+            timeout=settings.polling.timeout_seconds,
+            contact=settings.network.user_agent_contact,
+            allow_private_networks=settings.network.allow_private_networks,
         ) as http:
             pipeline = build_pipeline(settings, store, http)
             report = await pipeline.poll_feeds(feeds, now=datetime.now(UTC), dry_run=True)

@@ -92,6 +92,7 @@ class BazaarBot(commands.Bot):
         self.http_client = make_http_client(
             timeout=settings.polling.timeout_seconds,
             contact=settings.network.user_agent_contact,
+            allow_private_networks=settings.network.allow_private_networks,
         )
         self.pipeline = build_pipeline(settings, self.store, self.http_client)
         self.poller = Poller(self.pipeline, self.store, on_cycle=self._after_cycle)
@@ -99,7 +100,6 @@ class BazaarBot(commands.Bot):
             store=self.store,
             http=self.http_client,
             polling=settings.polling,
-            network=settings.network,
             on_change=self.poller.wake,
         )
         self.news = NewsService(self.store)

@@ -8,8 +8,7 @@ from datetime import UTC, datetime
 
 import httpx
 
-from bot.config import NetworkSettings, PollingSettings
-from bot.feeds.address import PrivateAddressError, ensure_public_url
+from bot.config import PollingSettings
 from bot.feeds.fetch import FetchError, NotModified, fetch
 from bot.feeds.parse import NotAFeedError, parse_feed_async
 from bot.models import SubscriptionSource
@@ -39,13 +38,11 @@ class SubscriptionService:
         store: Store,
         http: httpx.AsyncClient,
         polling: PollingSettings,
-        network: NetworkSettings,
         on_change: Callable[[], None] = lambda: None,
     ) -> None:
         self._store = store
         self._http = http
         self._polling = polling
-        self._network = network
         self._on_change = on_change
 
     async def add(
@@ -53,11 +50,6 @@ class SubscriptionService:
     ) -> AddedFeed:
         """Check that `url` is a readable feed, then make the channel follow it."""
         url = validate_feed_url(url)
-        if not self._network.allow_private_networks:
-            try:
-                await ensure_public_url(url)
-            except PrivateAddressError as exc:
-                raise SubscriptionError(f"Cannot follow {url}: {exc}.") from None
         try:
             fetched = await fetch(
                 self._http,

@@ -33,7 +33,8 @@ async def store(tmp_path: Path) -> AsyncIterator[Store]:
 
 @pytest.fixture
 async def http() -> AsyncIterator[httpx.AsyncClient]:
-    async with make_http_client(timeout=5) as client:
+    """The bot's HTTP client, allowed to reach the test servers on 127.0.0.1."""
+    async with make_http_client(timeout=5, allow_private_networks=True) as client:
         yield client
 
 

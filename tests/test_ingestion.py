@@ -292,13 +292,15 @@ async def test_one_host_gets_few_requests_at_once_spaced_apart_with_a_named_user
     feed_server.delay_seconds = 0.05
     for n in range(4):
         await follow(store, feed_server.serve(f"/f{n}.xml", rss(f"F{n}", items(1))))
-    limiter = HostLimiter(concurrency=1, delay=0.1)
+    limiter = HostLimiter(concurrency=1, delay=0.3)
 
     await pipeline(store, http, limiter=limiter, max_concurrent_fetches=4).poll_due()
 
     assert feed_server.max_in_flight == 1
     starts = sorted(r.arrived for r in feed_server.requests)
-    # The first request also opens the connection, so arrivals may be a little closer.
+    # Arrivals at the server jitter a little around the client's 0.3 s spacing (the first
+    # request also opens the connection), so allow a margin; without the limiter they
+    # would all arrive together.
     gaps = [later - earlier for earlier, later in itertools.pairwise(starts)]
-    assert len(gaps) == 3 and min(gaps) >= 0.09, gaps
+    assert len(gaps) == 3 and min(gaps) >= 0.2, gaps
     assert feed_server.requests[0].headers["User-Agent"].startswith("Bazaar/")

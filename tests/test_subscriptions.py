@@ -7,7 +7,8 @@ import re
 import httpx
 import pytest
 
-from bot.config import NetworkSettings, PollingSettings
+from bot.config import PollingSettings
+from bot.feeds.fetch import make_http_client
 from bot.store import Store
 from bot.subscriptions import SubscriptionError, SubscriptionService
 from tests.feed_server import FeedItem, FeedServer, rss
@@ -15,13 +16,8 @@ from tests.feed_server import FeedItem, FeedServer, rss
 GUILD, NEWS = 7, 1001
 
 
-def service(store: Store, http: httpx.AsyncClient, *, private: bool = True) -> SubscriptionService:
-    return SubscriptionService(
-        store=store,
-        http=http,
-        polling=PollingSettings(),
-        network=NetworkSettings(allow_private_networks=private),
-    )
+def service(store: Store, http: httpx.AsyncClient) -> SubscriptionService:
+    return SubscriptionService(store=store, http=http, polling=PollingSettings())
 
 
 async def test_adding_a_feed_checks_it_and_reports_its_title_and_size(
@@ -72,9 +68,14 @@ async def test_private_addresses_are_refused_unless_config_allows_them(
     feed_server: FeedServer, store: Store, http: httpx.AsyncClient
 ) -> None:
     url = feed_server.serve("/feed.xml", rss("F", []))
-    with pytest.raises(SubscriptionError, match="private or reserved address"):
-        await service(store, http, private=False).add(url, channel_id=NEWS, guild_id=GUILD)
+    async with make_http_client(timeout=5, allow_private_networks=False) as guarded:
+        with pytest.raises(SubscriptionError, match="not a public internet address"):
+            await service(store, guarded).add(url, channel_id=NEWS, guild_id=GUILD)
     assert feed_server.requests == []
+    assert await store.followed_feeds() == []
+
+    added = await service(store, http).add(url, channel_id=NEWS, guild_id=GUILD)
+    assert added.entry_count == 0
 
 
 async def test_removing_a_feed_that_is_not_followed_says_so(

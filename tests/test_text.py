@@ -21,3 +21,8 @@ def test_a_paragraph_repeated_verbatim_is_kept_once() -> None:
 
 def test_double_escaped_entities_are_decoded() -> None:
     assert html_to_text("Q&amp;amp;A") == "Q&A"
+
+
+def test_source_line_breaks_inside_a_paragraph_are_only_spaces() -> None:
+    html = "<p>Mistral released\nLarge 3 today.</p><pre>line 1\nline 2</pre>"
+    assert html_to_text(html) == "Mistral released Large 3 today.\nline 1\nline 2"

@@ -22,8 +22,11 @@ class _TextCollector(HTMLParser):
         super().__init__(convert_charrefs=True)
         self.parts: list[str] = []
         self._dropped_depth = 0
+        self._pre_depth = 0
 
     def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
+        if tag == "pre":
+            self._pre_depth += 1
         if tag in _DROPPED:
             self._dropped_depth += 1
         elif tag in _BLOCKS:
@@ -34,14 +37,22 @@ class _TextCollector(HTMLParser):
             self.parts.append("\n")
 
     def handle_endtag(self, tag: str) -> None:
+        if tag == "pre":
+            self._pre_depth = max(0, self._pre_depth - 1)
         if tag in _DROPPED:
             self._dropped_depth = max(0, self._dropped_depth - 1)
         elif tag in _BLOCKS:
             self.parts.append("\n")
 
     def handle_data(self, data: str) -> None:
-        if not self._dropped_depth:
-            self.parts.append(data)
+        if self._dropped_depth:
+            return
+        # A newline in the HTML source is only whitespace; paragraphs come from the tags.
+        self.parts.append(data.replace("\n", " ") if not self._preformatted else data)
+
+    @property
+    def _preformatted(self) -> bool:
+        return self._pre_depth > 0
 
 
 def html_to_text(markup: str) -> str:

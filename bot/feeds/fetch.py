@@ -9,6 +9,7 @@ from dataclasses import dataclass, field
 import httpx
 
 from bot import __version__
+from bot.feeds.guard import BlockedAddressError, guarded_transport
 
 DEFAULT_MAX_REDIRECTS = 5
 
@@ -53,9 +54,16 @@ def user_agent(contact: str = "") -> str:
     return f"Bazaar/{__version__} (Discord news bot{suffix})"
 
 
-def make_http_client(*, timeout: float, contact: str = "") -> httpx.AsyncClient:
-    """The one client the whole bot shares: pooled connections, timeouts, redirect limit."""
+def make_http_client(
+    *, timeout: float, contact: str = "", allow_private_networks: bool = False
+) -> httpx.AsyncClient:
+    """The one client the whole bot shares: pooled connections, timeouts, redirect limit.
+
+    Unless `allow_private_networks`, every connection (each redirect hop too) is checked
+    at connect time and refused if it would reach a loopback, private or reserved address.
+    """
     return httpx.AsyncClient(
+        transport=guarded_transport(allow_private_networks=allow_private_networks),
         timeout=httpx.Timeout(timeout),
         follow_redirects=True,
         max_redirects=DEFAULT_MAX_REDIRECTS,
@@ -123,6 +131,8 @@ async def _fetch(
                 headers=headers,
                 moved_to=permanent_redirect(response),
             )
+    except BlockedAddressError as exc:
+        raise FetchError(str(exc).rstrip(".")) from None
     except httpx.TimeoutException:
         raise FetchError("the server did not answer in time (timeout)") from None
     except httpx.TooManyRedirects:

@@ -37,6 +37,7 @@ MIGRATIONS: tuple[str, ...] = (
         guild_id    INTEGER,
         name        TEXT,
         source      TEXT NOT NULL,
+        filter      TEXT NOT NULL DEFAULT 'all',
         initialized INTEGER NOT NULL DEFAULT 0,
         created_at  TEXT NOT NULL,
         UNIQUE (feed_id, channel_id)
@@ -64,6 +65,9 @@ MIGRATIONS: tuple[str, ...] = (
         text           TEXT NOT NULL,
         summary        TEXT NOT NULL,
         partial_reason TEXT,
+        relevance      REAL,
+        tags           TEXT NOT NULL DEFAULT '',
+        comments_url   TEXT,
         published_at   TEXT,
         seen_at        TEXT NOT NULL,
         sort_at        TEXT NOT NULL,
@@ -90,6 +94,11 @@ MIGRATIONS: tuple[str, ...] = (
     CREATE UNIQUE INDEX outbox_one_post_per_story ON outbox(story_id, channel_id)
         WHERE kind = 'post';
     CREATE INDEX outbox_status ON outbox(status);
+    CREATE TABLE summary_cache (
+        key        TEXT PRIMARY KEY,
+        summary    TEXT NOT NULL,
+        created_at TEXT NOT NULL
+    );
     CREATE TABLE notices (
         id          INTEGER PRIMARY KEY,
         feed_id     INTEGER REFERENCES feeds(id) ON DELETE CASCADE,
