@@ -9,6 +9,7 @@ from datetime import UTC, datetime, timedelta
 import httpx
 
 from bot.content.fulltext import PageArticles
+from bot.feeds.fetch import make_http_client
 from bot.feeds.politeness import HostLimiter
 from bot.models import Feed
 from bot.store import Store
@@ -304,3 +305,30 @@ async def test_one_host_gets_few_requests_at_once_spaced_apart_with_a_named_user
     gaps = [later - earlier for earlier, later in itertools.pairwise(starts)]
     assert len(gaps) == 3 and min(gaps) >= 0.2, gaps
     assert feed_server.requests[0].headers["User-Agent"].startswith("Bazaar/")
+
+
+async def test_with_the_guard_on_a_feed_on_a_private_address_is_refused_with_the_reason(
+    feed_server: FeedServer, store: Store
+) -> None:
+    url = feed_server.serve("/feed.xml", rss("Internal", items(1)))
+    await follow(store, url)
+
+    async with make_http_client(timeout=5, allow_private_networks=False) as guarded:
+        report = await pipeline(store, guarded).poll_due()
+
+    assert feed_server.requests == []
+    feed = await health(store, url)
+    assert "Refused to connect to 127.0.0.1, which is not a public internet address" in str(
+        feed.last_error
+    )
+    assert "network.allow_private_networks" in str(feed.last_error)
+    assert report.posts == []
+
+
+async def test_an_unresolvable_host_is_reported_as_a_dns_failure(
+    store: Store, http: httpx.AsyncClient
+) -> None:
+    url = "http://no-such-host.invalid/feed.xml"
+    await follow(store, url)
+    report = await pipeline(store, http).poll_due()
+    assert "the host name does not resolve (DNS failure" in str(report.feeds[0].error)

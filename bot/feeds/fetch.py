@@ -138,7 +138,7 @@ async def _fetch(
     except httpx.TooManyRedirects:
         raise FetchError(f"too many redirects (more than {DEFAULT_MAX_REDIRECTS})") from None
     except httpx.ConnectError as exc:
-        raise FetchError(f"could not connect to the server ({_first_line(exc)})") from None
+        raise FetchError(_connect_reason(exc)) from None
     except httpx.DecodingError:
         raise FetchError("the server sent a body that could not be decompressed") from None
     except httpx.HTTPError as exc:
@@ -188,6 +188,20 @@ def _status_reason(response: httpx.Response) -> str:
     }
     hint = hints.get(status, "the server answered with an error")
     return f"HTTP {status} {phrase}: {hint}".replace("  ", " ")
+
+
+_DNS_HINTS = ("name or service not known", "nodename nor servname", "getaddrinfo", "no address")
+_TLS_HINTS = ("ssl", "certificate", "tls")
+
+
+def _connect_reason(exc: httpx.ConnectError) -> str:
+    detail = _first_line(exc)
+    lowered = detail.lower()
+    if any(hint in lowered for hint in _DNS_HINTS):
+        return f"the host name does not resolve (DNS failure: {detail})"
+    if any(hint in lowered for hint in _TLS_HINTS):
+        return f"the secure connection failed (TLS error: {detail})"
+    return f"could not connect to the server ({detail})"
 
 
 def _first_line(exc: Exception) -> str:
