@@ -1,0 +1,185 @@
+"""Feeds and the channels that follow them."""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Iterable
+from dataclasses import dataclass
+from datetime import UTC, datetime
+
+from bot.config import FeedSettings
+from bot.models import (
+    Feed,
+    Subscription,
+    SubscriptionSource,
+)
+from bot.store.base import StoreBase
+from bot.store.schema import (
+    feed_from_row,
+    from_db_time,
+    subscription_from_row,
+    to_db_time,
+)
+
+log = logging.getLogger("bot.store")
+
+
+@dataclass(frozen=True)
+class SubscriptionView:
+    """A subscription with the health of the feed behind it, for `/feeds list`."""
+
+    subscription: Subscription
+    feed: Feed
+    item_count: int
+
+
+class FeedQueries(StoreBase):
+    async def subscribe(
+        self,
+        url: str,
+        channel_id: int,
+        *,
+        source: SubscriptionSource,
+        guild_id: int | None = None,
+        name: str | None = None,
+    ) -> tuple[Subscription, bool]:
+        """Make `channel_id` follow the feed at `url`; return the subscription and if it is new."""
+        now = to_db_time(datetime.now(UTC))
+        async with self._transaction():
+            await self._db.execute(
+                "INSERT INTO feeds (url, created_at) VALUES (?, ?) ON CONFLICT (url) DO NOTHING",
+                (url, now),
+            )
+            feed = await self._fetchone("SELECT id FROM feeds WHERE url = ?", (url,))
+            assert feed is not None
+            cursor = await self._db.execute(
+                """INSERT INTO subscriptions
+                       (feed_id, channel_id, guild_id, name, source, created_at)
+                   VALUES (?, ?, ?, ?, ?, ?)
+                   ON CONFLICT (feed_id, channel_id) DO NOTHING""",
+                (feed["id"], channel_id, guild_id, name, source.value, now),
+            )
+            created = cursor.rowcount == 1
+            if not created and name is not None:
+                await self._db.execute(
+                    "UPDATE subscriptions SET name = ? WHERE feed_id = ? AND channel_id = ?",
+                    (name, feed["id"], channel_id),
+                )
+        row = await self._fetchone(
+            "SELECT * FROM subscriptions WHERE feed_id = ? AND channel_id = ?",
+            (feed["id"], channel_id),
+        )
+        assert row is not None
+        return subscription_from_row(row), created
+
+    async def sync_config_feeds(self, feeds: Iterable[FeedSettings]) -> None:
+        """Make the config file's `[[feeds]]` the set of config subscriptions.
+
+        Feeds added with `/feeds add` are left alone; config feeds removed from the file
+        stop being followed (their items stay stored).
+        """
+        wanted = list(feeds)
+        for feed in wanted:
+            await self.subscribe(
+                feed.url, feed.channel_id, source=SubscriptionSource.CONFIG, name=feed.name
+            )
+        keep = {(feed.url, feed.channel_id) for feed in wanted}
+        rows = await self._fetchall(
+            """SELECT s.id, f.url, s.channel_id
+               FROM subscriptions s JOIN feeds f ON f.id = s.feed_id WHERE s.source = ?""",
+            (SubscriptionSource.CONFIG.value,),
+        )
+        for row in rows:
+            if (row["url"], row["channel_id"]) not in keep:
+                await self.unsubscribe(row["id"])
+                log.info("stopped following %s: removed from the config file", row["url"])
+
+    async def unsubscribe(self, subscription_id: int) -> None:
+        """Stop following; the feed's stored items are kept, unsent posts there are dropped."""
+        async with self._transaction():
+            row = await self._fetchone(
+                "SELECT feed_id, channel_id FROM subscriptions WHERE id = ?", (subscription_id,)
+            )
+            if row is None:
+                return
+            await self._db.execute(
+                """DELETE FROM outbox WHERE channel_id = ? AND status IN ('pending', 'failed')
+                   AND item_id IN (SELECT id FROM items WHERE feed_id = ?)""",
+                (row["channel_id"], row["feed_id"]),
+            )
+            await self._db.execute("DELETE FROM subscriptions WHERE id = ?", (subscription_id,))
+
+    async def set_guilds_for_channels(self, guild_by_channel: dict[int, int]) -> None:
+        """Fill in the guild of subscriptions that only knew their channel (config feeds)."""
+        async with self._transaction():
+            await self._db.executemany(
+                "UPDATE subscriptions SET guild_id = ? WHERE channel_id = ? AND guild_id IS NULL",
+                [(guild, channel) for channel, guild in guild_by_channel.items()],
+            )
+
+    async def guild_subscriptions(self, guild_id: int) -> list[SubscriptionView]:
+        """The guild's subscriptions with their feed's health, oldest first."""
+        rows = await self._fetchall(
+            """SELECT s.*, f.*, s.id AS sub_id, f.id AS feed_id,
+                      (SELECT COUNT(*) FROM items i WHERE i.feed_id = f.id) AS item_count
+               FROM subscriptions s JOIN feeds f ON f.id = s.feed_id
+               WHERE s.guild_id = ? ORDER BY s.id""",
+            (guild_id,),
+        )
+        return [
+            SubscriptionView(
+                subscription=subscription_from_row(row, id_column="sub_id"),
+                feed=feed_from_row(row, id_column="feed_id"),
+                item_count=int(row["item_count"]),
+            )
+            for row in rows
+        ]
+
+    async def feed_subscriptions(self, feed_id: int) -> list[Subscription]:
+        rows = await self._fetchall(
+            "SELECT * FROM subscriptions WHERE feed_id = ? ORDER BY id", (feed_id,)
+        )
+        return [subscription_from_row(row) for row in rows]
+
+    async def feed(self, feed_id: int) -> Feed | None:
+        row = await self._fetchone("SELECT * FROM feeds WHERE id = ?", (feed_id,))
+        return feed_from_row(row) if row else None
+
+    async def due_feeds(self, now: datetime) -> list[Feed]:
+        """Followed, unpaused feeds whose next poll time has come (never-polled ones first)."""
+        rows = await self._fetchall(
+            """SELECT * FROM feeds f
+               WHERE EXISTS (SELECT 1 FROM subscriptions s WHERE s.feed_id = f.id)
+                 AND f.paused_at IS NULL
+                 AND (f.next_poll_at IS NULL OR f.next_poll_at <= ?)
+               ORDER BY f.next_poll_at IS NOT NULL, f.next_poll_at, f.id""",
+            (to_db_time(now),),
+        )
+        return [feed_from_row(row) for row in rows]
+
+    async def followed_feeds(self) -> list[Feed]:
+        """Every feed at least one channel follows, due, paused or not."""
+        rows = await self._fetchall(
+            """SELECT * FROM feeds f
+               WHERE EXISTS (SELECT 1 FROM subscriptions s WHERE s.feed_id = f.id) ORDER BY f.id"""
+        )
+        return [feed_from_row(row) for row in rows]
+
+    async def next_poll_time(self) -> datetime | None:
+        """The earliest time any followed, unpaused feed is due (the distant past if never)."""
+        row = await self._fetchone(
+            """SELECT COUNT(*) AS n, MIN(COALESCE(f.next_poll_at, '')) AS due FROM feeds f
+               WHERE EXISTS (SELECT 1 FROM subscriptions s WHERE s.feed_id = f.id)
+                 AND f.paused_at IS NULL"""
+        )
+        if row is None or not row["n"]:
+            return None
+        return from_db_time(row["due"]) if row["due"] else datetime.min.replace(tzinfo=UTC)
+
+    async def resume_feed(self, feed_id: int, now: datetime) -> None:
+        """Unpause a feed and clear its failure count; it is polled at once."""
+        await self._write(
+            """UPDATE feeds SET paused_at = NULL, pause_reason = NULL, failures = 0,
+               next_poll_at = ? WHERE id = ?""",
+            (to_db_time(now), feed_id),
+        )

@@ -1,0 +1,248 @@
+"""Items, the stories they tell, and writing the outcome of a poll."""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
+from datetime import datetime
+
+from bot.content.dedupe import StoryRef
+from bot.models import (
+    Item,
+    NewItem,
+    OutboxKind,
+    PlannedPost,
+)
+from bot.store.base import _CHUNK, StoreBase
+from bot.store.schema import (
+    from_db_time,
+    item_from_row,
+    to_db_time,
+)
+
+log = logging.getLogger("bot.store")
+
+
+@dataclass(frozen=True)
+class FeedState:
+    """How a poll left the feed: success (validators, title) or failure (reason, pause)."""
+
+    next_poll_at: datetime
+    error: str | None = None
+    failures: int = 0
+    pause_reason: str | None = None
+    not_modified: bool = False
+    title: str | None = None
+    etag: str | None = None
+    last_modified: str | None = None
+    moved_to: str | None = None
+
+
+@dataclass(frozen=True)
+class PollResult:
+    """What one poll of one feed changes in the store, written in one transaction."""
+
+    feed_id: int
+    polled_at: datetime
+    state: FeedState
+    new_items: Sequence[NewItem] = ()
+    planned_posts: Sequence[PlannedPost] = ()
+    initialized_subscription_ids: Sequence[int] = ()
+    notices: Sequence[tuple[int, str]] = ()  # (channel id, text) for the admins
+
+
+class ItemQueries(StoreBase):
+    async def known_identities(
+        self, feed_id: int, keys: Iterable[str], url_keys: Iterable[str]
+    ) -> set[str]:
+        """Which of `keys` and `url_keys` the feed's stored items already have."""
+        known: set[str] = set()
+        for column, values in (("key", keys), ("url_key", url_keys)):
+            wanted = list(dict.fromkeys(values))
+            for start in range(0, len(wanted), _CHUNK):
+                chunk = wanted[start : start + _CHUNK]
+                marks = ",".join("?" * len(chunk))
+                rows = await self._fetchall(
+                    f"SELECT {column} FROM items WHERE feed_id = ? AND {column} IN ({marks})",
+                    (feed_id, *chunk),
+                )
+                known.update(row[0] for row in rows)
+        return known
+
+    async def candidate_stories(
+        self, *, since: datetime, url_keys: Iterable[str]
+    ) -> list[StoryRef]:
+        """Stories a new item could belong to: those with one of `url_keys`, and recent ones."""
+        wanted = [key for key in dict.fromkeys(url_keys) if key]
+        ids: set[int] = set()
+        for start in range(0, len(wanted), _CHUNK):
+            chunk = wanted[start : start + _CHUNK]
+            marks = ",".join("?" * len(chunk))
+            rows = await self._fetchall(f"SELECT id FROM stories WHERE url_key IN ({marks})", chunk)
+            ids.update(row["id"] for row in rows)
+        rows = await self._fetchall(
+            "SELECT id FROM stories WHERE first_seen_at >= ?", (to_db_time(since),)
+        )
+        ids.update(row["id"] for row in rows)
+        return await self._story_refs(sorted(ids))
+
+    async def _story_refs(self, ids: list[int]) -> list[StoryRef]:
+        refs = []
+        for start in range(0, len(ids), _CHUNK):
+            chunk = ids[start : start + _CHUNK]
+            marks = ",".join("?" * len(chunk))
+            rows = await self._fetchall(
+                f"""SELECT s.*, GROUP_CONCAT(i.feed_id) AS feed_ids
+                    FROM stories s LEFT JOIN items i ON i.story_id = s.id
+                    WHERE s.id IN ({marks}) GROUP BY s.id""",
+                chunk,
+            )
+            for row in rows:
+                first_seen = from_db_time(row["first_seen_at"])
+                assert first_seen is not None
+                feed_ids = frozenset(int(f) for f in (row["feed_ids"] or "").split(",") if f)
+                refs.append(
+                    StoryRef(row["id"], row["url_key"], row["title_key"], feed_ids, first_seen)
+                )
+        return refs
+
+    async def recent_items(self, feed_id: int, limit: int) -> list[Item]:
+        """The feed's newest stored items, newest first."""
+        rows = await self._fetchall(
+            "SELECT * FROM items WHERE feed_id = ? ORDER BY sort_at DESC, id DESC LIMIT ?",
+            (feed_id, limit),
+        )
+        return [item_from_row(row) for row in rows]
+
+    async def latest_items(self, guild_id: int, limit: int) -> list[tuple[Item, str]]:
+        """The newest stories from the feeds a guild follows (one item each), with its source."""
+        rows = await self._fetchall(
+            """SELECT i.*, COALESCE(MAX(s.name), f.title, f.url) AS source_name
+               FROM items i
+               JOIN feeds f ON f.id = i.feed_id
+               JOIN subscriptions s ON s.feed_id = f.id AND s.guild_id = ?
+               WHERE i.id = (SELECT MIN(id) FROM items WHERE story_id = i.story_id)
+               GROUP BY i.id
+               ORDER BY i.sort_at DESC, i.id DESC LIMIT ?""",
+            (guild_id, limit),
+        )
+        return [(item_from_row(row), row["source_name"]) for row in rows]
+
+    async def apply_poll(self, result: PollResult) -> None:
+        """Write everything one poll of one feed decided, atomically."""
+        polled = to_db_time(result.polled_at)
+        async with self._transaction():
+            await self._record_feed_state(result.feed_id, result.state, polled)
+            for new in result.new_items:
+                await self._insert_item(result.feed_id, new, polled)
+            for post in result.planned_posts:
+                await self._queue(post, polled)
+            await self._db.executemany(
+                "UPDATE subscriptions SET initialized = 1 WHERE id = ?",
+                [(i,) for i in result.initialized_subscription_ids],
+            )
+            await self._db.executemany(
+                """INSERT INTO notices (feed_id, channel_id, text, status, created_at)
+                   VALUES (?, ?, ?, 'pending', ?)""",
+                [(result.feed_id, channel, text, polled) for channel, text in result.notices],
+            )
+
+    async def _record_feed_state(self, feed_id: int, state: FeedState, polled: str) -> None:
+        next_poll = to_db_time(state.next_poll_at)
+        if state.error is not None:
+            await self._db.execute(
+                """UPDATE feeds SET last_polled_at = ?, last_error = ?, next_poll_at = ?,
+                   failures = ?, paused_at = CASE WHEN ? IS NULL THEN NULL ELSE ? END,
+                   pause_reason = ? WHERE id = ?""",
+                (
+                    polled,
+                    state.error,
+                    next_poll,
+                    state.failures,
+                    state.pause_reason,
+                    polled,
+                    state.pause_reason,
+                    feed_id,
+                ),
+            )
+            return
+        await self._db.execute(
+            """UPDATE feeds SET last_polled_at = ?, last_success_at = ?, last_error = NULL,
+               failures = 0, next_poll_at = ? WHERE id = ?""",
+            (polled, polled, next_poll, feed_id),
+        )
+        if not state.not_modified:
+            await self._db.execute(
+                """UPDATE feeds SET etag = ?, last_modified = ?, title = COALESCE(?, title)
+                   WHERE id = ?""",
+                (state.etag, state.last_modified, state.title, feed_id),
+            )
+        if state.moved_to:
+            await self._move_feed(feed_id, state.moved_to)
+
+    async def _move_feed(self, feed_id: int, new_url: str) -> None:
+        taken = await self._fetchone(
+            "SELECT id FROM feeds WHERE url = ? AND id != ?", (new_url, feed_id)
+        )
+        if taken:
+            # Another subscription already follows the new address; keep both rows as
+            # they are rather than merge histories behind the admins' backs.
+            log.warning("feed %s moved to %s, which is already followed", feed_id, new_url)
+            return
+        await self._db.execute("UPDATE feeds SET url = ? WHERE id = ?", (new_url, feed_id))
+        log.info("feed %s moved permanently to %s", feed_id, new_url)
+
+    async def _insert_item(self, feed_id: int, new: NewItem, seen: str) -> None:
+        entry = new.entry
+        story_id = new.story_id
+        if story_id is None:
+            cursor = await self._db.execute(
+                "INSERT INTO stories (url_key, title_key, first_seen_at) VALUES (?, ?, ?)",
+                (entry.url_key, entry.title_key, seen),
+            )
+            story_id = cursor.lastrowid
+        published = to_db_time(entry.published_at) if entry.published_at else None
+        await self._db.execute(
+            """INSERT INTO items (feed_id, story_id, key, guid, link, url_key, title, title_key,
+                                  author, text, summary, partial_reason, published_at, seen_at,
+                                  sort_at)
+               VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+               ON CONFLICT (feed_id, key) DO NOTHING""",
+            (
+                feed_id,
+                story_id,
+                entry.key,
+                entry.guid,
+                entry.link,
+                entry.url_key,
+                entry.title,
+                entry.title_key,
+                entry.author,
+                entry.text,
+                new.summary,
+                entry.partial_reason,
+                published,
+                seen,
+                published or seen,
+            ),
+        )
+
+    async def _queue(self, post: PlannedPost, now: str) -> None:
+        """Queue the item's post in the channel, or a note if its story is already there."""
+        item = await self._fetchone(
+            "SELECT id, story_id FROM items WHERE feed_id = ? AND key = ?",
+            (post.feed_id, post.item_key),
+        )
+        if item is None:
+            return
+        story_posted_here = await self._fetchone(
+            "SELECT 1 FROM outbox WHERE story_id = ? AND channel_id = ? AND kind = 'post'",
+            (item["story_id"], post.channel_id),
+        )
+        kind = OutboxKind.NOTE if story_posted_here else OutboxKind.POST
+        await self._db.execute(
+            """INSERT INTO outbox (item_id, story_id, channel_id, kind, status, created_at)
+               VALUES (?, ?, ?, ?, 'pending', ?) ON CONFLICT DO NOTHING""",
+            (item["id"], item["story_id"], post.channel_id, kind.value, now),
+        )
