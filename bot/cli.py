@@ -11,17 +11,21 @@ import logging
 import sys
 import textwrap
 from collections.abc import Sequence
+from dataclasses import replace
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import TextIO
 
+from bot.clients import open_http_clients
 from bot.config import TOKEN_ENV, ConfigError, Settings, load_settings
-from bot.feeds.fetch import make_http_client
 from bot.models import Post
 from bot.pipeline import CycleReport, FeedStatus, build_pipeline
 from bot.store import Store
+from bot.summarize.document import DocumentError, DocumentSummary, summarize_document
+from bot.summarize.llm import summarizer_from_settings
 
 EXIT_OK, EXIT_FAILURE, EXIT_USAGE = 0, 1, 2
+DEFAULT_CONFIG = Path("config.toml")
 log = logging.getLogger("bot")
 
 
@@ -30,15 +34,23 @@ def main(argv: Sequence[str] | None = None) -> int:
     args = parser.parse_args(argv)
     _configure_logging(args.log_level)
     try:
-        settings = load_settings(Path(args.config))
+        settings = _settings_for(args)
     except ConfigError as exc:
         print(f"error: {exc}", file=sys.stderr)
         return EXIT_USAGE
-    command = {"run": run_bot, "preview": preview}[args.command]
     try:
-        return command(settings)
+        if args.command == "summarize":
+            return summarize(settings, args.source, force_llm=args.llm)
+        return {"run": run_bot, "preview": preview}[args.command](settings)
     except KeyboardInterrupt:
         return EXIT_OK
+
+
+def _settings_for(args: argparse.Namespace) -> Settings:
+    # `summarize` works with no config file at all (offline summarizer, defaults).
+    if args.command == "summarize" and args.config is None and not DEFAULT_CONFIG.exists():
+        return Settings()
+    return load_settings(Path(args.config or DEFAULT_CONFIG))
 
 
 def _parser() -> argparse.ArgumentParser:
@@ -51,8 +63,17 @@ def _parser() -> argparse.ArgumentParser:
     preview = commands.add_parser(
         "preview", help="poll the feeds once and print what would be posted (no Discord)"
     )
-    for sub in (run, preview):
-        sub.add_argument("--config", default="config.toml", help="path to config.toml")
+    summarize_cmd = commands.add_parser(
+        "summarize", help="print the summary a post would show for a URL or a file"
+    )
+    summarize_cmd.add_argument("source", help="an http(s) URL, or an HTML or text file")
+    summarize_cmd.add_argument(
+        "--llm", action="store_true", help="use the [llm] endpoint from the config"
+    )
+    for sub in (run, preview, summarize_cmd):
+        sub.add_argument(
+            "--config", default=None, help="path to config.toml (default ./config.toml)"
+        )
     return parser
 
 
@@ -111,12 +132,8 @@ async def _preview(settings: Settings, out: TextIO) -> int:
         if not feeds:
             print("No feeds to poll: add [[feeds]] to the config or use /feeds add.", file=out)
             return EXIT_OK
-        async with make_http_client(
-            timeout=settings.polling.timeout_seconds,
-            contact=settings.network.user_agent_contact,
-            allow_private_networks=settings.network.allow_private_networks,
-        ) as http:
-            pipeline = build_pipeline(settings, store, http)
+        async with open_http_clients(settings) as clients:
+            pipeline = build_pipeline(settings, store, clients)
             report = await pipeline.poll_feeds(feeds, now=datetime.now(UTC), dry_run=True)
         queued = len(await store.pending_posts(limit=10_000))
     finally:
@@ -156,11 +173,69 @@ def _format_post(post: Post, channel_id: int, width: int) -> list[str]:
     lines = [f"── #{channel_id} · {post.source_name} · {when}", f"   {post.title}"]
     if post.url:
         lines.append(f"   {post.url}")
-    if post.summary:
-        lines.extend(
-            textwrap.wrap(post.summary, width, initial_indent="   ", subsequent_indent="   ")
-        )
+    for line in post.summary.splitlines():
+        indent = "     " if line.startswith("•") else "   "
+        lines.extend(textwrap.wrap(line, width, initial_indent="   ", subsequent_indent=indent))
     if post.partial_note:
         lines.append(f"   [{post.partial_note}]")
     lines.append(f"   (thread: {post.thread_name})")
     return lines
+
+
+def summarize(settings: Settings, source: str, *, force_llm: bool = False) -> int:
+    """Print the summary a post would show for `source` (URL or file)."""
+    if force_llm and not settings.llm.model:
+        print(
+            "error: --llm needs an [llm] section with base_url and model in the config",
+            file=sys.stderr,
+        )
+        return EXIT_USAGE
+    if force_llm:
+        settings = replace(settings, llm=replace(settings.llm, enabled=True))
+    try:
+        result = asyncio.run(_summarize(settings, source))
+    except DocumentError as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        return EXIT_FAILURE
+    sys.stdout.write(format_summary(result, backend=_backend_name(settings)))
+    return EXIT_OK
+
+
+async def _summarize(settings: Settings, source: str) -> DocumentSummary:
+    async with open_http_clients(settings) as clients:
+        return await summarize_document(
+            source,
+            http=clients.web,
+            summarizer=summarizer_from_settings(settings.llm, http=clients.llm),
+            max_bytes=settings.polling.max_body_bytes,
+            deadline=settings.polling.timeout_seconds,
+            lexicon=settings.relevance,
+        )
+
+
+def _backend_name(settings: Settings) -> str:
+    if settings.llm.enabled:
+        return f"LLM {settings.llm.model} at {settings.llm.base_url} (extractive if it fails)"
+    return "extractive (offline)"
+
+
+def format_summary(result: DocumentSummary, *, backend: str, width: int = 78) -> str:
+    """A document's summary as terminal text, in the order a post shows it."""
+    summary, relevance = result.summary, result.relevance
+    lines = [result.article.title or result.source, result.source, ""]
+    lines += textwrap.wrap(f"TL;DR: {summary.tldr}", width, subsequent_indent="  ")
+    for point in summary.key_points:
+        lines += textwrap.wrap(point, width, initial_indent="  • ", subsequent_indent="    ")
+    if summary.why_it_matters:
+        lines += textwrap.wrap(f"Why it matters: {summary.why_it_matters}", width)
+    tags = summary.tags or relevance.tags
+    lines.append(f"Tags: {', '.join(tags) if tags else '(none)'}")
+    verdict = "relevant" if relevance.relevant else "not relevant"
+    matched = f"; matched {', '.join(relevance.matched[:6])}" if relevance.matched else ""
+    lines.append(f"Open-source AI relevance: {relevance.score:.2f} ({verdict}{matched})")
+    if result.article.partial:
+        lines.append(
+            f"Partial: only part of the article could be read ({result.article.partial_reason})"
+        )
+    lines.append(f"Summarized by: {backend}")
+    return "\n".join(lines) + "\n"

@@ -6,12 +6,11 @@ import asyncio
 import logging
 
 import discord
-import httpx
 from discord import app_commands
 from discord.ext import commands
 
+from bot.clients import HttpClients, open_http_clients
 from bot.config import Settings
-from bot.feeds.fetch import make_http_client
 from bot.feeds.poller import Poller
 from bot.news import NewsService
 from bot.pipeline import CycleReport, Pipeline, build_pipeline
@@ -64,7 +63,7 @@ class BazaarBot(commands.Bot):
     """Owns the store, the HTTP client and the poller; cogs reach the core through it."""
 
     store: Store
-    http_client: httpx.AsyncClient
+    http_clients: HttpClients
     pipeline: Pipeline
     poller: Poller
     subscriptions: SubscriptionService
@@ -89,16 +88,12 @@ class BazaarBot(commands.Bot):
         settings = self.settings
         self.store = await Store.open(settings.storage.database)
         await self.store.sync_config_feeds(settings.feeds)
-        self.http_client = make_http_client(
-            timeout=settings.polling.timeout_seconds,
-            contact=settings.network.user_agent_contact,
-            allow_private_networks=settings.network.allow_private_networks,
-        )
-        self.pipeline = build_pipeline(settings, self.store, self.http_client)
+        self.http_clients = open_http_clients(settings)
+        self.pipeline = build_pipeline(settings, self.store, self.http_clients)
         self.poller = Poller(self.pipeline, self.store, on_cycle=self._after_cycle)
         self.subscriptions = SubscriptionService(
             store=self.store,
-            http=self.http_client,
+            http=self.http_clients.web,
             polling=settings.polling,
             on_change=self.poller.wake,
         )
@@ -141,7 +136,7 @@ class BazaarBot(commands.Bot):
             self._poll_task.cancel()
             await asyncio.gather(self._poll_task, return_exceptions=True)
         await super().close()
-        if hasattr(self, "http_client"):
-            await self.http_client.aclose()
+        if hasattr(self, "http_clients"):
+            await self.http_clients.aclose()
         if hasattr(self, "store"):
             await self.store.close()

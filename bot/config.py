@@ -14,6 +14,9 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, TypeVar
 
+from bot.content.lexicon import Lexicon
+from bot.models import FeedFilter
+
 TOKEN_ENV = "DISCORD_TOKEN"
 
 T = TypeVar("T")
@@ -87,6 +90,8 @@ class FeedSettings:
     url: str
     channel_id: int
     name: str | None = None
+    # "relevant" posts only items about open-source AI (for general tech feeds).
+    filter: FeedFilter = FeedFilter.ALL
 
 
 @dataclass(frozen=True)
@@ -97,6 +102,7 @@ class Settings:
     network: NetworkSettings = NetworkSettings()
     publish: PublishSettings = PublishSettings()
     llm: LLMSettings = LLMSettings()
+    relevance: Lexicon = field(default_factory=Lexicon.default)
     feeds: tuple[FeedSettings, ...] = ()
 
 
@@ -121,7 +127,9 @@ def parse_settings(
 ) -> Settings:
     """Validate an already-parsed TOML document; relative paths resolve against `base_dir`."""
     _reject_unknown(
-        raw, "", {"discord", "storage", "polling", "network", "publish", "llm", "feeds"}
+        raw,
+        "",
+        {"discord", "storage", "polling", "network", "publish", "llm", "relevance", "feeds"},
     )
     discord_raw = _table(raw, "discord")
     storage_raw = _table(raw, "storage")
@@ -142,6 +150,10 @@ def parse_settings(
     network = _section(NetworkSettings, network_raw, "network")
     publish = _section(PublishSettings, publish_raw, "publish")
     llm = _section(LLMSettings, _table(raw, "llm"), "llm")
+    try:
+        lexicon = Lexicon.from_config(_table(raw, "relevance"))
+    except ValueError as exc:
+        raise ConfigError(str(exc)) from None
     if llm.enabled and not llm.model:
         raise ConfigError("llm.model must name the model to use when llm.enabled = true")
     if publish.thread_auto_archive_minutes not in (60, 1440, 4320, 10080):
@@ -157,6 +169,7 @@ def parse_settings(
         network=network,
         publish=publish,
         llm=llm,
+        relevance=lexicon,
         feeds=_feeds(raw.get("feeds", [])),
     )
 
@@ -169,7 +182,7 @@ def _feeds(raw: object) -> tuple[FeedSettings, ...]:
         where = f"feeds[{index}]"
         if not isinstance(entry, dict):
             raise ConfigError(f"{where} must be a table with url and channel_id")
-        _reject_unknown(entry, f"{where}.", {"url", "channel_id", "name"})
+        _reject_unknown(entry, f"{where}.", {"url", "channel_id", "name", "filter"})
         url = _required(entry, f"{where}.url", str).strip()
         if not url.startswith(("http://", "https://")):
             raise ConfigError(f"{where}.url must start with http:// or https:// (got {url!r})")
@@ -177,7 +190,12 @@ def _feeds(raw: object) -> tuple[FeedSettings, ...]:
         if channel_id <= 0:
             raise ConfigError(f"{where}.channel_id must be a Discord channel id (got {channel_id})")
         name = _get(entry, f"{where}.name", str, "") or None
-        feeds.append(FeedSettings(url=url, channel_id=channel_id, name=name))
+        feed_filter = _get(entry, f"{where}.filter", str, FeedFilter.ALL.value)
+        if feed_filter not in {f.value for f in FeedFilter}:
+            raise ConfigError(f'{where}.filter must be "all" or "relevant" (got {feed_filter!r})')
+        feeds.append(
+            FeedSettings(url=url, channel_id=channel_id, name=name, filter=FeedFilter(feed_filter))
+        )
     return tuple(feeds)
 
 

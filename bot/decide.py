@@ -5,11 +5,11 @@ Nothing here does I/O; it looks only at data, so every rule is testable on its o
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
-from bot.models import Entry, PlannedPost, Subscription
+from bot.models import Entry, FeedFilter, PlannedPost, Subscription
 
 
 @dataclass(frozen=True)
@@ -18,6 +18,7 @@ class Candidate:
 
     key: str
     time: datetime
+    relevant: bool = True
 
 
 @dataclass(frozen=True)
@@ -58,21 +59,29 @@ def plan_posts(
 
     A channel that starts following gets only the newest `backfill` items, so adding a
     feed with 200 old entries does not flood it; after that it gets every new item.
-    Items older than `max_age` are never posted.
+    Items older than `max_age` are never posted, and a channel whose filter is
+    "relevant" gets only items about open-source AI.
     """
     cutoff = now - max_age
     posts: list[PlannedPost] = []
     initialized: list[int] = []
     for subscription in subscriptions:
+        wanted = _filtered(subscription.filter)
         if subscription.initialized:
-            chosen = list(new)
+            chosen = [c for c in new if wanted(c)]
         else:
-            chosen = _newest(_unique([*new, *stored]), backfill)
+            chosen = _newest([c for c in _unique([*new, *stored]) if wanted(c)], backfill)
             initialized.append(subscription.id)
         for candidate in sorted(chosen, key=lambda c: c.time):
             if candidate.time >= cutoff:
                 posts.append(PlannedPost(feed_id, candidate.key, subscription.channel_id))
     return PostPlan(tuple(posts), tuple(initialized))
+
+
+def _filtered(feed_filter: FeedFilter) -> Callable[[Candidate], bool]:
+    if feed_filter is FeedFilter.RELEVANT:
+        return lambda candidate: candidate.relevant
+    return lambda candidate: True
 
 
 def _unique(candidates: Iterable[Candidate]) -> list[Candidate]:

@@ -5,6 +5,10 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from enum import StrEnum
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    from bot.content.relevance import Relevance
 
 
 @dataclass(frozen=True)
@@ -54,6 +58,11 @@ class Feed:
         return self.paused_at is not None
 
 
+class FeedFilter(StrEnum):
+    ALL = "all"  # post every item
+    RELEVANT = "relevant"  # post only items about open-source AI (for general tech feeds)
+
+
 class SubscriptionSource(StrEnum):
     CONFIG = "config"
     COMMAND = "command"
@@ -70,6 +79,7 @@ class Subscription:
     name: str | None
     source: SubscriptionSource
     initialized: bool
+    filter: FeedFilter = FeedFilter.ALL
 
 
 @dataclass(frozen=True)
@@ -87,6 +97,9 @@ class Item:
     seen_at: datetime
     story_id: int | None = None
     partial_reason: str | None = None
+    relevance: float | None = None
+    relevant: bool = True
+    tags: tuple[str, ...] = ()
 
     @property
     def sort_time(self) -> datetime:
@@ -160,8 +173,16 @@ class NewItem:
     """
 
     entry: Entry
-    summary: str
+    summary: Summary
     story_id: int | None = None
+    relevance: Relevance | None = None
+
+    @property
+    def tags(self) -> tuple[str, ...]:
+        """The summarizer's tags when it gave some (an LLM does), else the lexicon's."""
+        if self.summary.tags:
+            return self.summary.tags
+        return self.relevance.tags if self.relevance else ()
 
 
 @dataclass(frozen=True)
@@ -183,4 +204,5 @@ class Post:
     source_name: str
     published_at: datetime | None
     thread_name: str
-    partial_note: str | None = None  # said when the summary rests on a teaser or paywall stub
+    partial_note: str | None = None
+    tags: tuple[str, ...] = ()  # said when the summary rests on a teaser or paywall stub

@@ -20,9 +20,11 @@ from typing import Protocol
 
 import httpx
 
+from bot.clients import HttpClients
 from bot.config import PollingSettings, Settings
 from bot.content.dedupe import STORY_WINDOW, match_story
 from bot.content.fulltext import PageArticles
+from bot.content.relevance import DEFAULT_LEXICON, Lexicon, Relevance, score_relevance
 from bot.decide import Candidate, plan_posts, select_new_entries
 from bot.feeds.fetch import FetchedBody, FetchError, NotModified, fetch
 from bot.feeds.parse import NotAFeedError, parse_feed_async
@@ -33,12 +35,13 @@ from bot.feeds.schedule import (
     next_poll_after_success,
     server_hints,
 )
-from bot.models import Entry, Feed, Item, NewItem, ParsedFeed, PlannedPost, Post
+from bot.models import Entry, Feed, Item, NewItem, ParsedFeed, PlannedPost, Post, Summary
 from bot.notices import pause_notice
 from bot.posts import make_post
-from bot.store import FeedState, PollResult, Store
+from bot.store import FeedState, PollResult, Store, StoreSummaryCache
 from bot.summarize import Summarizer
 from bot.summarize.extractive import ExtractiveSummarizer
+from bot.summarize.llm import summarizer_from_settings
 
 log = logging.getLogger(__name__)
 
@@ -103,10 +106,14 @@ class Pipeline:
         limiter: HostLimiter | None = None,
         articles: ArticleSource | None = None,
         notice_channel_id: int | None = None,
+        quick_summarizer: Summarizer | None = None,
+        lexicon: Lexicon = DEFAULT_LEXICON,
     ) -> None:
         self._store = store
         self._http = http
         self._summarizer = summarizer
+        self._quick_summarizer = quick_summarizer or ExtractiveSummarizer()
+        self._lexicon = lexicon
         self._settings = settings
         self._limiter = limiter or HostLimiter(concurrency=2, delay=0)
         self._articles = articles
@@ -240,6 +247,7 @@ class Pipeline:
             (e.url_key for e in parsed.entries if e.url_key),
         )
         new_entries = select_new_entries(parsed.entries, known)
+        relevance = await self._relevance(new_entries)
         hints = server_hints(fetched.headers, now, parsed.interval_hint)
         state = FeedState(
             next_poll_at=next_poll_after_success(now, self._policy, hints),
@@ -248,20 +256,26 @@ class Pipeline:
             last_modified=fetched.last_modified,
             moved_to=fetched.moved_to,
         )
+        stored = await self._store.recent_items(feed.id, max(self._settings.backfill, 1))
+        subscriptions = await self._store.feed_subscriptions(feed.id)
+        plan = plan_posts(
+            feed_id=feed.id,
+            subscriptions=subscriptions,
+            new=[
+                Candidate(e.key, e.published_at or now, relevance[e.key].relevant)
+                for e in new_entries
+            ],
+            stored=[Candidate(i.key, i.sort_time, i.relevant) for i in stored],
+            now=now,
+            backfill=self._settings.backfill,
+            max_age=timedelta(days=self._settings.max_age_days),
+        )
+        posted = {post.item_key for post in plan.posts}
+        new_entries = await self._complete(new_entries, posted)
+        relevance.update(await self._relevance([e for e in new_entries if e.key in posted]))
+        summaries = await self._summaries(new_entries, posted)
         async with self._commit_lock:
-            stored = await self._store.recent_items(feed.id, max(self._settings.backfill, 1))
-            subscriptions = await self._store.feed_subscriptions(feed.id)
-            plan = plan_posts(
-                feed_id=feed.id,
-                subscriptions=subscriptions,
-                new=[Candidate(e.key, e.published_at or now) for e in new_entries],
-                stored=[Candidate(i.key, i.sort_time) for i in stored],
-                now=now,
-                backfill=self._settings.backfill,
-                max_age=timedelta(days=self._settings.max_age_days),
-            )
-            new_entries = await self._complete_posted(new_entries, plan.posts)
-            new_items = await self._new_items(feed.id, new_entries, now)
+            new_items = await self._with_stories(feed.id, new_entries, summaries, relevance, now)
             if not dry_run:
                 await self._store.apply_poll(
                     PollResult(
@@ -277,29 +291,49 @@ class Pipeline:
         posts = _channel_posts(plan.posts, new_items, stored, names)
         return FeedReport(feed.url, FeedStatus.UPDATED, new_items=len(new_entries), posts=posts)
 
-    async def _complete_posted(
-        self, entries: list[Entry], posts: Sequence[PlannedPost]
-    ) -> list[Entry]:
+    async def _relevance(self, entries: Sequence[Entry]) -> dict[str, Relevance]:
+        """Score entries off the event loop (a feed can bring hundreds at once)."""
+
+        def score_all() -> dict[str, Relevance]:
+            return {e.key: score_relevance(e.title, e.text, self._lexicon) for e in entries}
+
+        return await asyncio.to_thread(score_all) if entries else {}
+
+    async def _complete(self, entries: list[Entry], posted: set[str]) -> list[Entry]:
         """Fetch the full article of teaser entries that will be posted (only those: a new
         feed's 200 old entries are stored with their feed text, not fetched page by page)."""
         if self._articles is None:
             return entries
-        posted = {post.item_key for post in posts}
         return list(
             await asyncio.gather(
                 *(self._articles.complete(e) if e.key in posted else _same(e) for e in entries)
             )
         )
 
-    async def _new_items(
-        self, feed_id: int, entries: Sequence[Entry], now: datetime
+    async def _summaries(self, entries: Sequence[Entry], posted: set[str]) -> dict[str, Summary]:
+        """The configured summarizer (perhaps an LLM) for what will be posted, concurrently;
+        the offline one for entries only stored."""
+
+        async def summarize(entry: Entry) -> Summary:
+            summarizer = self._summarizer if entry.key in posted else self._quick_summarizer
+            return await summarizer.summarize(title=entry.title, text=entry.text)
+
+        results = await asyncio.gather(*(summarize(e) for e in entries))
+        return {entry.key: summary for entry, summary in zip(entries, results, strict=True)}
+
+    async def _with_stories(
+        self,
+        feed_id: int,
+        entries: Sequence[Entry],
+        summaries: dict[str, Summary],
+        relevance: dict[str, Relevance],
+        now: datetime,
     ) -> list[NewItem]:
         stories = await self._store.candidate_stories(
             since=now - STORY_WINDOW, url_keys=(e.url_key for e in entries if e.url_key)
         )
         new_items = []
         for entry in entries:
-            summary = await self._summarizer.summarize(title=entry.title, text=entry.text)
             story = match_story(
                 feed_id=feed_id,
                 url_key=entry.url_key,
@@ -307,30 +341,40 @@ class Pipeline:
                 when=entry.published_at or now,
                 stories=stories,
             )
-            new_items.append(NewItem(entry, summary.text, story.id if story else None))
+            new_items.append(
+                NewItem(
+                    entry,
+                    summaries[entry.key],
+                    story.id if story else None,
+                    relevance[entry.key],
+                )
+            )
         return new_items
 
 
-def build_pipeline(settings: Settings, store: Store, http: httpx.AsyncClient) -> Pipeline:
+def build_pipeline(settings: Settings, store: Store, clients: HttpClients) -> Pipeline:
     """The pipeline as the bot and the CLI run it, from the config."""
     limiter = HostLimiter(
         concurrency=settings.network.per_host_concurrency,
         delay=settings.network.per_host_delay_seconds,
     )
     articles = PageArticles(
-        http=http,
+        http=clients.web,
         limiter=limiter,
         max_bytes=settings.polling.max_body_bytes,
         deadline=settings.polling.timeout_seconds,
     )
     return Pipeline(
         store=store,
-        http=http,
-        summarizer=ExtractiveSummarizer(),
+        http=clients.web,
+        summarizer=summarizer_from_settings(
+            settings.llm, http=clients.llm, cache=StoreSummaryCache(store)
+        ),
         settings=settings.polling,
         limiter=limiter,
         articles=articles if settings.polling.full_articles else None,
         notice_channel_id=settings.publish.log_channel_id or None,
+        lexicon=settings.relevance,
     )
 
 
@@ -351,7 +395,7 @@ def _channel_posts(
         source = names[plan.channel_id]
         if plan.item_key in new_by_key:
             new = new_by_key[plan.item_key]
-            post = post_for_entry(new.entry, new.summary, source)
+            post = post_for_entry(new.entry, new.summary.text, source, new.tags)
             posts.append(ChannelPost(plan.channel_id, post, also_covers=new.story_id is not None))
         else:
             posts.append(
@@ -360,7 +404,9 @@ def _channel_posts(
     return tuple(posts)
 
 
-def post_for_entry(entry: Entry, summary: str, source_name: str) -> Post:
+def post_for_entry(
+    entry: Entry, summary: str, source_name: str, tags: tuple[str, ...] = ()
+) -> Post:
     return make_post(
         title=entry.title,
         url=entry.link,
@@ -368,6 +414,7 @@ def post_for_entry(entry: Entry, summary: str, source_name: str) -> Post:
         source_name=source_name,
         published_at=entry.published_at,
         partial_reason=entry.partial_reason,
+        tags=tags,
     )
 
 
@@ -380,6 +427,7 @@ def post_for_item(item: Item, source_name: str) -> Post:
         source_name=source_name,
         published_at=item.published_at,
         partial_reason=item.partial_reason,
+        tags=item.tags,
     )
 
 

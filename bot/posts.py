@@ -20,6 +20,7 @@ def make_post(
     source_name: str,
     published_at: datetime | None,
     partial_reason: str | None = None,
+    tags: tuple[str, ...] = (),
 ) -> Post:
     """Compose a post within Discord's limits; text is trimmed at a word boundary."""
     clean_title = collapse_whitespace(title) or "(untitled)"
@@ -31,6 +32,7 @@ def make_post(
         published_at=published_at,
         thread_name=shorten(clean_title, THREAD_NAME_LIMIT),
         partial_note=_partial_note(partial_reason),
+        tags=tags,
     )
 
 

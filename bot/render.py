@@ -20,7 +20,8 @@ def render_post(post: Post) -> discord.Embed:
     )
     if post.partial_note:
         embed.add_field(name="Partial", value=_escape(post.partial_note), inline=False)
-    embed.set_footer(text=post.source_name)
+    footer = " · ".join([post.source_name, *post.tags])
+    embed.set_footer(text=footer)
     return embed
 
 

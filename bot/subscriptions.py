@@ -11,7 +11,7 @@ import httpx
 from bot.config import PollingSettings
 from bot.feeds.fetch import FetchError, NotModified, fetch
 from bot.feeds.parse import NotAFeedError, parse_feed_async
-from bot.models import SubscriptionSource
+from bot.models import FeedFilter, SubscriptionSource
 from bot.store import Store, SubscriptionView
 
 MAX_URL_LENGTH = 2048
@@ -46,7 +46,13 @@ class SubscriptionService:
         self._on_change = on_change
 
     async def add(
-        self, url: str, *, channel_id: int, guild_id: int, name: str | None = None
+        self,
+        url: str,
+        *,
+        channel_id: int,
+        guild_id: int,
+        name: str | None = None,
+        feed_filter: FeedFilter = FeedFilter.ALL,
     ) -> AddedFeed:
         """Check that `url` is a readable feed, then make the channel follow it."""
         url = validate_feed_url(url)
@@ -65,7 +71,12 @@ class SubscriptionService:
         except (FetchError, NotAFeedError) as exc:
             raise SubscriptionError(f"Cannot follow {url}: {exc}.") from None
         _, created = await self._store.subscribe(
-            url, channel_id, source=SubscriptionSource.COMMAND, guild_id=guild_id, name=name
+            url,
+            channel_id,
+            source=SubscriptionSource.COMMAND,
+            guild_id=guild_id,
+            name=name,
+            feed_filter=feed_filter,
         )
         self._on_change()
         return AddedFeed(

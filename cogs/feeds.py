@@ -9,7 +9,7 @@ from discord import app_commands
 from discord.ext import commands
 
 from bot.client import BazaarBot, reply_privately
-from bot.models import Feed
+from bot.models import Feed, FeedFilter
 from bot.posts import shorten
 from bot.store import SubscriptionView
 from bot.subscriptions import SubscriptionError
@@ -34,6 +34,13 @@ class Feeds(commands.GroupCog, group_name="feeds", group_description="Manage the
         url="The RSS or Atom feed address",
         channel="Where to post (defaults to this channel)",
         name="Display name for this source (defaults to the feed's title)",
+        filter="Post everything, or only items about open-source AI (for general tech feeds)",
+    )
+    @app_commands.choices(
+        filter=[
+            app_commands.Choice(name="everything", value=FeedFilter.ALL.value),
+            app_commands.Choice(name="only open-source AI", value=FeedFilter.RELEVANT.value),
+        ]
     )
     async def add(
         self,
@@ -41,6 +48,7 @@ class Feeds(commands.GroupCog, group_name="feeds", group_description="Manage the
         url: app_commands.Range[str, 1, 2048],
         channel: discord.TextChannel | None = None,
         name: app_commands.Range[str, 1, 100] | None = None,
+        filter: str = FeedFilter.ALL.value,
     ) -> None:
         assert interaction.guild_id is not None
         target = channel or interaction.channel
@@ -50,7 +58,11 @@ class Feeds(commands.GroupCog, group_name="feeds", group_description="Manage the
         await interaction.response.defer(ephemeral=True, thinking=True)
         try:
             added = await self.bot.subscriptions.add(
-                url, channel_id=target.id, guild_id=interaction.guild_id, name=name
+                url,
+                channel_id=target.id,
+                guild_id=interaction.guild_id,
+                name=name,
+                feed_filter=FeedFilter(filter),
             )
         except SubscriptionError as exc:
             await reply_privately(interaction, str(exc))
@@ -59,10 +71,11 @@ class Feeds(commands.GroupCog, group_name="feeds", group_description="Manage the
             text = f"{target.mention} already follows **{_plain(added.title)}**."
         else:
             backfill = self.bot.settings.polling.backfill
+            which = "about open-source AI " if filter == FeedFilter.RELEVANT else ""
             text = (
                 f"Following **{_plain(added.title)}** in {target.mention} "
-                f"({added.entry_count} entries in the feed; the newest {backfill} will be "
-                "posted shortly, then every new one)."
+                f"({added.entry_count} entries in the feed; the newest {backfill} {which}will "
+                f"be posted shortly, then every new one {which}as it comes)."
             )
         await reply_privately(interaction, text)
 
@@ -135,8 +148,12 @@ def _describe(view: SubscriptionView) -> str:
     return (
         f"• **{title}** → <#{view.subscription.channel_id}>\n"
         f"  <{feed.url}>\n"
-        f"  {view.item_count} items · {_health(feed)}"
+        f"  {view.item_count} items{_filter_note(view)} · {_health(feed)}"
     )
+
+
+def _filter_note(view: SubscriptionView) -> str:
+    return " (open-source AI only)" if view.subscription.filter is FeedFilter.RELEVANT else ""
 
 
 def _health(feed: Feed) -> str:

@@ -130,8 +130,8 @@ async def test_new_items_are_posted_as_embeds_with_a_thread_each_and_never_twice
     first = harness.posts()[0]
     embed = first["embeds"][0]
     assert embed["url"] == "https://example.org/story-2"
-    assert embed["description"] == "Story 2 is out. It ships open weights."
-    assert embed["footer"]["text"] == "Open Models Weekly"
+    assert embed["description"] == "Story 2 is out.\n• It ships open weights."
+    assert embed["footer"]["text"] == "Open Models Weekly · model-release"
     assert embed["timestamp"].startswith(str(datetime.now(UTC).year))
     assert first["allowed_mentions"] == {"parse": []}
     threads = {t["message_id"]: t["name"] for t in harness.discord.threads}

@@ -3,12 +3,14 @@
 from __future__ import annotations
 
 import asyncio
+import json
 import sys
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 from bot.store import Store
 from tests.feed_server import FeedItem, FeedServer, rss
+from tests.llm_server import LLMServer, Reply, completion
 
 REPO = Path(__file__).resolve().parent.parent
 
@@ -65,7 +67,7 @@ async def test_preview_prints_what_would_be_posted_and_changes_nothing(
     assert "#4242 · Open Models Weekly · 2026-11-23 09:30 UTC" in out
     assert "DeepSeek releases V4 weights" in out
     assert "https://example.org/deepseek-v4" in out
-    assert "DeepSeek published V4 under MIT. Weights are on the Hub." in out
+    assert "   DeepSeek published V4 under MIT.\n   • Weights are on the Hub.\n" in out
     assert out.index("Older") < out.index("DeepSeek releases")  # oldest first, like the channel
     store = await Store.open(tmp_path / "bazaar.db")
     try:
@@ -93,3 +95,85 @@ async def test_preview_with_no_feeds_says_how_to_add_some(tmp_path: Path) -> Non
     code, out, _ = await run_cli("preview", "--config", str(write_config(tmp_path)))
     assert code == 0
     assert "No feeds to poll" in out
+
+
+ARTICLE = """<!doctype html><html><head><title>Mistral releases Large 3</title></head><body>
+<nav>Home · About · Subscribe</nav>
+<article><h1>Mistral releases Large 3 under Apache 2.0</h1>
+<p>Mistral AI released Large 3 today with open weights under the Apache 2.0 licence.</p>
+<p>The model has 123 billion parameters and a context window of 128,000 tokens, and it
+beats the previous release on every reasoning benchmark the company published.</p>
+<p>GGUF quantizations for llama.cpp appeared on the Hugging Face Hub within hours.</p>
+</article><footer>© 2026 Example Media</footer></body></html>"""
+
+
+async def test_summarize_prints_the_summary_of_a_local_file_without_any_config(
+    tmp_path: Path,
+) -> None:
+    page = tmp_path / "article.html"
+    page.write_text(ARTICLE)
+
+    code, out, err = await run_cli("summarize", str(page))
+
+    assert code == 0, err
+    assert out.startswith("Mistral releases Large 3")
+    assert "TL;DR: Mistral AI released Large 3 today with open weights" in out
+    assert "Tags: model-release" in out
+    assert "Open-source AI relevance: " in out and "(relevant" in out
+    assert "Summarized by: extractive (offline)" in out
+    assert "Subscribe" not in out and "©" not in out
+
+
+async def test_summarize_uses_the_llm_when_asked(tmp_path: Path) -> None:
+    llm = LLMServer()
+    await llm.start()
+    try:
+        llm.then(
+            Reply(
+                body=completion(
+                    json.dumps(
+                        {
+                            "tldr": "Mistral opened Large 3's weights under Apache 2.0.",
+                            "key_points": ["123B parameters, 128k context."],
+                            "why_it_matters": "A frontier-class model anyone may run.",
+                            "tags": ["model-release", "licensing"],
+                        }
+                    )
+                )
+            )
+        )
+        page = tmp_path / "article.html"
+        page.write_text(ARTICLE)
+        config = tmp_path / "config.toml"
+        config.write_text(f'[llm]\nbase_url = "{llm.base_url}"\nmodel = "tiny-test"\n')
+
+        code, out, err = await run_cli("summarize", str(page), "--llm", "--config", str(config))
+    finally:
+        await llm.stop()
+
+    assert code == 0, err
+    assert "TL;DR: Mistral opened Large 3's weights under Apache 2.0." in out
+    assert "  • 123B parameters, 128k context." in out
+    assert "Why it matters: A frontier-class model anyone may run." in out
+    assert "Tags: model-release, licensing" in out
+    assert "Summarized by: LLM tiny-test" in out
+
+
+async def test_summarize_explains_what_it_cannot_do(
+    feed_server: FeedServer, tmp_path: Path
+) -> None:
+    url = feed_server.serve("/article", ARTICLE, content_type="text/html")
+
+    code, _, err = await run_cli("summarize", url)
+    assert code == 1
+    assert "not a public internet address" in err  # no config: the SSRF guard is on
+    assert feed_server.requests == []
+
+    code, _, err = await run_cli("summarize", str(tmp_path / "missing.html"))
+    assert (code, err.strip()) == (
+        1,
+        f"error: cannot read {tmp_path / 'missing.html'}: No such file or directory",
+    )
+
+    code, _, err = await run_cli("summarize", str(tmp_path / "missing.html"), "--llm")
+    assert code == 2 and "--llm needs an [llm] section" in err

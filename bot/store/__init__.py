@@ -7,13 +7,22 @@ grouped by what they are about; `Store` is all of them over one connection.
 
 from __future__ import annotations
 
+from bot.store.cache import StoreSummaryCache, SummaryCacheQueries
 from bot.store.feeds import FeedQueries, SubscriptionView
 from bot.store.items import FeedState, ItemQueries, PollResult
 from bot.store.outbox import OutboxQueries
 from bot.store.schema import from_db_time, to_db_time
 
-__all__ = ["FeedState", "PollResult", "Store", "SubscriptionView", "from_db_time", "to_db_time"]
+__all__ = [
+    "FeedState",
+    "PollResult",
+    "Store",
+    "StoreSummaryCache",
+    "SubscriptionView",
+    "from_db_time",
+    "to_db_time",
+]
 
 
-class Store(FeedQueries, ItemQueries, OutboxQueries):
+class Store(FeedQueries, ItemQueries, OutboxQueries, SummaryCacheQueries):
     """Async access to the Bazaar database. Create with `await Store.open(path)`."""

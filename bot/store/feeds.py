@@ -10,6 +10,7 @@ from datetime import UTC, datetime
 from bot.config import FeedSettings
 from bot.models import (
     Feed,
+    FeedFilter,
     Subscription,
     SubscriptionSource,
 )
@@ -42,6 +43,7 @@ class FeedQueries(StoreBase):
         source: SubscriptionSource,
         guild_id: int | None = None,
         name: str | None = None,
+        feed_filter: FeedFilter = FeedFilter.ALL,
     ) -> tuple[Subscription, bool]:
         """Make `channel_id` follow the feed at `url`; return the subscription and if it is new."""
         now = to_db_time(datetime.now(UTC))
@@ -54,16 +56,18 @@ class FeedQueries(StoreBase):
             assert feed is not None
             cursor = await self._db.execute(
                 """INSERT INTO subscriptions
-                       (feed_id, channel_id, guild_id, name, source, created_at)
-                   VALUES (?, ?, ?, ?, ?, ?)
+                       (feed_id, channel_id, guild_id, name, source, filter, created_at)
+                   VALUES (?, ?, ?, ?, ?, ?, ?)
                    ON CONFLICT (feed_id, channel_id) DO NOTHING""",
-                (feed["id"], channel_id, guild_id, name, source.value, now),
+                (feed["id"], channel_id, guild_id, name, source.value, feed_filter.value, now),
             )
             created = cursor.rowcount == 1
-            if not created and name is not None:
+            if not created:
+                # Following again may change how: a new name or filter takes effect.
                 await self._db.execute(
-                    "UPDATE subscriptions SET name = ? WHERE feed_id = ? AND channel_id = ?",
-                    (name, feed["id"], channel_id),
+                    """UPDATE subscriptions SET name = COALESCE(?, name), filter = ?
+                       WHERE feed_id = ? AND channel_id = ?""",
+                    (name, feed_filter.value, feed["id"], channel_id),
                 )
         row = await self._fetchone(
             "SELECT * FROM subscriptions WHERE feed_id = ? AND channel_id = ?",
@@ -81,7 +85,11 @@ class FeedQueries(StoreBase):
         wanted = list(feeds)
         for feed in wanted:
             await self.subscribe(
-                feed.url, feed.channel_id, source=SubscriptionSource.CONFIG, name=feed.name
+                feed.url,
+                feed.channel_id,
+                source=SubscriptionSource.CONFIG,
+                name=feed.name,
+                feed_filter=feed.filter,
             )
         keep = {(feed.url, feed.channel_id) for feed in wanted}
         rows = await self._fetchall(

@@ -205,9 +205,9 @@ class ItemQueries(StoreBase):
         published = to_db_time(entry.published_at) if entry.published_at else None
         await self._db.execute(
             """INSERT INTO items (feed_id, story_id, key, guid, link, url_key, title, title_key,
-                                  author, text, summary, partial_reason, published_at, seen_at,
-                                  sort_at)
-               VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+                                  author, text, summary, partial_reason, relevance, relevant,
+                                  tags, published_at, seen_at, sort_at)
+               VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
                ON CONFLICT (feed_id, key) DO NOTHING""",
             (
                 feed_id,
@@ -220,8 +220,11 @@ class ItemQueries(StoreBase):
                 entry.title_key,
                 entry.author,
                 entry.text,
-                new.summary,
+                new.summary.text,
                 entry.partial_reason,
+                new.relevance.score if new.relevance else None,
+                new.relevance.relevant if new.relevance else True,
+                ",".join(new.tags),
                 published,
                 seen,
                 published or seen,

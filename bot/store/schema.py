@@ -6,7 +6,7 @@ from datetime import UTC, datetime
 
 import aiosqlite
 
-from bot.models import Feed, Item, Subscription, SubscriptionSource
+from bot.models import Feed, FeedFilter, Item, Subscription, SubscriptionSource
 
 # One script per schema version; `PRAGMA user_version` records how many have run.
 MIGRATIONS: tuple[str, ...] = (
@@ -66,6 +66,7 @@ MIGRATIONS: tuple[str, ...] = (
         summary        TEXT NOT NULL,
         partial_reason TEXT,
         relevance      REAL,
+        relevant       INTEGER NOT NULL DEFAULT 1,
         tags           TEXT NOT NULL DEFAULT '',
         comments_url   TEXT,
         published_at   TEXT,
@@ -156,6 +157,7 @@ def subscription_from_row(row: aiosqlite.Row, *, id_column: str = "id") -> Subsc
         name=row["name"],
         source=SubscriptionSource(row["source"]),
         initialized=bool(row["initialized"]),
+        filter=FeedFilter(row["filter"]),
     )
 
 
@@ -174,4 +176,7 @@ def item_from_row(row: aiosqlite.Row, *, id_column: str = "id") -> Item:
         seen_at=seen_at,
         story_id=row["story_id"],
         partial_reason=row["partial_reason"],
+        relevance=row["relevance"],
+        relevant=bool(row["relevant"]),
+        tags=tuple(tag for tag in row["tags"].split(",") if tag),
     )
