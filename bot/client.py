@@ -11,6 +11,7 @@ from discord.ext import commands
 
 from bot.clients import HttpClients, open_http_clients
 from bot.config import Settings
+from bot.discussions import DiscussionRecaps
 from bot.feeds.poller import Poller
 from bot.news import NewsService
 from bot.pipeline import CycleReport, Pipeline, build_pipeline
@@ -68,6 +69,7 @@ class BazaarBot(commands.Bot):
     poller: Poller
     subscriptions: SubscriptionService
     news: NewsService
+    discussions: DiscussionRecaps
 
     def __init__(self, settings: Settings, **options: object) -> None:
         intents = discord.Intents.none()
@@ -98,6 +100,9 @@ class BazaarBot(commands.Bot):
             on_change=self.poller.wake,
         )
         self.news = NewsService(self.store)
+        self.discussions = DiscussionRecaps(
+            http=self.http_clients.web, settings=settings.discussions
+        )
         for extension in EXTENSIONS:
             await self.load_extension(extension)
         await self._sync_commands()

@@ -86,6 +86,18 @@ class LLMSettings:
 
 
 @dataclass(frozen=True)
+class DiscussionSettings:
+    """Recaps of Hacker News and Reddit comment threads, posted in the item's thread."""
+
+    enabled: bool = True
+    max_comments: int = 200
+    max_bytes: int = 2_000_000
+    timeout_seconds: float = 20.0
+    hn_api: str = "https://hacker-news.firebaseio.com/v0"
+    reddit_base: str = "https://www.reddit.com"
+
+
+@dataclass(frozen=True)
 class FeedSettings:
     url: str
     channel_id: int
@@ -103,6 +115,7 @@ class Settings:
     publish: PublishSettings = PublishSettings()
     llm: LLMSettings = LLMSettings()
     relevance: Lexicon = field(default_factory=Lexicon.default)
+    discussions: DiscussionSettings = DiscussionSettings()
     feeds: tuple[FeedSettings, ...] = ()
 
 
@@ -129,7 +142,17 @@ def parse_settings(
     _reject_unknown(
         raw,
         "",
-        {"discord", "storage", "polling", "network", "publish", "llm", "relevance", "feeds"},
+        {
+            "discord",
+            "storage",
+            "polling",
+            "network",
+            "publish",
+            "llm",
+            "relevance",
+            "discussions",
+            "feeds",
+        },
     )
     discord_raw = _table(raw, "discord")
     storage_raw = _table(raw, "storage")
@@ -150,6 +173,7 @@ def parse_settings(
     network = _section(NetworkSettings, network_raw, "network")
     publish = _section(PublishSettings, publish_raw, "publish")
     llm = _section(LLMSettings, _table(raw, "llm"), "llm")
+    discussions = _section(DiscussionSettings, _table(raw, "discussions"), "discussions")
     try:
         lexicon = Lexicon.from_config(_table(raw, "relevance"))
     except ValueError as exc:
@@ -170,6 +194,7 @@ def parse_settings(
         publish=publish,
         llm=llm,
         relevance=lexicon,
+        discussions=discussions,
         feeds=_feeds(raw.get("feeds", [])),
     )
 

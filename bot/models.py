@@ -23,6 +23,7 @@ class Entry:
     published_at: datetime | None
     author: str | None = None
     url_key: str | None = None  # identity of the link: the same page however it is linked
+    comments_url: str | None = None  # where the item is discussed (HN, Reddit), if said
     title_key: str = ""  # the headline's words, for matching the same story across sources
     partial_reason: str | None = None  # set when only a teaser or paywall stub could be read
 
@@ -100,6 +101,7 @@ class Item:
     relevance: float | None = None
     relevant: bool = True
     tags: tuple[str, ...] = ()
+    comments_url: str | None = None
 
     @property
     def sort_time(self) -> datetime:
@@ -134,6 +136,7 @@ class Summary:
 class OutboxKind(StrEnum):
     POST = "post"  # the story's post in a channel, with its thread
     NOTE = "note"  # "Also covered by …" in the thread of the story's post
+    RECAP = "recap"  # a recap of the item's discussion (HN, Reddit) in that thread
 
 
 class OutboxStatus(StrEnum):
@@ -141,6 +144,7 @@ class OutboxStatus(StrEnum):
     SENDING = "sending"
     POSTED = "posted"
     FAILED = "failed"
+    SKIPPED = "skipped"  # nothing to say (e.g. a discussion too small to recap)
 
 
 @dataclass(frozen=True)

@@ -22,6 +22,7 @@ import httpx
 
 from bot.clients import HttpClients
 from bot.config import PollingSettings, Settings
+from bot.content.comments import discussion_url
 from bot.content.dedupe import STORY_WINDOW, match_story
 from bot.content.fulltext import PageArticles
 from bot.content.relevance import DEFAULT_LEXICON, Lexicon, Relevance, score_relevance
@@ -108,12 +109,14 @@ class Pipeline:
         notice_channel_id: int | None = None,
         quick_summarizer: Summarizer | None = None,
         lexicon: Lexicon = DEFAULT_LEXICON,
+        recaps: bool = False,
     ) -> None:
         self._store = store
         self._http = http
         self._summarizer = summarizer
         self._quick_summarizer = quick_summarizer or ExtractiveSummarizer()
         self._lexicon = lexicon
+        self._recaps = recaps
         self._settings = settings
         self._limiter = limiter or HostLimiter(concurrency=2, delay=0)
         self._articles = articles
@@ -285,11 +288,24 @@ class Pipeline:
                         new_items=new_items,
                         planned_posts=plan.posts,
                         initialized_subscription_ids=plan.initialized_subscription_ids,
+                        recap_keys=self._discussions(new_entries, stored, posted),
                     )
                 )
         names = {s.channel_id: s.name or parsed.title for s in subscriptions}
         posts = _channel_posts(plan.posts, new_items, stored, names)
         return FeedReport(feed.url, FeedStatus.UPDATED, new_items=len(new_entries), posts=posts)
+
+    def _discussions(
+        self, entries: Sequence[Entry], stored: Sequence[Item], posted: set[str]
+    ) -> frozenset[str]:
+        """Keys of posted items that are (or link) a discussion worth a recap."""
+        if not self._recaps:
+            return frozenset()
+        links = {e.key: (e.link, e.comments_url) for e in entries}
+        links.update({i.key: (i.link, i.comments_url) for i in stored})
+        return frozenset(
+            key for key in posted if key in links and discussion_url(*links[key]) is not None
+        )
 
     async def _relevance(self, entries: Sequence[Entry]) -> dict[str, Relevance]:
         """Score entries off the event loop (a feed can bring hundreds at once)."""
@@ -375,6 +391,7 @@ def build_pipeline(settings: Settings, store: Store, clients: HttpClients) -> Pi
         articles=articles if settings.polling.full_articles else None,
         notice_channel_id=settings.publish.log_channel_id or None,
         lexicon=settings.relevance,
+        recaps=settings.discussions.enabled,
     )
 
 

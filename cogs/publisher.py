@@ -1,4 +1,5 @@
-"""Drains the outbox: posts (embed + thread), "Also covered by" notes, and admin notices."""
+"""Drains the outbox: posts (embed + thread), "Also covered by" notes, discussion recaps,
+and admin notices."""
 
 from __future__ import annotations
 
@@ -10,6 +11,7 @@ import discord
 from discord.ext import commands
 
 from bot.client import BazaarBot
+from bot.feeds.fetch import FetchError
 from bot.models import OutboxKind, OutboxRow, OutboxStatus
 from bot.pipeline import post_for_item
 from bot.render import render_also_covered, render_post, thread_name
@@ -56,10 +58,12 @@ class Publisher(commands.Cog):
         while rows := [r for r in await self.bot.store.pending_posts(BATCH) if r.id not in tried]:
             for row in rows:
                 tried.add(row.id)
-                if row.kind is OutboxKind.NOTE:
-                    sent += await self._publish_note(row)
-                else:
-                    sent += await self._publish_post(row)
+                publish = {
+                    OutboxKind.POST: self._publish_post,
+                    OutboxKind.NOTE: self._publish_note,
+                    OutboxKind.RECAP: self._publish_recap,
+                }[row.kind]
+                sent += await publish(row)
         return sent
 
     async def _publish_post(self, row: OutboxRow) -> bool:
@@ -80,17 +84,8 @@ class Publisher(commands.Cog):
         return True
 
     async def _publish_note(self, row: OutboxRow) -> bool:
-        assert row.item.story_id is not None
-        story_post = await self.bot.store.story_post(row.item.story_id, row.channel_id)
-        if story_post is None or story_post[0] in (OutboxStatus.PENDING, OutboxStatus.SENDING):
-            return False  # the story's post goes first; this note waits for its thread
-        status, thread_id = story_post
-        if status is OutboxStatus.FAILED or thread_id is None:
-            await self._give_up(row, "the story's post has no thread to add this source to")
-            return False
-        thread = await self._channel(thread_id)
+        thread = await self._story_thread(row)
         if thread is None:
-            await self._give_up(row, "the story's thread was deleted")
             return False
         post = post_for_item(row.item, row.source_name)
         message = await self._send(
@@ -98,8 +93,49 @@ class Publisher(commands.Cog):
         )
         if message is None:
             return False
-        await self.bot.store.mark_posted(row.id, message_id=message.id, thread_id=thread_id)
+        await self.bot.store.mark_posted(row.id, message_id=message.id, thread_id=thread.id)
         return True
+
+    async def _publish_recap(self, row: OutboxRow) -> bool:
+        thread = await self._story_thread(row)
+        if thread is None:
+            return False
+        try:
+            text = await self.bot.discussions.recap_text(row.item)
+        except FetchError as exc:
+            await self._retry_later(row, f"could not read the discussion: {exc}")
+            return False
+        if text is None:
+            await self.bot.store.mark_skipped(row.id, "too few comments to recap")
+            return False
+        # Quotes may hold links: no previews, or the recap drowns in embeds.
+        message = await self._send(
+            row, thread, content=text, allowed_mentions=NO_PINGS, suppress_embeds=True
+        )
+        if message is None:
+            return False
+        await self.bot.store.mark_posted(row.id, message_id=message.id, thread_id=thread.id)
+        return True
+
+    async def _story_thread(self, row: OutboxRow) -> discord.Thread | None:
+        """The thread of the story's post in the row's channel; None if there is none (yet).
+
+        A row whose post is still pending waits; one whose post failed or has no thread
+        is given up.
+        """
+        assert row.item.story_id is not None
+        story_post = await self.bot.store.story_post(row.item.story_id, row.channel_id)
+        if story_post is None or story_post[0] in (OutboxStatus.PENDING, OutboxStatus.SENDING):
+            return None  # the story's post goes first; this row waits for its thread
+        status, thread_id = story_post
+        if status is not OutboxStatus.POSTED or thread_id is None:
+            await self._give_up(row, "the story's post has no thread to add this to")
+            return None
+        thread = await self._channel(thread_id)
+        if not isinstance(thread, discord.Thread):
+            await self._give_up(row, "the story's thread was deleted")
+            return None
+        return thread
 
     async def _send(
         self, row: OutboxRow, channel: discord.abc.Messageable, **message: object

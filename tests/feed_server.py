@@ -141,6 +141,7 @@ class FeedItem:
     description: str = ""
     guid: str | None = None
     published: datetime | None = None
+    comments: str | None = None
 
 
 def rss(title: str, items: list[FeedItem], *, link: str = "https://example.org/") -> str:
@@ -151,6 +152,7 @@ def rss(title: str, items: list[FeedItem], *, link: str = "https://example.org/"
         f"<description>{escape(item.description)}</description>"
         + (f"<guid isPermaLink='false'>{escape(item.guid)}</guid>" if item.guid else "")
         + (f"<pubDate>{format_datetime(item.published)}</pubDate>" if item.published else "")
+        + (f"<comments>{escape(item.comments)}</comments>" if item.comments else "")
         + "</item>"
         for item in items
     )

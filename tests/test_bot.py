@@ -16,6 +16,7 @@ import pytest
 
 from bot.client import BazaarBot
 from bot.config import parse_settings
+from tests.comments_server import HN_STORY, CommentsServer
 from tests.fake_discord import MEMBER_PERMISSIONS, ChannelRef, FakeDiscord
 from tests.feed_server import FeedItem, FeedServer, rss
 
@@ -57,7 +58,13 @@ class Harness:
     def titles(self, channel: int | None = None) -> list[str]:
         return [m["embeds"][0]["title"] for m in self.posts(channel) if m.get("embeds")]
 
-    async def start(self, *, config_feeds: list[str] = (), **polling: object) -> BazaarBot:
+    async def start(
+        self,
+        *,
+        config_feeds: list[str] = (),
+        discussions: dict[str, object] | None = None,
+        **polling: object,
+    ) -> BazaarBot:
         connections = self.discord.connections
         settings = parse_settings(
             {
@@ -70,6 +77,7 @@ class Harness:
                     **polling,
                 },
                 "network": {"allow_private_networks": True, "per_host_delay_seconds": 0},
+                "discussions": discussions or {"enabled": False},
                 "feeds": [{"url": url, "channel_id": self.news} for url in config_feeds],
             },
             base_dir=self.tmp_path,
@@ -334,3 +342,37 @@ async def test_admins_are_told_once_when_a_feed_is_gone_and_can_resume_it(
     assert "Polling **" in resumed["content"] and resumed["flags"] & EPHEMERAL
     await harness.wait_for(lambda: "Story 0" in harness.titles())
     assert len([m for m in harness.posts() if "Stopped polling" in m.get("content", "")]) == 1
+
+
+async def test_a_hacker_news_item_gets_a_recap_of_its_discussion_in_its_thread(
+    harness: Harness,
+) -> None:
+    comments = CommentsServer()
+    await comments.start()
+    try:
+        hn = [
+            FeedItem(
+                "New open-weights model released",
+                "https://example.org/model",
+                f'<a href="https://news.ycombinator.com/item?id={HN_STORY}">Comments</a>',
+                guid=f"hn-{HN_STORY}",
+                published=datetime.now(UTC),
+                comments=f"https://news.ycombinator.com/item?id={HN_STORY}",
+            )
+        ]
+        url = harness.feeds.serve("/hn.xml", rss("Hacker News", hn))
+        await harness.start(config_feeds=[url], discussions={"hn_api": comments.hn_api})
+
+        await harness.wait_for(lambda: len(harness.discord.threads) == 1)
+        thread_id = int(harness.discord.threads[0]["id"])
+        await harness.wait_for(lambda: len(harness.discord.messages.get(thread_id, [])) == 1)
+    finally:
+        await comments.stop()
+
+    [recap] = harness.discord.messages[thread_id]
+    text = recap["content"]
+    assert text.startswith("💬 Discussion recap")
+    assert "<p>" not in text and "&#x27;" not in text and "&gt;" not in text
+    assert "@everyone" not in text
+    assert recap["allowed_mentions"] == {"parse": []}
+    assert recap["flags"] & 4  # SUPPRESS_EMBEDS: quoted links stay links

@@ -68,6 +68,7 @@ def _entry(raw: Any, feed_url: str) -> Entry:
         published_at=published_at,
         author=raw.get("author") or None,
         url_key=url_key(link) if link else None,
+        comments_url=canonical_url(raw.get("comments") or "", base=feed_url),
         title_key=title_key(title),
     )
 

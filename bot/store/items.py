@@ -50,6 +50,7 @@ class PollResult:
     planned_posts: Sequence[PlannedPost] = ()
     initialized_subscription_ids: Sequence[int] = ()
     notices: Sequence[tuple[int, str]] = ()  # (channel id, text) for the admins
+    recap_keys: frozenset[str] = frozenset()  # posted items whose discussion gets a recap
 
 
 class ItemQueries(StoreBase):
@@ -137,7 +138,7 @@ class ItemQueries(StoreBase):
             for new in result.new_items:
                 await self._insert_item(result.feed_id, new, polled)
             for post in result.planned_posts:
-                await self._queue(post, polled)
+                await self._queue(post, polled, recap=post.item_key in result.recap_keys)
             await self._db.executemany(
                 "UPDATE subscriptions SET initialized = 1 WHERE id = ?",
                 [(i,) for i in result.initialized_subscription_ids],
@@ -206,8 +207,8 @@ class ItemQueries(StoreBase):
         await self._db.execute(
             """INSERT INTO items (feed_id, story_id, key, guid, link, url_key, title, title_key,
                                   author, text, summary, partial_reason, relevance, relevant,
-                                  tags, published_at, seen_at, sort_at)
-               VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+                                  tags, comments_url, published_at, seen_at, sort_at)
+               VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
                ON CONFLICT (feed_id, key) DO NOTHING""",
             (
                 feed_id,
@@ -225,14 +226,16 @@ class ItemQueries(StoreBase):
                 new.relevance.score if new.relevance else None,
                 new.relevance.relevant if new.relevance else True,
                 ",".join(new.tags),
+                entry.comments_url,
                 published,
                 seen,
                 published or seen,
             ),
         )
 
-    async def _queue(self, post: PlannedPost, now: str) -> None:
-        """Queue the item's post in the channel, or a note if its story is already there."""
+    async def _queue(self, post: PlannedPost, now: str, *, recap: bool) -> None:
+        """Queue the item's post in the channel, or a note if its story is already there;
+        and, for a discussion, a recap of its comments in the story's thread."""
         item = await self._fetchone(
             "SELECT id, story_id FROM items WHERE feed_id = ? AND key = ?",
             (post.feed_id, post.item_key),
@@ -243,9 +246,11 @@ class ItemQueries(StoreBase):
             "SELECT 1 FROM outbox WHERE story_id = ? AND channel_id = ? AND kind = 'post'",
             (item["story_id"], post.channel_id),
         )
-        kind = OutboxKind.NOTE if story_posted_here else OutboxKind.POST
-        await self._db.execute(
+        kinds = [OutboxKind.NOTE if story_posted_here else OutboxKind.POST]
+        if recap:
+            kinds.append(OutboxKind.RECAP)
+        await self._db.executemany(
             """INSERT INTO outbox (item_id, story_id, channel_id, kind, status, created_at)
                VALUES (?, ?, ?, ?, 'pending', ?) ON CONFLICT DO NOTHING""",
-            (item["id"], item["story_id"], post.channel_id, kind.value, now),
+            [(item["id"], item["story_id"], post.channel_id, kind.value, now) for kind in kinds],
         )

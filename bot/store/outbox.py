@@ -19,7 +19,7 @@ from bot.store.schema import (
 
 class OutboxQueries(StoreBase):
     async def pending_posts(self, limit: int = 50) -> list[OutboxRow]:
-        """Posts, then notes, not yet accepted by Discord; oldest story first."""
+        """Posts, then notes, then recaps, not yet sent to Discord; oldest story first."""
         rows = await self._fetchall(
             """SELECT o.id AS outbox_id, o.channel_id, o.status, o.attempts, o.kind, i.*,
                       COALESCE(s.name, f.title, f.url) AS source_name
@@ -28,7 +28,7 @@ class OutboxQueries(StoreBase):
                JOIN feeds f ON f.id = i.feed_id
                LEFT JOIN subscriptions s ON s.feed_id = f.id AND s.channel_id = o.channel_id
                WHERE o.status IN ('pending', 'sending')
-               ORDER BY o.kind = 'note', i.sort_at, i.id LIMIT ?""",
+               ORDER BY o.kind != 'post', o.kind = 'recap', i.sort_at, i.id LIMIT ?""",
             (limit,),
         )
         return [
@@ -81,6 +81,13 @@ class OutboxQueries(StoreBase):
         """Give up on a post (for example: the bot may not write in the channel)."""
         await self._write(
             "UPDATE outbox SET status = 'failed', last_error = ? WHERE id = ?", (error, outbox_id)
+        )
+
+    async def mark_skipped(self, outbox_id: int, reason: str) -> None:
+        """Nothing to send after all (e.g. a discussion with too few comments to recap)."""
+        await self._write(
+            "UPDATE outbox SET status = 'skipped', last_error = ? WHERE id = ?",
+            (reason, outbox_id),
         )
 
     async def outbox_counts(self) -> dict[OutboxStatus, int]:

@@ -90,7 +90,7 @@ MIGRATIONS: tuple[str, ...] = (
         last_error  TEXT,
         created_at  TEXT NOT NULL,
         posted_at   TEXT,
-        UNIQUE (item_id, channel_id)
+        UNIQUE (item_id, channel_id, kind)
     );
     CREATE UNIQUE INDEX outbox_one_post_per_story ON outbox(story_id, channel_id)
         WHERE kind = 'post';
@@ -179,4 +179,5 @@ def item_from_row(row: aiosqlite.Row, *, id_column: str = "id") -> Item:
         relevance=row["relevance"],
         relevant=bool(row["relevant"]),
         tags=tuple(tag for tag in row["tags"].split(",") if tag),
+        comments_url=row["comments_url"],
     )
