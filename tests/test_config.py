@@ -48,6 +48,12 @@ def test_token_from_the_environment_wins_and_is_not_shown_in_repr(tmp_path: Path
         ("[network]\nallow_private_networks = 1\n", "must be true or false"),
         ("[publish]\nthread_auto_archive_minutes = 5\n", "must be one of 60, 1440"),
         ("feeds = 3\n", "feeds must be an array of tables"),
+        (
+            '[[feeds]]\nurl = "https://x.org/f"\nchannel_id = 1\nfilter = "ai"\n',
+            'feeds[0].filter must be "all" or "relevant"',
+        ),
+        ('[relevance]\ndisable = ["Not A Real Term"]\n', "relevance.disable"),
+        ("[llm]\nenabled = true\n", "llm.model must name the model"),
         ("[discord\n", "is not valid TOML"),
     ],
 )

@@ -11,7 +11,7 @@ import httpx
 from bot.content.fulltext import PageArticles
 from bot.feeds.fetch import make_http_client
 from bot.feeds.politeness import HostLimiter
-from bot.models import Feed
+from bot.models import Feed, FeedFilter, SubscriptionSource
 from bot.store import Store
 from tests.feed_server import FeedItem, FeedServer, rss
 from tests.polling import NEWS, follow, items, pending_titles, pipeline
@@ -332,3 +332,38 @@ async def test_an_unresolvable_host_is_reported_as_a_dns_failure(
     await follow(store, url)
     report = await pipeline(store, http).poll_due()
     assert "the host name does not resolve (DNS failure" in str(report.feeds[0].error)
+
+
+async def test_a_general_feed_filtered_to_relevant_posts_only_open_source_ai_news(
+    feed_server: FeedServer, store: Store, http: httpx.AsyncClient
+) -> None:
+    now = datetime.now(UTC)
+    front_page = [
+        FeedItem("Show HN: llama.cpp now runs Qwen 3 in GGUF on a Raspberry Pi",
+                 "https://example.org/pi", "<p>Quantized open weights on a Pi with llama.cpp.</p>",
+                 guid="ai", published=now - timedelta(hours=1)),
+        FeedItem("The best hiking boots of the year", "https://example.org/boots",
+                 "<p>We walked 500 miles to test them.</p>", guid="boots",
+                 published=now - timedelta(hours=2)),
+        FeedItem("City council approves new bike lanes", "https://example.org/bikes",
+                 "<p>The vote passed 7 to 2.</p>", guid="bikes",
+                 published=now - timedelta(hours=3)),
+    ]  # fmt: skip
+    url = feed_server.serve("/front.xml", rss("Front Page", front_page))
+    await store.subscribe(
+        url,
+        NEWS,
+        source=SubscriptionSource.COMMAND,
+        guild_id=GUILD,
+        feed_filter=FeedFilter.RELEVANT,
+    )
+    await store.subscribe(url, NEWS + 1, source=SubscriptionSource.COMMAND, guild_id=GUILD)
+
+    report = await pipeline(store, http).poll_due()
+
+    assert await pending_titles(store, NEWS) == [
+        "Show HN: llama.cpp now runs Qwen 3 in GGUF on a Raspberry Pi"
+    ]
+    assert len(await pending_titles(store, NEWS + 1)) == 3  # the unfiltered channel gets all
+    [relevant] = [p.post for p in report.posts if p.channel_id == NEWS]
+    assert "tooling" in relevant.tags
