@@ -348,24 +348,27 @@ class Pipeline:
         stories = await self._store.candidate_stories(
             since=now - STORY_WINDOW, url_keys=(e.url_key for e in entries if e.url_key)
         )
-        new_items = []
-        for entry in entries:
-            story = match_story(
-                feed_id=feed_id,
-                url_key=entry.url_key,
-                title_key=entry.title_key,
-                when=entry.published_at or now,
-                stories=stories,
-            )
-            new_items.append(
-                NewItem(
-                    entry,
-                    summaries[entry.key],
-                    story.id if story else None,
-                    relevance[entry.key],
+
+        def match_all() -> list[int | None]:
+            # Title matching compares every new entry with every recent story: CPU work
+            # that grows with both, so it runs in a worker thread.
+            matches = []
+            for entry in entries:
+                story = match_story(
+                    feed_id=feed_id,
+                    url_key=entry.url_key,
+                    title_key=entry.title_key,
+                    when=entry.published_at or now,
+                    stories=stories,
                 )
-            )
-        return new_items
+                matches.append(story.id if story else None)
+            return matches
+
+        story_ids = await asyncio.to_thread(match_all) if entries else []
+        return [
+            NewItem(entry, summaries[entry.key], story_id, relevance[entry.key])
+            for entry, story_id in zip(entries, story_ids, strict=True)
+        ]
 
 
 def build_pipeline(settings: Settings, store: Store, clients: HttpClients) -> Pipeline:
