@@ -28,8 +28,7 @@ MIN_CANDIDATE_WORDS = 4
 # on lowercased text). The hint, plain literals, is a fast first pass: the word boundaries
 # that keep "spread more" or "cookiecutter" out make the exact pattern many times slower.
 _BOILERPLATE_HINT = re.compile(
-    r"©|copyright|rights reserved|subscri|only|already a member|read more|click here"
-    r"|newsletter|cookie"
+    r"©|copyright|rights reserved|subscri|member|read more|click here|newsletter|cookie"
 )
 _BOILERPLATE = re.compile(
     r"©|\bcopyright\b|all rights reserved|\bsubscribe|\bsubscribers? only|\bmembers?[- ]only"
@@ -41,8 +40,8 @@ _MENU_SEPARATORS = (" | ", " · ")
 # site to learn more") but can be real instructions in a longer sentence ("Log in with
 # `hf auth login` to read gated models").
 _SHORT_BOILERPLATE = re.compile(
-    r"\b(?:share|sign (?:in|up)|log ?(?:in|out)|follow us|learn more|privacy policy"
-    r"|terms of (?:use|service))\b"
+    r"\b(?:share (?:this|on|via|to)|sign (?:in|up)|log ?(?:in|out)|follow us|learn more"
+    r"|privacy policy|terms of (?:use|service))\b"
 )
 _SHORT_LINE_WORDS = 12
 
