@@ -12,6 +12,7 @@ from bot.feeds.politeness import HostLimiter
 from bot.models import SubscriptionSource
 from bot.pipeline import ArticleSource, Pipeline
 from bot.store import Store
+from bot.summarize import Summarizer
 from bot.summarize.extractive import ExtractiveSummarizer
 from tests.feed_server import FeedItem
 
@@ -40,12 +41,13 @@ def pipeline(
     articles: ArticleSource | None = None,
     limiter: HostLimiter | None = None,
     notice_channel_id: int | None = None,
+    summarizer: Summarizer | None = None,
     **polling: Any,
 ) -> Pipeline:
     return Pipeline(
         store=store,
         http=http,
-        summarizer=ExtractiveSummarizer(),
+        summarizer=summarizer or ExtractiveSummarizer(),
         settings=PollingSettings(**polling),
         articles=articles,
         limiter=limiter,

@@ -2,15 +2,19 @@
 
 from __future__ import annotations
 
+import json
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 import httpx
 
+from bot.config import LLMSettings
 from bot.models import OutboxStatus
 from bot.pipeline import FeedStatus
-from bot.store import Store
+from bot.store import Store, StoreSummaryCache
+from bot.summarize.llm import summarizer_from_settings
 from tests.feed_server import FeedServer, atom, rss
+from tests.llm_server import LLMServer, Reply, completion
 from tests.polling import GENERAL, NEWS, follow, items, pending_titles, pipeline
 
 
@@ -144,3 +148,29 @@ async def test_a_dry_run_shows_the_posts_and_writes_nothing(
     # The real poll afterwards still sees everything: the dry run stored no ETag.
     await pipeline(store, http).poll_due()
     assert await pending_titles(store) == ["Story 2", "Story 1", "Story 0"]
+
+
+async def test_only_posted_items_go_to_the_llm_and_its_summaries_are_cached_in_the_database(
+    feed_server: FeedServer, store: Store, http: httpx.AsyncClient
+) -> None:
+    llm = LLMServer()
+    await llm.start()
+    try:
+        answer = {"tldr": "An open model shipped.", "key_points": [], "tags": ["model-release"]}
+        llm.then(*(Reply(body=completion(json.dumps(answer))) for _ in range(2)))
+        url = feed_server.serve("/feed.xml", rss("F", items(5)))
+        await follow(store, url)
+        settings = LLMSettings(enabled=True, base_url=llm.base_url, model="tiny")
+        summarizer = summarizer_from_settings(settings, http=http, cache=StoreSummaryCache(store))
+
+        report = await pipeline(store, http, backfill=2, summarizer=summarizer).poll_due()
+
+        assert len(llm.requests) == 2  # the 3 items only stored got the offline summary
+        assert [p.post.summary for p in report.posts] == ["An open model shipped."] * 2
+        assert all(p.post.tags == ("model-release",) for p in report.posts)
+        # A new summarizer (as after a restart) finds the summary in the database.
+        fresh = summarizer_from_settings(settings, http=http, cache=StoreSummaryCache(store))
+        again = await fresh.summarize(title="Story 0", text=items(1)[0].description[3:-4])
+        assert again.tldr == "An open model shipped." and len(llm.requests) == 2
+    finally:
+        await llm.stop()
