@@ -106,6 +106,9 @@ class BazaarBot(commands.Bot):
         for extension in EXTENSIONS:
             await self.load_extension(extension)
         await self._sync_commands()
+        # Polling needs no gateway: items are stored and queued while the bot connects.
+        # Started here rather than in on_ready, which can run after close() has begun.
+        self._poll_task = asyncio.create_task(self.poller.run_forever(), name="bazaar-poller")
 
     async def _sync_commands(self) -> None:
         guild_ids = self.settings.discord.guild_ids
@@ -120,6 +123,8 @@ class BazaarBot(commands.Bot):
             log.info("slash commands synced globally (may take up to an hour to show)")
 
     async def on_ready(self) -> None:
+        if self.is_closed():
+            return  # on_ready is dispatched as a task and may run after close() began
         assert self.user is not None
         log.info(
             "connected as %s (id %s) to %d guild(s)", self.user, self.user.id, len(self.guilds)
@@ -127,8 +132,6 @@ class BazaarBot(commands.Bot):
         await self.store.set_guilds_for_channels(
             {channel.id: guild.id for guild in self.guilds for channel in guild.channels}
         )
-        if self._poll_task is None:
-            self._poll_task = asyncio.create_task(self.poller.run_forever(), name="bazaar-poller")
         self.posts_queued.set()
 
     async def _after_cycle(self, report: CycleReport) -> None:

@@ -55,6 +55,14 @@ class Feeds(commands.GroupCog, group_name="feeds", group_description="Manage the
         if not isinstance(target, discord.TextChannel):
             await reply_privately(interaction, "Pick a text channel for the posts with channel:.")
             return
+        missing = self._missing_permissions(target)
+        if missing:
+            await reply_privately(
+                interaction,
+                f"I cannot post in {target.mention}: I am missing {', '.join(missing)} there. "
+                "Grant them to my role (channel settings → Permissions), then try again.",
+            )
+            return
         await interaction.response.defer(ephemeral=True, thinking=True)
         try:
             added = await self.bot.subscriptions.add(
@@ -78,6 +86,14 @@ class Feeds(commands.GroupCog, group_name="feeds", group_description="Manage the
                 f"be posted shortly, then every new one {which}as it comes)."
             )
         await reply_privately(interaction, text)
+
+    def _missing_permissions(self, channel: discord.TextChannel) -> list[str]:
+        """What the bot lacks in `channel` to post news there, in the words Discord uses."""
+        needed = ["view_channel", "send_messages", "embed_links"]
+        if self.bot.settings.publish.threads:
+            needed += ["create_public_threads", "send_messages_in_threads"]
+        have = channel.permissions_for(channel.guild.me)
+        return [name.replace("_", " ").title() for name in needed if not getattr(have, name)]
 
     @app_commands.command(name="list", description="Show the feeds this server follows")
     async def list(self, interaction: discord.Interaction) -> None:

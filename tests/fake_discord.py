@@ -718,6 +718,16 @@ class FakeDiscord:
         self.messages[channel_id] = []
         return channel_id
 
+    def deny_everyone(self, channel: str | int, permissions: int) -> None:
+        """Add a channel overwrite denying `permissions` to @everyone (the bot included),
+        as a server admin locking a channel would. Call it before the bot connects."""
+        if self._live_sessions():
+            raise RuntimeError("deny_everyone() must be called before the bot connects")
+        overwrites = self._resolve_channel(channel)["permission_overwrites"]
+        overwrites.append(
+            {"id": str(self.guild_id), "type": 0, "allow": "0", "deny": str(permissions)}
+        )
+
     def channel_ref(self, channel: str | int) -> ChannelRef:
         """A CHANNEL option value for a channel or thread given by name or id."""
         return ChannelRef(int(self._resolve_channel(channel)["id"]))

@@ -21,6 +21,8 @@ from tests.fake_discord import MEMBER_PERMISSIONS, ChannelRef, FakeDiscord
 from tests.feed_server import FeedItem, FeedServer, rss
 
 EPHEMERAL = 64
+SEND_MESSAGES = 1 << 11
+CREATE_PUBLIC_THREADS = 1 << 35
 
 
 def stories(count: int, *, start: int = 0, text: str = "It ships open weights.") -> list[FeedItem]:
@@ -376,3 +378,28 @@ async def test_a_hacker_news_item_gets_a_recap_of_its_discussion_in_its_thread(
     assert "@everyone" not in text
     assert recap["allowed_mentions"] == {"parse": []}
     assert recap["flags"] & 4  # SUPPRESS_EMBEDS: quoted links stay links
+
+
+async def test_adding_a_feed_where_the_bot_cannot_post_says_which_permissions_are_missing(
+    harness: Harness,
+) -> None:
+    locked = harness.discord.add_text_channel("locked")
+    harness.discord.deny_everyone("locked", SEND_MESSAGES | CREATE_PUBLIC_THREADS)
+    url = harness.feeds.serve("/feed.xml", rss("F", stories(1)))
+    await harness.start()
+
+    reply = await (
+        await harness.discord.invoke_slash(
+            "feeds", {"url": url, "channel": ChannelRef(locked)}, group_sub="add"
+        )
+    ).final_message()
+
+    assert reply["flags"] & EPHEMERAL
+    assert f"I cannot post in <#{locked}>" in reply["content"]
+    # Without Send Messages, Discord also withholds Embed Links.
+    assert "missing Send Messages, Embed Links, Create Public Threads there" in reply["content"]
+    assert harness.feeds.requests == []  # refused before fetching anything
+    listed = await (
+        await harness.discord.invoke_slash("feeds", {}, group_sub="list")
+    ).final_message()
+    assert "follows no feeds yet" in listed["content"]

@@ -80,13 +80,17 @@ _STOPWORDS = frozenset({
 })  # fmt: skip
 
 
-class InvalidSummary(Exception):
-    """The model's reply is not an acceptable summary; `cause` names the kind of problem."""
+class InvalidReply(Exception):
+    """The model's reply is not acceptable; `cause` names the kind of problem."""
 
     def __init__(self, cause: str, detail: str) -> None:
         super().__init__(f"{cause}: {detail}")
         self.cause = cause
         self.detail = detail
+
+
+# The name from before discussion recaps shared the reply parsing.
+InvalidSummary = InvalidReply
 
 
 @dataclass(frozen=True)
@@ -103,10 +107,10 @@ def build_prompt(*, title: str, text: str, max_input_tokens: int) -> Prompt:
     Title and text are fenced between ARTICLE_START and ARTICLE_END after any run of
     three or more angle brackets is removed from them, so the article cannot close the fence.
     """
-    safe_title = _shorten(collapse_whitespace(_defuse_markers(title)), TITLE_LIMIT)
+    safe_title = _shorten(collapse_whitespace(defuse_markers(title)), TITLE_LIMIT)
     overhead = len(SYSTEM_PROMPT) + len(_user_message(safe_title, ""))
     budget = max(_MIN_ARTICLE_CHARS, max_input_tokens * CHARS_PER_TOKEN - overhead)
-    article = fit_article(safe_title, _defuse_markers(text), budget)
+    article = fit_article(safe_title, defuse_markers(text), budget)
     return Prompt(system=SYSTEM_PROMPT, user=_user_message(safe_title, article))
 
 
@@ -114,7 +118,8 @@ def _user_message(title: str, article: str) -> str:
     return _USER_TEMPLATE.format(start=ARTICLE_START, end=ARTICLE_END, title=title, article=article)
 
 
-def _defuse_markers(text: str) -> str:
+def defuse_markers(text: str) -> str:
+    """`text` without runs of three or more angle brackets, so it cannot open or close a fence."""
     # A space, not nothing: removing "<<>>><" outright would join the rest into "<<<".
     return _MARKER_LIKE.sub(" ", text)
 
@@ -212,20 +217,20 @@ def parse_summary(content: str) -> Summary:
     """The `Summary` in the model's reply `content`, cleaned to plain text.
 
     Accepts a bare JSON object, one in a ``` code fence, or one after some prose. Raises
-    InvalidSummary ("invalid JSON" when no object can be found, "invalid summary" when a
+    InvalidReply ("invalid JSON" when no object can be found, "invalid summary" when a
     field has the wrong type or tldr is missing or empty). Unknown tags are dropped.
     """
     data = extract_json_object(content)
     tldr = data.get("tldr")
     if not isinstance(tldr, str):
-        raise InvalidSummary("invalid summary", f"tldr must be a string, got {_kind(tldr)}")
+        raise InvalidReply("invalid summary", f"tldr must be a string, got {_kind(tldr)}")
     tldr = plain_text(tldr, TLDR_LIMIT)
     if not tldr:
-        raise InvalidSummary("invalid summary", "tldr is empty")
+        raise InvalidReply("invalid summary", "tldr is empty")
     points = [plain_text(p, KEY_POINT_LIMIT) for p in _strings(data, "key_points")]
     why = data.get("why_it_matters")
     if why is not None and not isinstance(why, str):
-        raise InvalidSummary(
+        raise InvalidReply(
             "invalid summary", f"why_it_matters must be a string, got {_kind(why)}"
         )
     tags: list[str] = []
@@ -242,7 +247,7 @@ def parse_summary(content: str) -> Summary:
 
 
 def extract_json_object(content: str) -> dict[str, Any]:
-    """The first JSON object in `content`; raises InvalidSummary("invalid JSON") if none."""
+    """The first JSON object in `content`; raises InvalidReply("invalid JSON") if none."""
     # Reasoning models served through llama.cpp or vLLM may put their thinking in the content.
     content = _THINKING.sub("", content).strip()
     for candidate in (content, *_CODE_FENCE.findall(content)):
@@ -262,7 +267,7 @@ def extract_json_object(content: str) -> dict[str, Any]:
             continue
         if isinstance(value, dict):
             return value
-    raise InvalidSummary("invalid JSON", f"no JSON object in the reply: {content[:120]!r}")
+    raise InvalidReply("invalid JSON", f"no JSON object in the reply: {content[:120]!r}")
 
 
 def _strings(data: dict[str, Any], key: str) -> list[str]:
@@ -270,7 +275,7 @@ def _strings(data: dict[str, Any], key: str) -> list[str]:
     if value is None:
         return []
     if not isinstance(value, list) or not all(isinstance(v, str) for v in value):
-        raise InvalidSummary("invalid summary", f"{key} must be a list of strings")
+        raise InvalidReply("invalid summary", f"{key} must be a list of strings")
     return value
 
 
