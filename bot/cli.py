@@ -19,7 +19,8 @@ from typing import TextIO
 from bot.clients import open_http_clients
 from bot.config import TOKEN_ENV, ConfigError, Settings, load_settings
 from bot.models import Post
-from bot.pipeline import CycleReport, FeedStatus, build_pipeline
+from bot.pipeline import build_pipeline
+from bot.reports import CycleReport, FeedStatus
 from bot.store import Store
 from bot.summarize.document import DocumentError, DocumentSummary, summarize_document
 from bot.summarize.llm import summarizer_from_settings

@@ -14,7 +14,8 @@ from bot.config import Settings
 from bot.discussions import DiscussionRecaps
 from bot.feeds.poller import Poller
 from bot.news import NewsService
-from bot.pipeline import CycleReport, Pipeline, build_pipeline
+from bot.pipeline import Pipeline, build_pipeline
+from bot.reports import CycleReport
 from bot.store import Store
 from bot.subscriptions import SubscriptionService
 

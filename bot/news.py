@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from bot.models import Post
-from bot.pipeline import post_for_item
+from bot.posts import post_for_item
 from bot.store import Store
 
 MAX_LATEST = 10  # Discord shows at most 10 embeds in one message

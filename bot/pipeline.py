@@ -13,9 +13,7 @@ from __future__ import annotations
 import asyncio
 import logging
 from collections.abc import Sequence
-from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
-from enum import StrEnum
 from typing import Protocol
 
 import httpx
@@ -36,56 +34,16 @@ from bot.feeds.schedule import (
     next_poll_after_success,
     server_hints,
 )
-from bot.models import Entry, Feed, Item, NewItem, ParsedFeed, PlannedPost, Post, Summary
+from bot.models import Entry, Feed, Item, NewItem, ParsedFeed, PlannedPost, Summary
 from bot.notices import pause_notice
-from bot.posts import make_post
+from bot.posts import post_for_entry, post_for_item
+from bot.reports import ChannelPost, CycleReport, FeedReport, FeedStatus
 from bot.store import FeedState, PollResult, Store, StoreSummaryCache
 from bot.summarize import Summarizer
 from bot.summarize.extractive import ExtractiveSummarizer
 from bot.summarize.llm import summarizer_from_settings
 
 log = logging.getLogger(__name__)
-
-
-class FeedStatus(StrEnum):
-    UPDATED = "updated"
-    NOT_MODIFIED = "not modified"
-    FAILED = "failed"
-
-
-@dataclass(frozen=True)
-class ChannelPost:
-    """A post the cycle queued (or, in a dry run, would queue) for a channel.
-
-    `also_covers` is true when the item joins a story told before by another source: it
-    goes into that story's thread as "Also covered by …", not as a new post.
-    """
-
-    channel_id: int
-    post: Post
-    also_covers: bool = False
-
-
-@dataclass(frozen=True)
-class FeedReport:
-    feed_url: str
-    status: FeedStatus
-    new_items: int = 0
-    posts: tuple[ChannelPost, ...] = ()
-    error: str | None = None
-    paused: bool = False
-
-
-@dataclass(frozen=True)
-class CycleReport:
-    feeds: tuple[FeedReport, ...] = field(default_factory=tuple)
-
-    @property
-    def posts(self) -> list[ChannelPost]:
-        return [post for feed in self.feeds for post in feed.posts]
-
-    def count(self, status: FeedStatus) -> int:
-        return sum(1 for feed in self.feeds if feed.status is status)
 
 
 class ArticleSource(Protocol):
@@ -422,43 +380,3 @@ def _channel_posts(
                 ChannelPost(plan.channel_id, post_for_item(stored_by_key[plan.item_key], source))
             )
     return tuple(posts)
-
-
-def post_for_entry(
-    entry: Entry, summary: str, source_name: str, tags: tuple[str, ...] = ()
-) -> Post:
-    return make_post(
-        title=entry.title,
-        url=entry.link,
-        summary=summary,
-        source_name=source_name,
-        published_at=entry.published_at,
-        partial_reason=entry.partial_reason,
-        tags=tags,
-    )
-
-
-def post_for_item(item: Item, source_name: str) -> Post:
-    """The post for a stored item."""
-    return make_post(
-        title=item.title,
-        url=item.link,
-        summary=item.summary,
-        source_name=source_name,
-        published_at=item.published_at,
-        partial_reason=item.partial_reason,
-        tags=item.tags,
-    )
-
-
-__all__ = [
-    "ArticleSource",
-    "ChannelPost",
-    "CycleReport",
-    "FeedReport",
-    "FeedStatus",
-    "Pipeline",
-    "build_pipeline",
-    "post_for_entry",
-    "post_for_item",
-]

@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import datetime
 
 from bot.content.text import collapse_whitespace
-from bot.models import Post
+from bot.models import Entry, Item, Post
 
 TITLE_LIMIT = 256
 SUMMARY_LIMIT = 1000
@@ -51,3 +51,30 @@ def shorten(text: str, limit: int) -> str:
     if space > limit // 2:
         cut = cut[:space]
     return cut.rstrip(" ,;:-") + "…"
+
+
+def post_for_entry(
+    entry: Entry, summary: str, source_name: str, tags: tuple[str, ...] = ()
+) -> Post:
+    return make_post(
+        title=entry.title,
+        url=entry.link,
+        summary=summary,
+        source_name=source_name,
+        published_at=entry.published_at,
+        partial_reason=entry.partial_reason,
+        tags=tags,
+    )
+
+
+def post_for_item(item: Item, source_name: str) -> Post:
+    """The post for a stored item."""
+    return make_post(
+        title=item.title,
+        url=item.link,
+        summary=item.summary,
+        source_name=source_name,
+        published_at=item.published_at,
+        partial_reason=item.partial_reason,
+        tags=item.tags,
+    )

@@ -13,7 +13,7 @@ from discord.ext import commands
 from bot.client import BazaarBot
 from bot.feeds.fetch import FetchError
 from bot.models import OutboxKind, OutboxRow, OutboxStatus
-from bot.pipeline import post_for_item
+from bot.posts import post_for_item
 from bot.render import render_also_covered, render_post, thread_name
 
 log = logging.getLogger(__name__)

@@ -10,7 +10,7 @@ import httpx
 
 from bot.config import LLMSettings
 from bot.models import OutboxStatus
-from bot.pipeline import FeedStatus
+from bot.reports import FeedStatus
 from bot.store import Store, StoreSummaryCache
 from bot.summarize.llm import summarizer_from_settings
 from tests.feed_server import FeedServer, atom, rss

@@ -8,7 +8,8 @@ import logging
 from collections.abc import Awaitable, Callable
 from datetime import UTC, datetime
 
-from bot.pipeline import CycleReport, Pipeline
+from bot.pipeline import Pipeline
+from bot.reports import CycleReport
 from bot.store import Store
 
 log = logging.getLogger(__name__)
