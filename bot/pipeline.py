@@ -152,15 +152,17 @@ class Pipeline:
     async def _not_modified(
         self, feed: Feed, fetched: NotModified, now: datetime, dry_run: bool
     ) -> FeedReport:
-        if not dry_run:
-            hints = server_hints(fetched.headers, now)
-            state = FeedState(
-                next_poll_at=next_poll_after_success(now, self._policy, hints),
-                not_modified=True,
-                moved_to=fetched.moved_to,
-            )
-            await self._store.apply_poll(PollResult(feed.id, now, state))
-        return FeedReport(feed.url, FeedStatus.NOT_MODIFIED)
+        state = FeedState(
+            next_poll_at=next_poll_after_success(
+                now, self._policy, server_hints(fetched.headers, now)
+            ),
+            not_modified=True,
+            moved_to=fetched.moved_to,
+        )
+        # Nothing new, but a channel that just started following still gets its backfill
+        # from what is stored.
+        title = feed.title or feed.url
+        return await self._queue(feed, state, [], title, FeedStatus.NOT_MODIFIED, now, dry_run)
 
     async def _failed(
         self, feed: Feed, error: FetchError | NotAFeedError, now: datetime, dry_run: bool
@@ -208,7 +210,6 @@ class Pipeline:
             (e.url_key for e in parsed.entries if e.url_key),
         )
         new_entries = select_new_entries(parsed.entries, known)
-        relevance = await self._relevance(new_entries)
         hints = server_hints(fetched.headers, now, parsed.interval_hint)
         state = FeedState(
             next_poll_at=next_poll_after_success(now, self._policy, hints),
@@ -217,6 +218,22 @@ class Pipeline:
             last_modified=fetched.last_modified,
             moved_to=fetched.moved_to,
         )
+        status = FeedStatus.UPDATED
+        return await self._queue(feed, state, new_entries, parsed.title, status, now, dry_run)
+
+    async def _queue(
+        self,
+        feed: Feed,
+        state: FeedState,
+        new_entries: list[Entry],
+        title: str,
+        status: FeedStatus,
+        now: datetime,
+        dry_run: bool,
+    ) -> FeedReport:
+        """Decide what each following channel gets, prepare the new entries (full article,
+        summary, story) and write it all with the feed's new state."""
+        relevance = await self._relevance(new_entries)
         stored = await self._store.recent_items(feed.id, max(self._settings.backfill, 1))
         subscriptions = await self._store.feed_subscriptions(feed.id)
         plan = plan_posts(
@@ -249,9 +266,9 @@ class Pipeline:
                         recap_keys=self._discussions(new_entries, stored, posted),
                     )
                 )
-        names = {s.channel_id: s.name or parsed.title for s in subscriptions}
+        names = {s.channel_id: s.name or title for s in subscriptions}
         posts = _channel_posts(plan.posts, new_items, stored, names)
-        return FeedReport(feed.url, FeedStatus.UPDATED, new_items=len(new_entries), posts=posts)
+        return FeedReport(feed.url, status, new_items=len(new_entries), posts=posts)
 
     def _discussions(
         self, entries: Sequence[Entry], stored: Sequence[Item], posted: set[str]

@@ -174,3 +174,19 @@ async def test_only_posted_items_go_to_the_llm_and_its_summaries_are_cached_in_t
         assert again.tldr == "An open model shipped." and len(llm.requests) == 2
     finally:
         await llm.stop()
+
+
+async def test_a_channel_joining_a_feed_already_polled_gets_its_backfill_at_the_next_cycle(
+    feed_server: FeedServer, store: Store, http: httpx.AsyncClient
+) -> None:
+    url = feed_server.serve("/feed.xml", rss("F", items(4)))
+    await follow(store, url, NEWS)
+    poller = pipeline(store, http)
+    await poller.poll_due()
+
+    await follow(store, url, GENERAL)
+    report = await poller.poll_due()  # not an hour later: the new channel made the feed due
+
+    assert feed_server.hits("/feed.xml")[-1].status == 304
+    assert await pending_titles(store, GENERAL) == ["Story 2", "Story 1", "Story 0"]
+    assert [p.channel_id for p in report.posts] == [GENERAL] * 3

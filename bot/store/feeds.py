@@ -62,7 +62,14 @@ class FeedQueries(StoreBase):
                 (feed["id"], channel_id, guild_id, name, source.value, feed_filter.value, now),
             )
             created = cursor.rowcount == 1
-            if not created:
+            if created:
+                # A channel that starts following an already-polled feed gets its backfill
+                # at the next cycle, not whenever the feed is next due.
+                await self._db.execute(
+                    "UPDATE feeds SET next_poll_at = NULL WHERE id = ? AND paused_at IS NULL",
+                    (feed["id"],),
+                )
+            else:
                 # Following again may change how: a new name or filter takes effect.
                 await self._db.execute(
                     """UPDATE subscriptions SET name = COALESCE(?, name), filter = ?
