@@ -18,6 +18,7 @@ from bot.pipeline import Pipeline, build_pipeline
 from bot.reports import CycleReport
 from bot.store import Store
 from bot.subscriptions import SubscriptionService
+from bot.summarize.llm_recap import recapper_from_settings
 
 log = logging.getLogger(__name__)
 
@@ -102,7 +103,9 @@ class BazaarBot(commands.Bot):
         )
         self.news = NewsService(self.store)
         self.discussions = DiscussionRecaps(
-            http=self.http_clients.web, settings=settings.discussions
+            http=self.http_clients.web,
+            settings=settings.discussions,
+            recapper=recapper_from_settings(settings.llm, http=self.http_clients.llm),
         )
         for extension in EXTENSIONS:
             await self.load_extension(extension)

@@ -7,13 +7,21 @@ import httpx
 from bot.config import DiscussionSettings
 from bot.content.comments import CommentFetcher, discussion_url
 from bot.models import Item
-from bot.summarize.discussion import recap_comments_async
+from bot.summarize.llm_recap import ExtractiveRecapper, Recapper
 
 
 class DiscussionRecaps:
-    """Reads an item's comment thread and recaps it; `FetchError` when it cannot be read."""
+    """Reads an item's comment thread and recaps it (extractive, or the LLM when configured);
+    `FetchError` when the thread cannot be read."""
 
-    def __init__(self, *, http: httpx.AsyncClient, settings: DiscussionSettings) -> None:
+    def __init__(
+        self,
+        *,
+        http: httpx.AsyncClient,
+        settings: DiscussionSettings,
+        recapper: Recapper | None = None,
+    ) -> None:
+        self._recapper = recapper or ExtractiveRecapper()
         self._fetcher = CommentFetcher(
             http=http,
             hn_api=settings.hn_api,
@@ -29,5 +37,5 @@ class DiscussionRecaps:
         if ref is None:
             return None
         comments = await self._fetcher.fetch(ref)
-        recap = await recap_comments_async(comments, source_url=ref.page_url)
+        recap = await self._recapper.recap(comments, source_url=ref.page_url)
         return recap.render() if recap else None

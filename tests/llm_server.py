@@ -78,6 +78,28 @@ def summary_json(
     )
 
 
+def position_json(
+    summary: object,
+    quote: object,
+    author: object,
+    supporters: object = 1,
+    stance: object = "agree",
+) -> dict[str, object]:
+    """One position of a discussion recap, as the model is asked to write it."""
+    return {
+        "summary": summary,
+        "stance": stance,
+        "quote": quote,
+        "author": author,
+        "supporters": supporters,
+    }
+
+
+def recap_json(*positions: dict[str, object]) -> str:
+    """The JSON of a discussion recap with `positions` (see `position_json`)."""
+    return json.dumps({"positions": list(positions)})
+
+
 def ok(content: str | None = None) -> Reply:
     """A 200 whose assistant message is `content` (a good summary by default)."""
     return Reply(body=completion(summary_json() if content is None else content))

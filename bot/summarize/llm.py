@@ -5,6 +5,8 @@
 Ollama, llama.cpp's server, vLLM, LM Studio, OpenRouter and OpenAI all speak this one API.
 Whatever goes wrong (timeout, refused connection, HTTP error, a reply that is not the JSON
 asked for) the item still gets the fallback summarizer's summary; `summarize` never raises.
+`ChatClient` is the exchange itself (limits, deadline, retries, logging), shared with the
+discussion recaps of `bot.summarize.llm_recap`.
 """
 
 from __future__ import annotations
@@ -29,7 +31,7 @@ from bot.feeds.guard import BlockedAddressError
 from bot.models import Summary
 from bot.summarize import Summarizer
 from bot.summarize.extractive import ExtractiveSummarizer
-from bot.summarize.prompt import PROMPT_VERSION, InvalidSummary, Prompt, build_prompt, parse_summary
+from bot.summarize.prompt import PROMPT_VERSION, InvalidReply, Prompt, build_prompt, parse_summary
 
 log = logging.getLogger(__name__)
 
@@ -60,8 +62,8 @@ class MemorySummaryCache:
         self.summaries[key] = summary
 
 
-class _Failure(Exception):
-    """This item cannot get an LLM summary; `cause` groups failures for logging."""
+class ChatFailure(Exception):
+    """The model gave no usable answer this time; `cause` groups failures for logging."""
 
     def __init__(self, cause: str, detail: str = "") -> None:
         super().__init__(f"{cause}: {detail}" if detail else cause)
@@ -76,12 +78,14 @@ class _Reply:
     text: str
 
 
-class LLMSummarizer:
-    """Summarizes with an LLM; falls back to `fallback` whenever the LLM cannot answer well.
+class ChatClient:
+    """One OpenAI-compatible `POST {base_url}/chat/completions` endpoint, as its callers need it.
 
-    At most `settings.max_concurrent_requests` exchanges run at once, each request has a total
-    deadline of `settings.timeout_seconds`, and successful summaries are cached by content
-    and model, so the same article is never sent twice (not even by two concurrent calls).
+    Everything about being a good client of one model server lives here, whatever is asked:
+    the API key (from the environment, never logged), at most `settings.max_concurrent_requests`
+    exchanges at once, a total deadline of `settings.timeout_seconds` per request, one retry
+    after a short 429 (a long one pauses every request instead), JSON mode dropped for good
+    when the server rejects it, and each kind of failure logged as a warning once.
     """
 
     def __init__(
@@ -89,18 +93,14 @@ class LLMSummarizer:
         *,
         http: httpx.AsyncClient,
         settings: LLMSettings,
-        fallback: Summarizer,
-        cache: SummaryCache | None = None,
         environ: Mapping[str, str] | None = None,
         max_retry_after: float = MAX_RETRY_AFTER_SECONDS,
     ) -> None:
         environ = os.environ if environ is None else environ
         self._http = http
         self._settings = settings
-        self._fallback = fallback
-        self._cache = cache
         self._max_retry_after = max_retry_after
-        self._url = settings.base_url.rstrip("/") + "/chat/completions"
+        self.url = settings.base_url.rstrip("/") + "/chat/completions"
         self._api_key = (
             environ.get(settings.api_key_env, "").strip() if settings.api_key_env else ""
         )
@@ -112,64 +112,50 @@ class LLMSummarizer:
             )
         self._slots = asyncio.Semaphore(settings.max_concurrent_requests)
         # Servers that reject response_format (older llama.cpp, some proxies) are asked for
-        # JSON in the prompt alone from then on, rather than failing once per item.
+        # JSON in the prompt alone from then on, rather than failing once per request.
         self._json_mode = True
         self._rate_limited_until = 0.0
-        self._logged_causes: set[str] = set()
-        self._in_flight: dict[str, asyncio.Task[Summary]] = {}
+        self._logged: set[tuple[str, str]] = set()
 
-    def cache_key(self, title: str, text: str) -> str:
-        """The cache key of an article: a SHA-256 of the prompt version, model, title and text."""
-        parts = json.dumps([PROMPT_VERSION, self._settings.model, title, text])
-        return hashlib.sha256(parts.encode()).hexdigest()
-
-    async def summarize(self, *, title: str, text: str) -> Summary:
-        """The LLM's summary of the article, or the fallback's if the LLM cannot give one.
-
-        LLM, HTTP and cache problems are logged, never raised; a cached summary is reused.
-        """
-        if not text.strip():
-            # Summarizing a bare headline invites the model to make the article up.
-            return await self._fallback.summarize(title=title, text=text)
-        key = self.cache_key(title, text)
-        task = self._in_flight.get(key)
-        if task is None:
-            task = asyncio.create_task(self._summarize_once(key, title=title, text=text))
-            self._in_flight[key] = task
-            task.add_done_callback(lambda _: self._in_flight.pop(key, None))
-        # Shielded: one caller giving up must not cancel the work others are waiting on.
-        return await asyncio.shield(task)
-
-    async def _summarize_once(self, key: str, *, title: str, text: str) -> Summary:
-        cached = await self._cache_get(key)
-        if cached is not None:
-            return cached
-        try:
-            summary = await self._ask(title=title, text=text)
-        except _Failure as failure:
-            self._log_failure(failure.cause, failure.detail)
-            return await self._fallback.summarize(title=title, text=text)
-        except Exception as exc:  # a bug or an unforeseen transport error: still post the item
-            self._log_failure("unexpected error", f"{type(exc).__name__}: {exc}", exc_info=exc)
-            return await self._fallback.summarize(title=title, text=text)
-        await self._cache_put(key, summary)
-        return summary
-
-    async def _ask(self, *, title: str, text: str) -> Summary:
-        prompt = build_prompt(
-            title=title, text=text, max_input_tokens=self._settings.max_input_tokens
-        )
+    async def complete(self, prompt: Prompt) -> str:
+        """The assistant's reply to `prompt` (asked for as JSON); raises ChatFailure if none."""
         async with self._slots:
             # Checked once a slot is free: the call holding it may just have been told to wait.
             if time.monotonic() < self._rate_limited_until:
-                raise _Failure("rate limited", "waiting out the server's Retry-After")
+                raise ChatFailure("rate limited", "waiting out the server's Retry-After")
             reply = await self._exchange(prompt)
         if not 200 <= reply.status < 300:
-            raise _Failure(f"HTTP {reply.status}", _snippet(reply.text))
-        try:
-            return parse_summary(_message_content(reply.text))
-        except InvalidSummary as invalid:
-            raise _Failure(invalid.cause, invalid.detail) from None
+            raise ChatFailure(f"HTTP {reply.status}", _snippet(reply.text))
+        return _message_content(reply.text)
+
+    def log_failure(
+        self,
+        task: str,
+        cause: str,
+        detail: str,
+        *,
+        outcome: str = "",
+        exc_info: BaseException | None = None,
+    ) -> None:
+        """Log that the LLM `task` ("summary", "recap") failed, a warning once per cause.
+
+        `outcome` ends the message ("; using the fallback summary"); the API key is masked.
+        """
+        # The first failure of a kind is news for the admin; the next hundred are noise.
+        level = logging.DEBUG if (task, cause) in self._logged else logging.WARNING
+        self._logged.add((task, cause))
+        if self._api_key:
+            detail = detail.replace(self._api_key, "[api key]")
+        log.log(
+            level,
+            "LLM %s failed (%s) at %s: %s%s",
+            task,
+            cause,
+            self.url,
+            detail,
+            outcome,
+            exc_info=exc_info if level == logging.WARNING else None,
+        )
 
     async def _exchange(self, prompt: Prompt) -> _Reply:
         """POST the prompt, retrying once without response_format and once after a 429."""
@@ -193,7 +179,7 @@ class LLMSummarizer:
                     return reply
                 if wait > self._max_retry_after:
                     self._rate_limited_until = time.monotonic() + wait
-                    raise _Failure("HTTP 429", f"the server asks to wait {wait:.0f} s")
+                    raise ChatFailure("HTTP 429", f"the server asks to wait {wait:.0f} s")
                 await asyncio.sleep(wait)
                 continue
             return reply
@@ -224,7 +210,7 @@ class LLMSummarizer:
             async with asyncio.timeout(seconds):
                 async with self._http.stream(
                     "POST",
-                    self._url,
+                    self.url,
                     json=body,
                     headers=headers,
                     timeout=httpx.Timeout(seconds),
@@ -236,16 +222,86 @@ class LLMSummarizer:
                         response.status_code, response.headers, raw.decode("utf-8", "replace")
                     )
         except (TimeoutError, httpx.TimeoutException):
-            raise _Failure("timeout", f"no complete answer within {seconds:g} s") from None
+            raise ChatFailure("timeout", f"no complete answer within {seconds:g} s") from None
         except httpx.TransportError as exc:
-            raise _Failure("connection error", f"{type(exc).__name__}: {exc}") from None
+            raise ChatFailure("connection error", f"{type(exc).__name__}: {exc}") from None
         except httpx.HTTPError as exc:
-            raise _Failure("HTTP error", f"{type(exc).__name__}: {exc}") from None
+            raise ChatFailure("HTTP error", f"{type(exc).__name__}: {exc}") from None
         except BlockedAddressError as exc:
-            raise _Failure(
+            raise ChatFailure(
                 "blocked address",
                 f"{exc} (the LLM needs its own client: see make_llm_http_client)",
             ) from None
+
+
+class LLMSummarizer:
+    """Summarizes with an LLM; falls back to `fallback` whenever the LLM cannot answer well.
+
+    At most `settings.max_concurrent_requests` exchanges run at once, each request has a total
+    deadline of `settings.timeout_seconds`, and successful summaries are cached by content
+    and model, so the same article is never sent twice (not even by two concurrent calls).
+    """
+
+    def __init__(
+        self,
+        *,
+        http: httpx.AsyncClient,
+        settings: LLMSettings,
+        fallback: Summarizer,
+        cache: SummaryCache | None = None,
+        environ: Mapping[str, str] | None = None,
+        max_retry_after: float = MAX_RETRY_AFTER_SECONDS,
+    ) -> None:
+        self._chat = ChatClient(
+            http=http, settings=settings, environ=environ, max_retry_after=max_retry_after
+        )
+        self._settings = settings
+        self._fallback = fallback
+        self._cache = cache
+        self._in_flight: dict[str, asyncio.Task[Summary]] = {}
+
+    def cache_key(self, title: str, text: str) -> str:
+        """The cache key of an article: a SHA-256 of the prompt version, model, title and text."""
+        parts = json.dumps([PROMPT_VERSION, self._settings.model, title, text])
+        return hashlib.sha256(parts.encode()).hexdigest()
+
+    async def summarize(self, *, title: str, text: str) -> Summary:
+        """The LLM's summary of the article, or the fallback's if the LLM cannot give one.
+
+        LLM, HTTP and cache problems are logged, never raised; a cached summary is reused.
+        """
+        if not text.strip():
+            # Summarizing a bare headline invites the model to make the article up.
+            return await self._fallback.summarize(title=title, text=text)
+        key = self.cache_key(title, text)
+        task = self._in_flight.get(key)
+        if task is None:
+            task = asyncio.create_task(self._summarize_once(key, title=title, text=text))
+            self._in_flight[key] = task
+            task.add_done_callback(lambda _: self._in_flight.pop(key, None))
+        # Shielded: one caller giving up must not cancel the work others are waiting on.
+        return await asyncio.shield(task)
+
+    async def _summarize_once(self, key: str, *, title: str, text: str) -> Summary:
+        cached = await self._cache_get(key)
+        if cached is not None:
+            return cached
+        try:
+            summary = await self._ask(title=title, text=text)
+        except (ChatFailure, InvalidReply) as failure:
+            self._log_failure(failure.cause, failure.detail)
+            return await self._fallback.summarize(title=title, text=text)
+        except Exception as exc:  # a bug or an unforeseen transport error: still post the item
+            self._log_failure("unexpected error", f"{type(exc).__name__}: {exc}", exc_info=exc)
+            return await self._fallback.summarize(title=title, text=text)
+        await self._cache_put(key, summary)
+        return summary
+
+    async def _ask(self, *, title: str, text: str) -> Summary:
+        prompt = build_prompt(
+            title=title, text=text, max_input_tokens=self._settings.max_input_tokens
+        )
+        return parse_summary(await self._chat.complete(prompt))
 
     async def _cache_get(self, key: str) -> Summary | None:
         if self._cache is None:
@@ -272,21 +328,8 @@ class LLMSummarizer:
         fallback: bool = True,
         exc_info: BaseException | None = None,
     ) -> None:
-        # The first failure of a kind is news for the admin; the next hundred are noise.
-        level = logging.DEBUG if cause in self._logged_causes else logging.WARNING
-        self._logged_causes.add(cause)
-        if self._api_key:
-            detail = detail.replace(self._api_key, "[api key]")
         outcome = "; using the fallback summary" if fallback else ""
-        log.log(
-            level,
-            "LLM summary failed (%s) at %s: %s%s",
-            cause,
-            self._url,
-            detail,
-            outcome,
-            exc_info=exc_info if level == logging.WARNING else None,
-        )
+        self._chat.log_failure("summary", cause, detail, outcome=outcome, exc_info=exc_info)
 
 
 def make_llm_http_client(settings: LLMSettings, *, contact: str = "") -> httpx.AsyncClient:
@@ -324,7 +367,7 @@ async def _read_capped(response: httpx.Response) -> bytes:
     async for chunk in response.aiter_bytes():
         size += len(chunk)
         if size > MAX_RESPONSE_BYTES:
-            raise _Failure("response too large", f"more than {MAX_RESPONSE_BYTES} bytes")
+            raise ChatFailure("response too large", f"more than {MAX_RESPONSE_BYTES} bytes")
         chunks.append(chunk)
     return b"".join(chunks)
 
@@ -334,9 +377,11 @@ def _message_content(body: str) -> str:
     try:
         content = json.loads(body)["choices"][0]["message"]["content"]
     except (ValueError, KeyError, IndexError, TypeError):
-        raise _Failure("malformed response", f"not a chat completion: {_snippet(body)}") from None
+        raise ChatFailure(
+            "malformed response", f"not a chat completion: {_snippet(body)}"
+        ) from None
     if not isinstance(content, str):
-        raise _Failure("malformed response", "the message has no text content")
+        raise ChatFailure("malformed response", "the message has no text content")
     return content
 
 

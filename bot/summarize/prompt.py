@@ -230,9 +230,7 @@ def parse_summary(content: str) -> Summary:
     points = [plain_text(p, KEY_POINT_LIMIT) for p in _strings(data, "key_points")]
     why = data.get("why_it_matters")
     if why is not None and not isinstance(why, str):
-        raise InvalidReply(
-            "invalid summary", f"why_it_matters must be a string, got {_kind(why)}"
-        )
+        raise InvalidReply("invalid summary", f"why_it_matters must be a string, got {_kind(why)}")
     tags: list[str] = []
     for tag in _strings(data, "tags"):
         normalized = re.sub(r"[\s_]+", "-", tag.strip().lower())
