@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from bot.content.text import collapse_whitespace
+from bot.content.text import collapse_whitespace, shorten
 from bot.models import Entry, Item, Post
 
 TITLE_LIMIT = 256
@@ -40,17 +40,6 @@ def _partial_note(reason: str | None) -> str | None:
     if not reason:
         return None
     return shorten(f"Only part of the article could be read ({reason}); see the source.", 200)
-
-
-def shorten(text: str, limit: int) -> str:
-    """`text` cut to at most `limit` characters at a word boundary, with an ellipsis if cut."""
-    if len(text) <= limit:
-        return text
-    cut = text[: limit - 1]
-    space = cut.rfind(" ")
-    if space > limit // 2:
-        cut = cut[:space]
-    return cut.rstrip(" ,;:-") + "…"
 
 
 def post_for_entry(

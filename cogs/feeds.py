@@ -9,8 +9,8 @@ from discord import app_commands
 from discord.ext import commands
 
 from bot.client import BazaarBot, reply_privately
+from bot.content.text import shorten
 from bot.models import Feed, FeedFilter
-from bot.posts import shorten
 from bot.store import SubscriptionView
 from bot.subscriptions import SubscriptionError
 

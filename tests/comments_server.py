@@ -15,6 +15,8 @@ from typing import Any
 
 from aiohttp import web
 
+from tests.local_server import LocalServer
+
 HN_STORY = 41_000_000
 HN_HUGE_STORY = 42_000_000  # 1,000 top-level comments
 HN_HUGE_KIDS = 1_000
@@ -356,7 +358,7 @@ def reddit_thread() -> list[dict[str, Any]]:
 # --- The server --------------------------------------------------------------------------------
 
 
-class CommentsServer:
+class CommentsServer(LocalServer):
     """Serves `/v0/item/{id}.json` like the HN API and Reddit thread paths ending in `.json`.
 
     `status` forces an error answer for a path; `delay_seconds` slows every answer; the server
@@ -364,6 +366,7 @@ class CommentsServer:
     """
 
     def __init__(self) -> None:
+        super().__init__()
         self.items = hn_items()
         self.reddit: dict[str, object] = {f"{REDDIT_THREAD_PATH}.json": reddit_thread()}
         self.raw: dict[str, bytes] = {}
@@ -374,8 +377,6 @@ class CommentsServer:
         self.bytes_sent = 0
         self.in_flight = 0
         self.max_in_flight = 0
-        self.port = 0
-        self._runner: web.AppRunner | None = None
 
     @property
     def hn_api(self) -> str:
@@ -385,18 +386,8 @@ class CommentsServer:
     def reddit_base(self) -> str:
         return f"http://127.0.0.1:{self.port}"
 
-    async def start(self) -> None:
-        app = web.Application()
+    def add_routes(self, app: web.Application) -> None:
         app.router.add_route("GET", "/{tail:.*}", self._handle)
-        self._runner = web.AppRunner(app, access_log=None)
-        await self._runner.setup()
-        site = web.TCPSite(self._runner, "127.0.0.1", 0)
-        await site.start()
-        self.port = site._server.sockets[0].getsockname()[1]  # type: ignore[union-attr]
-
-    async def stop(self) -> None:
-        if self._runner is not None:
-            await self._runner.cleanup()
 
     async def _handle(self, request: web.Request) -> web.Response:
         self.paths.append(request.path)

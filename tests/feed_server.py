@@ -12,6 +12,8 @@ from xml.sax.saxutils import escape
 
 from aiohttp import web
 
+from tests.local_server import LocalServer
+
 
 @dataclass
 class Resource:
@@ -35,17 +37,16 @@ class SeenRequest:
     arrived: float
 
 
-class FeedServer:
+class FeedServer(LocalServer):
     """Serve `Resource`s by path; answer 304 when the client's ETag still matches."""
 
     def __init__(self) -> None:
+        super().__init__()
         self.resources: dict[str, Resource] = {}
         self.requests: list[SeenRequest] = []
         self.in_flight = 0
         self.max_in_flight = 0
         self.delay_seconds = 0.0  # added to every response: lets tests see overlapping requests
-        self._runner: web.AppRunner | None = None
-        self.port = 0
 
     def serve(
         self,
@@ -78,18 +79,8 @@ class FeedServer:
     def hits(self, path: str) -> list[SeenRequest]:
         return [r for r in self.requests if r.path == path]
 
-    async def start(self) -> None:
-        app = web.Application()
+    def add_routes(self, app: web.Application) -> None:
         app.router.add_route("GET", "/{tail:.*}", self._handle)
-        self._runner = web.AppRunner(app, access_log=None)
-        await self._runner.setup()
-        site = web.TCPSite(self._runner, "127.0.0.1", 0)
-        await site.start()
-        self.port = site._server.sockets[0].getsockname()[1]  # type: ignore[union-attr]
-
-    async def stop(self) -> None:
-        if self._runner is not None:
-            await self._runner.cleanup()
 
     async def _handle(self, request: web.Request) -> web.StreamResponse:
         self.in_flight += 1

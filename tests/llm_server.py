@@ -15,6 +15,8 @@ from typing import Any
 
 from aiohttp import web
 
+from tests.local_server import LocalServer
+
 
 @dataclass(frozen=True)
 class Reply:
@@ -110,17 +112,16 @@ def error(status: int, message: str, headers: dict[str, str] | None = None) -> R
     return Reply(status=status, body=body, headers=headers or {})
 
 
-class LLMServer:
+class LLMServer(LocalServer):
     """Serves scripted replies; `rejects_response_format` makes it a server without JSON mode."""
 
     def __init__(self) -> None:
+        super().__init__()
         self.script: deque[Reply] = deque()
         self.requests: list[SeenRequest] = []
         self.rejects_response_format = False
         self.in_flight = 0
         self.max_in_flight = 0
-        self._runner: web.AppRunner | None = None
-        self.port = 0
 
     @property
     def base_url(self) -> str:
@@ -130,21 +131,8 @@ class LLMServer:
         """Answer the next requests with `replies`, in order."""
         self.script.extend(replies)
 
-    async def start(self) -> None:
-        app = web.Application()
+    def add_routes(self, app: web.Application) -> None:
         app.router.add_post("/v1/chat/completions", self._handle)
-        # Cancel handlers whose client hung up, so a "slow model" does not delay teardown.
-        self._runner = web.AppRunner(
-            app, access_log=None, handler_cancellation=True, shutdown_timeout=0.1
-        )
-        await self._runner.setup()
-        site = web.TCPSite(self._runner, "127.0.0.1", 0)
-        await site.start()
-        self.port = site._server.sockets[0].getsockname()[1]  # type: ignore[union-attr]
-
-    async def stop(self) -> None:
-        if self._runner is not None:
-            await self._runner.cleanup()
 
     async def _handle(self, request: web.Request) -> web.StreamResponse:
         body = await request.json()

@@ -91,3 +91,14 @@ def neutralize_markdown(text: str) -> str:
     escaped = _MARKDOWN.sub(r"\\\1", text)
     # A zero-width space after "@" keeps "@everyone" readable but unable to ping or format.
     return escaped.replace("@", "@\u200b")
+
+
+def shorten(text: str, limit: int) -> str:
+    """`text` cut to at most `limit` characters at a word boundary, ending in "…" if cut."""
+    if len(text) <= limit:
+        return text
+    cut = text[: limit - 1]
+    space = cut.rfind(" ")
+    if space > limit // 2:
+        cut = cut[:space]
+    return cut.rstrip(" ,;:-–—([{\"'“‘") + "…"

@@ -21,8 +21,7 @@ from typing import Literal
 from urllib.parse import urlsplit
 
 from bot.content.comments import Comment, CommentFetcher, DiscussionRef, discussion_url
-from bot.content.text import collapse_whitespace, neutralize_markdown
-from bot.posts import shorten
+from bot.content.text import collapse_whitespace, neutralize_markdown, shorten
 
 __all__ = [
     "Comment",

@@ -16,6 +16,7 @@ import re
 from collections import Counter
 from dataclasses import dataclass
 
+from bot.content.text import collapse_whitespace, shorten
 from bot.models import Summary
 from bot.summarize.sentences import split_sentences, words
 
@@ -299,12 +300,4 @@ def _diverse_picks(
 
 
 def _trim(text: str, limit: int) -> str:
-    """`text` cut to at most `limit` characters at a word boundary, ending in "…" if cut."""
-    text = " ".join(text.split())
-    if len(text) <= limit:
-        return text
-    cut = text[: limit - 1]
-    space = cut.rfind(" ")
-    if space > limit // 2:
-        cut = cut[:space]
-    return cut.rstrip(" ,;:-–—([{\"'“‘") + "…"
+    return shorten(collapse_whitespace(text), limit)

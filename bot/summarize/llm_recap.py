@@ -21,8 +21,7 @@ import httpx
 
 from bot.config import LLMSettings
 from bot.content.comments import Comment
-from bot.content.text import collapse_whitespace
-from bot.posts import shorten
+from bot.content.text import collapse_whitespace, shorten
 from bot.summarize.discussion import MIN_COMMENTS, Position, Recap, Stance, recap_comments_async
 from bot.summarize.llm import ChatClient, ChatFailure
 from bot.summarize.prompt import (

@@ -14,7 +14,7 @@ import re
 from dataclasses import dataclass
 from typing import Any
 
-from bot.content.text import collapse_whitespace
+from bot.content.text import collapse_whitespace, shorten
 from bot.models import TAGS, Summary
 
 # Bump when the prompt changes, so cached summaries made by an older prompt are not reused.
@@ -107,7 +107,7 @@ def build_prompt(*, title: str, text: str, max_input_tokens: int) -> Prompt:
     Title and text are fenced between ARTICLE_START and ARTICLE_END after any run of
     three or more angle brackets is removed from them, so the article cannot close the fence.
     """
-    safe_title = _shorten(collapse_whitespace(defuse_markers(title)), TITLE_LIMIT)
+    safe_title = shorten(collapse_whitespace(defuse_markers(title)), TITLE_LIMIT)
     overhead = len(SYSTEM_PROMPT) + len(_user_message(safe_title, ""))
     budget = max(_MIN_ARTICLE_CHARS, max_input_tokens * CHARS_PER_TOKEN - overhead)
     article = fit_article(safe_title, defuse_markers(text), budget)
@@ -177,7 +177,7 @@ def _units(paragraphs: list[str], max_unit: int) -> list[str]:
             units.append(paragraph)
             continue
         for sentence in re.split(r"(?<=[.!?])\s+", paragraph):
-            units.append(sentence if len(sentence) <= max_unit else _shorten(sentence, max_unit))
+            units.append(sentence if len(sentence) <= max_unit else shorten(sentence, max_unit))
     return units
 
 
@@ -324,15 +324,4 @@ def plain_text(text: str, limit: int) -> str:
     text = collapse_whitespace(_INVISIBLE.sub(" ", text))
     text = _LINE_PREFIX.sub("", text)
     text = re.sub(r"\s+([,.;:!?])", r"\1", text)  # "see  ." left where a URL was removed
-    return _shorten(_AT.sub("@\u200b", text).strip(), limit)
-
-
-def _shorten(text: str, limit: int) -> str:
-    """`text` cut at a word boundary to at most `limit` characters, ending in "…" if cut."""
-    if len(text) <= limit:
-        return text
-    cut = text[: limit - 1]
-    space = cut.rfind(" ")
-    if space > limit // 2:
-        cut = cut[:space]
-    return cut.rstrip(" ,;:-–—") + "…"
+    return shorten(_AT.sub("@\u200b", text).strip(), limit)
