@@ -10,11 +10,23 @@ from bot.config import Settings, parse_settings
 from bot.feeds.fetch import make_http_client
 from bot.store import Store
 from tests.feed_server import FeedServer
+from tests.llm_server import LLMServer
 
 
 @pytest.fixture
 async def feed_server() -> AsyncIterator[FeedServer]:
     server = FeedServer()
+    await server.start()
+    try:
+        yield server
+    finally:
+        await server.stop()
+
+
+@pytest.fixture
+async def llm_server() -> AsyncIterator[LLMServer]:
+    """A local OpenAI-compatible server whose answers the test scripts."""
+    server = LLMServer()
     await server.start()
     try:
         yield server

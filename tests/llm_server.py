@@ -10,11 +10,12 @@ from __future__ import annotations
 import asyncio
 import json
 from collections import deque
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import Any
 
 from aiohttp import web
 
+from bot.config import LLMSettings
 from tests.local_server import LocalServer
 
 
@@ -165,3 +166,15 @@ class LLMServer(LocalServer):
         except (ConnectionResetError, asyncio.CancelledError):
             pass  # the client gave up, as it should
         return response
+
+
+def settings_for(server: LLMServer, **overrides: object) -> LLMSettings:
+    """LLM settings pointing at `server`, with a short timeout and a key from the environment."""
+    settings = LLMSettings(
+        enabled=True,
+        base_url=server.base_url,
+        model="test-model",
+        api_key_env="BAZAAR_LLM_KEY",
+        timeout_seconds=0.5,
+    )
+    return replace(settings, **overrides)  # type: ignore[arg-type]

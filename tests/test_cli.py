@@ -124,32 +124,27 @@ async def test_summarize_prints_the_summary_of_a_local_file_without_any_config(
     assert "Subscribe" not in out and "©" not in out
 
 
-async def test_summarize_uses_the_llm_when_asked(tmp_path: Path) -> None:
-    llm = LLMServer()
-    await llm.start()
-    try:
-        llm.then(
-            Reply(
-                body=completion(
-                    json.dumps(
-                        {
-                            "tldr": "Mistral opened Large 3's weights under Apache 2.0.",
-                            "key_points": ["123B parameters, 128k context."],
-                            "why_it_matters": "A frontier-class model anyone may run.",
-                            "tags": ["model-release", "licensing"],
-                        }
-                    )
+async def test_summarize_uses_the_llm_when_asked(tmp_path: Path, llm_server: LLMServer) -> None:
+    llm_server.then(
+        Reply(
+            body=completion(
+                json.dumps(
+                    {
+                        "tldr": "Mistral opened Large 3's weights under Apache 2.0.",
+                        "key_points": ["123B parameters, 128k context."],
+                        "why_it_matters": "A frontier-class model anyone may run.",
+                        "tags": ["model-release", "licensing"],
+                    }
                 )
             )
         )
-        page = tmp_path / "article.html"
-        page.write_text(ARTICLE)
-        config = tmp_path / "config.toml"
-        config.write_text(f'[llm]\nbase_url = "{llm.base_url}"\nmodel = "tiny-test"\n')
+    )
+    page = tmp_path / "article.html"
+    page.write_text(ARTICLE)
+    config = tmp_path / "config.toml"
+    config.write_text(f'[llm]\nbase_url = "{llm_server.base_url}"\nmodel = "tiny-test"\n')
 
-        code, out, err = await run_cli("summarize", str(page), "--llm", "--config", str(config))
-    finally:
-        await llm.stop()
+    code, out, err = await run_cli("summarize", str(page), "--llm", "--config", str(config))
 
     assert code == 0, err
     assert "TL;DR: Mistral opened Large 3's weights under Apache 2.0." in out

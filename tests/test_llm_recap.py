@@ -9,13 +9,11 @@ from __future__ import annotations
 
 import logging
 import time
-from collections.abc import AsyncIterator
 from dataclasses import replace
 
 import httpx
 import pytest
 
-from bot.config import LLMSettings
 from bot.summarize.discussion import Comment, Position, Recap, recap_comments
 from bot.summarize.llm_recap import (
     COMMENTS_END,
@@ -26,7 +24,16 @@ from bot.summarize.llm_recap import (
     recapper_from_settings,
 )
 from bot.summarize.prompt import CHARS_PER_TOKEN, InvalidReply
-from tests.llm_server import LLMServer, Reply, SeenRequest, error, ok, position_json, recap_json
+from tests.llm_server import (
+    LLMServer,
+    Reply,
+    SeenRequest,
+    error,
+    ok,
+    position_json,
+    recap_json,
+    settings_for,
+)
 
 URL = "https://news.ycombinator.com/item?id=41000000"
 KEY = "sk-test-0123456789"
@@ -108,27 +115,6 @@ BENCHMARKS = position_json(
     "frank",
     supporters=2,
 )
-
-
-@pytest.fixture
-async def llm_server() -> AsyncIterator[LLMServer]:
-    server = LLMServer()
-    await server.start()
-    try:
-        yield server
-    finally:
-        await server.stop()
-
-
-def settings_for(server: LLMServer, **overrides: object) -> LLMSettings:
-    settings = LLMSettings(
-        enabled=True,
-        base_url=server.base_url,
-        model="test-model",
-        api_key_env="BAZAAR_LLM_KEY",
-        timeout_seconds=0.5,
-    )
-    return replace(settings, **overrides)  # type: ignore[arg-type]
 
 
 def recapper(http: httpx.AsyncClient, server: LLMServer, **overrides: object) -> LLMRecapper:

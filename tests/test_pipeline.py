@@ -151,29 +151,24 @@ async def test_a_dry_run_shows_the_posts_and_writes_nothing(
 
 
 async def test_only_posted_items_go_to_the_llm_and_its_summaries_are_cached_in_the_database(
-    feed_server: FeedServer, store: Store, http: httpx.AsyncClient
+    feed_server: FeedServer, store: Store, http: httpx.AsyncClient, llm_server: LLMServer
 ) -> None:
-    llm = LLMServer()
-    await llm.start()
-    try:
-        answer = {"tldr": "An open model shipped.", "key_points": [], "tags": ["model-release"]}
-        llm.then(*(Reply(body=completion(json.dumps(answer))) for _ in range(2)))
-        url = feed_server.serve("/feed.xml", rss("F", items(5)))
-        await follow(store, url)
-        settings = LLMSettings(enabled=True, base_url=llm.base_url, model="tiny")
-        summarizer = summarizer_from_settings(settings, http=http, cache=StoreSummaryCache(store))
+    answer = {"tldr": "An open model shipped.", "key_points": [], "tags": ["model-release"]}
+    llm_server.then(*(Reply(body=completion(json.dumps(answer))) for _ in range(2)))
+    url = feed_server.serve("/feed.xml", rss("F", items(5)))
+    await follow(store, url)
+    settings = LLMSettings(enabled=True, base_url=llm_server.base_url, model="tiny")
+    summarizer = summarizer_from_settings(settings, http=http, cache=StoreSummaryCache(store))
 
-        report = await pipeline(store, http, backfill=2, summarizer=summarizer).poll_due()
+    report = await pipeline(store, http, backfill=2, summarizer=summarizer).poll_due()
 
-        assert len(llm.requests) == 2  # the 3 items only stored got the offline summary
-        assert [p.post.summary for p in report.posts] == ["An open model shipped."] * 2
-        assert all(p.post.tags == ("model-release",) for p in report.posts)
-        # A new summarizer (as after a restart) finds the summary in the database.
-        fresh = summarizer_from_settings(settings, http=http, cache=StoreSummaryCache(store))
-        again = await fresh.summarize(title="Story 0", text=items(1)[0].description[3:-4])
-        assert again.tldr == "An open model shipped." and len(llm.requests) == 2
-    finally:
-        await llm.stop()
+    assert len(llm_server.requests) == 2  # the 3 items only stored got the offline summary
+    assert [p.post.summary for p in report.posts] == ["An open model shipped."] * 2
+    assert all(p.post.tags == ("model-release",) for p in report.posts)
+    # A new summarizer (as after a restart) finds the summary in the database.
+    fresh = summarizer_from_settings(settings, http=http, cache=StoreSummaryCache(store))
+    again = await fresh.summarize(title="Story 0", text=items(1)[0].description[3:-4])
+    assert again.tldr == "An open model shipped." and len(llm_server.requests) == 2
 
 
 async def test_a_channel_joining_a_feed_already_polled_gets_its_backfill_at_the_next_cycle(
