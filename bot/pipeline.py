@@ -120,9 +120,11 @@ class Pipeline:
             try:
                 return await self.poll_feed(feed, now=now, dry_run=dry_run)
             except Exception:
-                # One broken feed must never stop the others or the loop.
+                # One broken feed must never stop the others or the loop, nor be retried
+                # every second: it backs off like any failing feed.
                 log.exception("unexpected error while polling %s", feed.url)
-                return FeedReport(feed.url, FeedStatus.FAILED, error="internal error (see logs)")
+                error = FetchError("internal error while reading this feed (see the bot's logs)")
+                return await self._failed(feed, error, now, dry_run)
 
     async def poll_feed(self, feed: Feed, *, now: datetime, dry_run: bool = False) -> FeedReport:
         """Fetch, parse and store one feed; queue its posts."""

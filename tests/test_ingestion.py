@@ -11,7 +11,7 @@ import httpx
 from bot.content.fulltext import PageArticles
 from bot.feeds.fetch import make_http_client
 from bot.feeds.politeness import HostLimiter
-from bot.models import Feed, FeedFilter, SubscriptionSource
+from bot.models import Feed, FeedFilter, SubscriptionSource, Summary
 from bot.store import Store
 from tests.feed_server import FeedItem, FeedServer, rss
 from tests.polling import NEWS, follow, items, pending_titles, pipeline
@@ -371,3 +371,22 @@ async def test_a_general_feed_filtered_to_relevant_posts_only_open_source_ai_new
     assert len(await pending_titles(store, NEWS + 1)) == 3  # the unfiltered channel gets all
     [relevant] = [p.post for p in report.posts if p.channel_id == NEWS]
     assert "tooling" in relevant.tags
+
+
+async def test_a_feed_that_breaks_the_bot_backs_off_instead_of_being_retried_at_once(
+    feed_server: FeedServer, store: Store, http: httpx.AsyncClient
+) -> None:
+    class BrokenSummarizer:
+        async def summarize(self, *, title: str, text: str) -> Summary:
+            raise RuntimeError("boom")
+
+    url = feed_server.serve("/feed.xml", rss("F", items(1)))
+    await follow(store, url)
+    now = datetime.now(UTC)
+
+    report = await pipeline(store, http, summarizer=BrokenSummarizer()).poll_due(now=now)
+
+    assert "internal error" in str(report.feeds[0].error)
+    feed = await health(store, url)
+    assert feed.failures == 1 and feed.next_poll_at == now + timedelta(minutes=5)
+    assert await store.due_feeds(now + timedelta(seconds=1)) == []

@@ -53,7 +53,11 @@ class Poller:
 
     async def _sleep_until_due(self) -> None:
         delay = MAX_SLEEP_SECONDS
-        due = await self._store.next_poll_time()
+        try:
+            due = await self._store.next_poll_time()
+        except Exception:
+            log.exception("cannot read when the next feed is due; polling again in a minute")
+            due = None
         if due is not None:
             delay = (due - datetime.now(UTC)).total_seconds()
         delay = min(max(delay, MIN_SLEEP_SECONDS), MAX_SLEEP_SECONDS)
