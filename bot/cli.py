@@ -18,6 +18,7 @@ from typing import TextIO
 
 from bot.clients import open_http_clients
 from bot.config import TOKEN_ENV, ConfigError, Settings, load_settings
+from bot.content.relevance import default_lexicon_toml
 from bot.models import Post
 from bot.pipeline import build_pipeline
 from bot.reports import CycleReport, FeedStatus
@@ -34,6 +35,9 @@ def main(argv: Sequence[str] | None = None) -> int:
     parser = _parser()
     args = parser.parse_args(argv)
     _configure_logging(args.log_level)
+    if args.command == "lexicon":
+        sys.stdout.write(default_lexicon_toml())
+        return EXIT_OK
     try:
         settings = _settings_for(args)
     except ConfigError as exc:
@@ -70,6 +74,9 @@ def _parser() -> argparse.ArgumentParser:
     summarize_cmd.add_argument("source", help="an http(s) URL, or an HTML or text file")
     summarize_cmd.add_argument(
         "--llm", action="store_true", help="use the [llm] endpoint from the config"
+    )
+    commands.add_parser(
+        "lexicon", help="print the built-in relevance lexicon as a [relevance] config block"
     )
     for sub in (run, preview, summarize_cmd):
         sub.add_argument(

@@ -8,6 +8,8 @@ import sys
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
+from bot.config import load_settings
+from bot.content.lexicon import Lexicon
 from bot.store import Store
 from tests.feed_server import FeedItem, FeedServer, rss
 from tests.llm_server import LLMServer, Reply, completion
@@ -172,3 +174,14 @@ async def test_summarize_explains_what_it_cannot_do(
 
     code, _, err = await run_cli("summarize", str(tmp_path / "missing.html"), "--llm")
     assert code == 2 and "--llm needs an [llm] section" in err
+
+
+async def test_the_built_in_lexicon_prints_as_a_config_block_that_loads(tmp_path: Path) -> None:
+    code, out, _ = await run_cli("lexicon")
+
+    assert code == 0 and out.startswith("[relevance]")
+    config = tmp_path / "config.toml"
+    config.write_text(out.replace("threshold = 0.4", "threshold = 0.5"))
+    settings = load_settings(config, environ={})
+    assert settings.relevance.threshold == 0.5
+    assert len(settings.relevance.terms) == len(Lexicon.default().terms)
