@@ -23,6 +23,9 @@ RETRY_SECONDS = 30.0
 # After this many failed tries a post is given up (it stays recorded with the reason).
 MAX_ATTEMPTS = 5
 BATCH = 200
+# How far back to look for a post an interrupted run may have sent.
+HISTORY_LOOKBACK = 50
+THREAD_ALREADY_EXISTS = 160004
 NO_PINGS = discord.AllowedMentions.none()
 
 
@@ -72,7 +75,12 @@ class Publisher(commands.Cog):
             await self._give_up(row, "the channel does not exist or the bot cannot see it")
             return False
         post = post_for_item(row.item, row.source_name)
-        message = await self._send(row, channel, embed=render_post(post), allowed_mentions=NO_PINGS)
+        embed = render_post(post)
+        message = None
+        if row.status is OutboxStatus.SENDING:
+            message = await self._already_sent(channel, embed)
+        if message is None:
+            message = await self._send(row, channel, embed=embed, allowed_mentions=NO_PINGS)
         if message is None:
             return False
         thread_id, note = await self._open_thread(message, thread_name(post))
@@ -152,6 +160,25 @@ class Publisher(commands.Cog):
             await self._retry_later(row, f"Discord error {exc.status}: {exc.text}")
         return None
 
+    async def _already_sent(
+        self, channel: discord.abc.Messageable, embed: discord.Embed
+    ) -> discord.Message | None:
+        """The post, if an earlier run sent it but stopped before recording it.
+
+        The nonce only protects a re-send for a few minutes; after a longer outage the
+        channel itself says whether the post went out.
+        """
+        assert self.bot.user is not None
+        try:
+            async for message in channel.history(limit=HISTORY_LOOKBACK):
+                if message.author.id == self.bot.user.id and any(
+                    sent.url == embed.url and sent.title == embed.title for sent in message.embeds
+                ):
+                    return message
+        except discord.HTTPException as exc:
+            log.warning("cannot read channel history to check for a sent post: %s", exc.text)
+        return None
+
     async def _open_thread(
         self, message: discord.Message, name: str
     ) -> tuple[int | None, str | None]:
@@ -164,6 +191,8 @@ class Publisher(commands.Cog):
                 auto_archive_duration=publish.thread_auto_archive_minutes,  # type: ignore[arg-type]
             )
         except discord.HTTPException as exc:
+            if exc.code == THREAD_ALREADY_EXISTS:
+                return message.id, None  # a message's thread has the message's id
             # The post itself is out; a missing thread must not make us post it again.
             log.warning("could not open a thread in channel %s: %s", message.channel.id, exc.text)
             return None, f"thread not created: {exc.text}"

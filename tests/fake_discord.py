@@ -607,6 +607,7 @@ class FakeDiscord:
         self._joined_at = iso_timestamp()
 
         self._channels: dict[int, JSON] = {}
+        self._nonces_forgotten_up_to = 0
         self.channel_ids: dict[str, int] = {}
         self.messages: dict[int, list[JSON]] = {}
         self._messages_by_id: dict[int, JSON] = {}
@@ -1629,9 +1630,15 @@ class FakeDiscord:
         if not body.get("enforce_nonce") or body.get("nonce") is None:
             return None
         for message in self.messages[channel_id]:
-            if message.get("nonce") == body["nonce"]:
+            recent = int(message["id"]) > self._nonces_forgotten_up_to
+            if recent and message.get("nonce") == body["nonce"]:
                 return message
         return None
+
+    def forget_nonces(self) -> None:
+        """Let every nonce sent so far expire, as Discord's few-minute window does: a message
+        re-sent with the same nonce after this is a new message."""
+        self._nonces_forgotten_up_to = self._ids.next()
 
     def _reply_reference(self, channel_id: int, body: JSON) -> JSON | None:
         """``message_reference``/``referenced_message`` for a reply, or None for a plain message."""

@@ -12,6 +12,7 @@ from collections.abc import AsyncIterator, Callable
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
+import aiosqlite
 import pytest
 
 from bot.client import BazaarBot
@@ -403,3 +404,32 @@ async def test_adding_a_feed_where_the_bot_cannot_post_says_which_permissions_ar
         await harness.discord.invoke_slash("feeds", {}, group_sub="list")
     ).final_message()
     assert "follows no feeds yet" in listed["content"]
+
+
+async def test_a_post_sent_just_before_a_crash_is_found_not_posted_again(
+    harness: Harness, tmp_path: Path
+) -> None:
+    url = harness.feeds.serve("/feed.xml", rss("F", stories(1)))
+    await harness.start(config_feeds=[url])
+    await harness.wait_for(lambda: len(harness.discord.threads) == 1)
+    [sent] = harness.posts()
+    await harness.stop()
+
+    # The crash: Discord took the message, the bot died before recording it, and the
+    # restart comes after Discord's nonce window.
+    async with aiosqlite.connect(tmp_path / "bazaar.db") as db:
+        await db.execute(
+            "UPDATE outbox SET status = 'sending', message_id = NULL, thread_id = NULL"
+        )
+        await db.commit()
+    harness.discord.forget_nonces()
+
+    await harness.start(config_feeds=[url])
+    await harness.outbox_becomes({"posted": 1})
+
+    assert harness.posts() == [sent]
+    async with (
+        aiosqlite.connect(tmp_path / "bazaar.db") as db,
+        db.execute("SELECT message_id, thread_id FROM outbox") as cursor,
+    ):
+        assert await cursor.fetchone() == (int(sent["id"]), int(harness.discord.threads[0]["id"]))
