@@ -34,10 +34,11 @@ class Feeds(commands.GroupCog, group_name="feeds", group_description="Manage the
         url="The RSS or Atom feed address",
         channel="Where to post (defaults to this channel)",
         name="Display name for this source (defaults to the feed's title)",
-        filter="Post everything, or only items about open-source AI (for general tech feeds)",
+        feed_filter="Post everything, or only items about open-source AI (for general tech feeds)",
     )
+    @app_commands.rename(feed_filter="filter")
     @app_commands.choices(
-        filter=[
+        feed_filter=[
             app_commands.Choice(name="everything", value=FeedFilter.ALL.value),
             app_commands.Choice(name="only open-source AI", value=FeedFilter.RELEVANT.value),
         ]
@@ -48,7 +49,7 @@ class Feeds(commands.GroupCog, group_name="feeds", group_description="Manage the
         url: app_commands.Range[str, 1, 2048],
         channel: discord.TextChannel | None = None,
         name: app_commands.Range[str, 1, 100] | None = None,
-        filter: str = FeedFilter.ALL.value,
+        feed_filter: str = FeedFilter.ALL.value,
     ) -> None:
         assert interaction.guild_id is not None
         target = channel or interaction.channel
@@ -70,7 +71,7 @@ class Feeds(commands.GroupCog, group_name="feeds", group_description="Manage the
                 channel_id=target.id,
                 guild_id=interaction.guild_id,
                 name=name,
-                feed_filter=FeedFilter(filter),
+                feed_filter=FeedFilter(feed_filter),
             )
         except SubscriptionError as exc:
             await reply_privately(interaction, str(exc))
@@ -79,7 +80,7 @@ class Feeds(commands.GroupCog, group_name="feeds", group_description="Manage the
             text = f"{target.mention} already follows **{_plain(added.title)}**."
         else:
             backfill = self.bot.settings.polling.backfill
-            which = "about open-source AI " if filter == FeedFilter.RELEVANT else ""
+            which = "about open-source AI " if feed_filter == FeedFilter.RELEVANT else ""
             text = (
                 f"Following **{_plain(added.title)}** in {target.mention} "
                 f"({added.entry_count} entries in the feed; the newest {backfill} {which}will "

@@ -433,3 +433,32 @@ async def test_a_post_sent_just_before_a_crash_is_found_not_posted_again(
         db.execute("SELECT message_id, thread_id FROM outbox") as cursor,
     ):
         assert await cursor.fetchone() == (int(sent["id"]), int(harness.discord.threads[0]["id"]))
+
+
+async def test_an_admin_can_follow_a_general_feed_for_open_source_ai_news_only(
+    harness: Harness,
+) -> None:
+    now = datetime.now(UTC)
+    front_page = [
+        FeedItem("vLLM adds speculative decoding for Llama 4 open weights",
+                 "https://example.org/vllm", "<p>The vLLM inference engine now serves Llama 4.</p>",
+                 guid="ai", published=now - timedelta(hours=1)),
+        FeedItem("Ten soups for winter", "https://example.org/soup", "<p>Warm and easy.</p>",
+                 guid="soup", published=now - timedelta(hours=2)),
+    ]  # fmt: skip
+    url = harness.feeds.serve("/front.xml", rss("Front Page", front_page))
+    await harness.start()
+
+    added = await (
+        await harness.discord.invoke_slash(
+            "feeds", {"url": url, "filter": "relevant"}, group_sub="add", channel="news"
+        )
+    ).final_message()
+    assert "the newest 3 about open-source AI will be posted" in added["content"]
+
+    await harness.wait_for(lambda: len(harness.discord.threads) == 1)
+    assert harness.titles() == ["vLLM adds speculative decoding for Llama 4 open weights"]
+    listed = await (
+        await harness.discord.invoke_slash("feeds", {}, group_sub="list")
+    ).final_message()
+    assert "(open-source AI only)" in listed["content"]
