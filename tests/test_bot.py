@@ -304,10 +304,12 @@ async def test_a_story_from_a_second_source_becomes_a_note_in_the_first_posts_th
                  published=now - timedelta(hours=1)),
     ]  # fmt: skip
     a = harness.feeds.serve("/a.xml", rss("Open Models Weekly", first))
-    b = harness.feeds.serve("/b.xml", rss("AI Wire", second))
+    b = harness.feeds.serve("/b.xml", rss("AI Wire", []))
     await harness.start(config_feeds=[a, b])
-
     await harness.wait_for(lambda: len(harness.discord.threads) == 1)
+
+    # An hour later, in the story's terms, the second source reports it too.
+    harness.feeds.serve("/b.xml", rss("AI Wire", second))
     thread_id = int(harness.discord.threads[0]["id"])
     await harness.wait_for(lambda: len(harness.discord.messages.get(thread_id, [])) == 1)
 
