@@ -4,7 +4,6 @@ and admin notices."""
 from __future__ import annotations
 
 import asyncio
-import contextlib
 import logging
 
 import discord
@@ -15,6 +14,7 @@ from bot.feeds.fetch import FetchError
 from bot.models import OutboxKind, OutboxRow, OutboxStatus
 from bot.posts import post_for_item
 from bot.render import render_also_covered, render_post, thread_name
+from bot.waiting import cancelling, wait_for_event
 
 log = logging.getLogger(__name__)
 
@@ -50,9 +50,10 @@ class Publisher(commands.Cog):
                 await self.publish_pending()
                 await self.send_notices()
             except Exception:
+                if cancelling():
+                    raise  # an error raised while being stopped must not keep the loop alive
                 log.exception("publishing failed; retrying in %.0f s", RETRY_SECONDS)
-            with contextlib.suppress(TimeoutError):
-                await asyncio.wait_for(self.bot.posts_queued.wait(), timeout=RETRY_SECONDS)
+            await wait_for_event(self.bot.posts_queued, RETRY_SECONDS)
 
     async def publish_pending(self) -> int:
         """Try every pending post and note once; return how many went out."""

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import asyncio
-import contextlib
 import logging
 from collections.abc import Awaitable, Callable
 from datetime import UTC, datetime
@@ -11,6 +10,7 @@ from datetime import UTC, datetime
 from bot.pipeline import Pipeline
 from bot.reports import CycleReport
 from bot.store import Store
+from bot.waiting import cancelling, wait_for_event
 
 log = logging.getLogger(__name__)
 
@@ -45,9 +45,9 @@ class Poller:
                 report = await self._pipeline.poll_due()
                 if self._on_cycle is not None:
                     await self._on_cycle(report)
-            except asyncio.CancelledError:
-                raise
             except Exception:
+                if cancelling():
+                    raise  # an error raised while being stopped must not keep the loop alive
                 log.exception("poll cycle failed; trying again later")
             await self._sleep_until_due()
 
@@ -61,5 +61,4 @@ class Poller:
         if due is not None:
             delay = (due - datetime.now(UTC)).total_seconds()
         delay = min(max(delay, MIN_SLEEP_SECONDS), MAX_SLEEP_SECONDS)
-        with contextlib.suppress(TimeoutError):
-            await asyncio.wait_for(self._wake.wait(), timeout=delay)
+        await wait_for_event(self._wake, delay)

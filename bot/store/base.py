@@ -75,13 +75,17 @@ class StoreBase:
         # One connection is shared by every coroutine: the lock keeps another coroutine's
         # statements from landing inside (or being rolled back with) this transaction.
         async with self._write_lock:
-            await self._db.execute("BEGIN IMMEDIATE")
             try:
+                await self._db.execute("BEGIN IMMEDIATE")
                 yield
             except BaseException:
-                await self._db.execute("ROLLBACK")
+                # Queued in the worker thread behind any statement still running there (even
+                # one whose caller was cancelled, BEGIN included), so it always ends what
+                # BEGIN opened, and it is a no-op if nothing was opened: a cancellation stays
+                # a cancellation instead of becoming "no transaction is active".
+                await self._db.rollback()
                 raise
-            await self._db.execute("COMMIT")
+            await self._db.commit()
 
     async def _fetchone(self, sql: str, params: Sequence[object] = ()) -> aiosqlite.Row | None:
         async with self._db.execute(sql, params) as cursor:
