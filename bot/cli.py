@@ -105,24 +105,13 @@ def run_bot(settings: Settings) -> int:
             file=sys.stderr,
         )
         return EXIT_USAGE
-    import discord  # only the bot needs Discord; preview works without it loaded
-
-    from bot.client import BazaarBot
-
-    async def _run() -> None:
-        async with BazaarBot(settings) as bot:
-            await bot.start(settings.discord.token)
+    # Imported here: preview and summarize work without loading discord.py at all.
+    from bot.client import StartError, run_until_stopped
 
     try:
-        asyncio.run(_run())
-    except discord.LoginFailure:
-        print(
-            f"error: Discord rejected the token; check {TOKEN_ENV} or discord.token",
-            file=sys.stderr,
-        )
-        return EXIT_USAGE
-    except discord.PrivilegedIntentsRequired:
-        print("error: the bot asked for an intent not enabled in the portal", file=sys.stderr)
+        asyncio.run(run_until_stopped(settings))
+    except StartError as exc:
+        print(f"error: {exc}", file=sys.stderr)
         return EXIT_USAGE
     return EXIT_OK
 

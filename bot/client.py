@@ -10,7 +10,7 @@ from discord import app_commands
 from discord.ext import commands
 
 from bot.clients import HttpClients, open_http_clients
-from bot.config import Settings
+from bot.config import TOKEN_ENV, Settings
 from bot.discussions import DiscussionRecaps
 from bot.feeds.poller import Poller
 from bot.news import NewsService
@@ -152,3 +152,22 @@ class BazaarBot(commands.Bot):
             await self.http_clients.aclose()
         if hasattr(self, "store"):
             await self.store.close()
+
+
+class StartError(Exception):
+    """The bot could not start; the message says what to fix."""
+
+
+async def run_until_stopped(settings: Settings) -> None:
+    """Run the bot until it is stopped; `StartError` when Discord refuses it."""
+    try:
+        async with BazaarBot(settings) as bot:
+            await bot.start(settings.discord.token)
+    except discord.LoginFailure:
+        raise StartError(
+            f"Discord rejected the token; check {TOKEN_ENV} or discord.token"
+        ) from None
+    except discord.PrivilegedIntentsRequired:
+        raise StartError(
+            "the bot asked for an intent that is not enabled in the developer portal"
+        ) from None

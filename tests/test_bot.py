@@ -15,7 +15,7 @@ from pathlib import Path
 import aiosqlite
 import pytest
 
-from bot.client import BazaarBot
+from bot.client import BazaarBot, StartError, run_until_stopped
 from bot.config import parse_settings
 from tests.comments_server import HN_STORY, CommentsServer
 from tests.fake_discord import MEMBER_PERMISSIONS, ChannelRef, FakeDiscord
@@ -464,3 +464,15 @@ async def test_an_admin_can_follow_a_general_feed_for_open_source_ai_news_only(
         await harness.discord.invoke_slash("feeds", {}, group_sub="list")
     ).final_message()
     assert "(open-source AI only)" in listed["content"]
+
+
+async def test_a_token_discord_rejects_gives_one_plain_error(harness: Harness) -> None:
+    harness.discord.fail_next("GET", r"/users/@me$", 401, code=0, message="401: Unauthorized")
+    settings = parse_settings(
+        {"discord": {"token": "wrong"}, "storage": {"database": "bazaar.db"}},
+        base_dir=harness.tmp_path,
+        environ={},
+    )
+
+    with pytest.raises(StartError, match="Discord rejected the token; check DISCORD_TOKEN"):
+        await asyncio.wait_for(run_until_stopped(settings), timeout=10)
