@@ -393,7 +393,7 @@ def _channel_posts(
         if plan.item_key in new_by_key:
             new = new_by_key[plan.item_key]
             post = post_for_entry(new.entry, new.summary.text, source, new.tags)
-            posts.append(ChannelPost(plan.channel_id, post, also_covers=new.story_id is not None))
+            posts.append(ChannelPost(plan.channel_id, post))
         else:
             posts.append(
                 ChannelPost(plan.channel_id, post_for_item(stored_by_key[plan.item_key], source))

@@ -12,14 +12,14 @@ EMBED_COLOUR = discord.Colour(0xE8A33D)
 def render_post(post: Post) -> discord.Embed:
     """The embed for one post: linked title, summary, source and published time."""
     embed = discord.Embed(
-        title=_escape(post.title),
+        title=escape_text(post.title),
         url=post.url,
-        description=_escape(post.summary) or None,
+        description=escape_text(post.summary) or None,
         colour=EMBED_COLOUR,
         timestamp=post.published_at,
     )
     if post.partial_note:
-        embed.add_field(name="Partial", value=_escape(post.partial_note), inline=False)
+        embed.add_field(name="Partial", value=escape_text(post.partial_note), inline=False)
     footer = " · ".join([post.source_name, *post.tags])
     embed.set_footer(text=footer)
     return embed
@@ -27,8 +27,8 @@ def render_post(post: Post) -> discord.Embed:
 
 def render_also_covered(post: Post) -> str:
     """The note added to a story's thread when another source tells the same story."""
-    source = _escape(post.source_name)
-    title = _escape(post.title).replace("[", "(").replace("]", ")")
+    source = escape_text(post.source_name)
+    title = escape_text(post.title).replace("[", "(").replace("]", ")")
     if post.url:
         return f"Also covered by **{source}**: [{title}](<{post.url}>)"
     return f"Also covered by **{source}**: {title}"
@@ -39,7 +39,8 @@ def thread_name(post: Post) -> str:
     return post.thread_name
 
 
-def _escape(text: str) -> str:
+def escape_text(text: str) -> str:
+    """Feed or user text shown as written in Discord: no markdown, no live mentions."""
     return discord.utils.escape_mentions(discord.utils.escape_markdown(text))
 
 

@@ -16,15 +16,10 @@ class FeedStatus(StrEnum):
 
 @dataclass(frozen=True)
 class ChannelPost:
-    """A post the cycle queued (or, in a dry run, would queue) for a channel.
-
-    `also_covers` is true when the item joins a story told before by another source: it
-    goes into that story's thread as "Also covered by …", not as a new post.
-    """
+    """A post the cycle queued (or, in a dry run, would queue) for a channel."""
 
     channel_id: int
     post: Post
-    also_covers: bool = False
 
 
 @dataclass(frozen=True)

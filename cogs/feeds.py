@@ -11,6 +11,7 @@ from discord.ext import commands
 from bot.client import BazaarBot, reply_privately
 from bot.content.text import shorten
 from bot.models import Feed, FeedFilter
+from bot.render import escape_text
 from bot.store import SubscriptionView
 from bot.subscriptions import SubscriptionError
 
@@ -77,12 +78,12 @@ class Feeds(commands.GroupCog, group_name="feeds", group_description="Manage the
             await reply_privately(interaction, str(exc))
             return
         if added.already_followed:
-            text = f"{target.mention} already follows **{_plain(added.title)}**."
+            text = f"{target.mention} already follows **{escape_text(added.title)}**."
         else:
             backfill = self.bot.settings.polling.backfill
             which = "about open-source AI " if feed_filter == FeedFilter.RELEVANT else ""
             text = (
-                f"Following **{_plain(added.title)}** in {target.mention} "
+                f"Following **{escape_text(added.title)}** in {target.mention} "
                 f"({added.entry_count} entries in the feed; the newest {backfill} {which}will "
                 f"be posted shortly, then every new one {which}as it comes)."
             )
@@ -127,7 +128,7 @@ class Feeds(commands.GroupCog, group_name="feeds", group_description="Manage the
         title = removed.subscription.name or removed.feed.title or removed.feed.url
         await reply_privately(
             interaction,
-            f"Stopped following **{_plain(title)}** in <#{removed.subscription.channel_id}>.",
+            f"Stopped following **{escape_text(title)}** in <#{removed.subscription.channel_id}>.",
         )
 
     @app_commands.command(name="resume", description="Poll a paused or failing feed again now")
@@ -141,7 +142,7 @@ class Feeds(commands.GroupCog, group_name="feeds", group_description="Manage the
             return
         title = view.subscription.name or view.feed.title or view.feed.url
         await reply_privately(
-            interaction, f"Polling **{_plain(title)}** again now; failures are forgotten."
+            interaction, f"Polling **{escape_text(title)}** again now; failures are forgotten."
         )
 
     @remove.autocomplete("url")
@@ -161,7 +162,7 @@ class Feeds(commands.GroupCog, group_name="feeds", group_description="Manage the
 
 def _describe(view: SubscriptionView) -> str:
     feed = view.feed
-    title = _plain(view.subscription.name or feed.title or feed.url)
+    title = escape_text(view.subscription.name or feed.title or feed.url)
     return (
         f"• **{title}** → <#{view.subscription.channel_id}>\n"
         f"  <{feed.url}>\n"
@@ -177,11 +178,11 @@ def _health(feed: Feed) -> str:
     last_ok = f"last success {_when(feed.last_success_at)}" if feed.last_success_at else None
     if feed.paused:
         return (
-            f"⏸ paused {_when(feed.paused_at)}: {_plain(feed.pause_reason or '')} · "
+            f"⏸ paused {_when(feed.paused_at)}: {escape_text(feed.pause_reason or '')} · "
             "/feeds resume to retry"
         )
     if feed.last_error:
-        parts = [f"⚠ failing ({feed.failures}×): {_plain(feed.last_error)}"]
+        parts = [f"⚠ failing ({feed.failures}×): {escape_text(feed.last_error)}"]
         parts += [last_ok] if last_ok else []
         return " · ".join([*parts, f"next try {_when(feed.next_poll_at)}"])
     if last_ok:
@@ -191,10 +192,6 @@ def _health(feed: Feed) -> str:
 
 def _when(moment: datetime | None) -> str:
     return discord.utils.format_dt(moment, "R") if moment else "soon"
-
-
-def _plain(text: str) -> str:
-    return discord.utils.escape_mentions(discord.utils.escape_markdown(text))
 
 
 async def setup(bot: BazaarBot) -> None:

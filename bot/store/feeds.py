@@ -156,10 +156,6 @@ class FeedQueries(StoreBase):
         )
         return [subscription_from_row(row) for row in rows]
 
-    async def feed(self, feed_id: int) -> Feed | None:
-        row = await self._fetchone("SELECT * FROM feeds WHERE id = ?", (feed_id,))
-        return feed_from_row(row) if row else None
-
     async def due_feeds(self, now: datetime) -> list[Feed]:
         """Followed, unpaused feeds whose next poll time has come (never-polled ones first)."""
         rows = await self._fetchall(
