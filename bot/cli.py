@@ -17,6 +17,7 @@ from pathlib import Path
 from typing import TextIO
 
 from bot.clients import open_http_clients
+from bot.clock import Clock, system_clock
 from bot.config import TOKEN_ENV, ConfigError, Settings, load_settings
 from bot.content.relevance import default_lexicon_toml
 from bot.models import Post
@@ -46,7 +47,10 @@ def main(argv: Sequence[str] | None = None) -> int:
     try:
         if args.command == "summarize":
             return summarize(settings, args.source, force_llm=args.llm)
-        return {"run": run_bot, "preview": preview}[args.command](settings)
+        if args.command == "preview":
+            clock = system_clock if args.now is None else _fixed(args.now)
+            return preview(settings, clock=clock)
+        return run_bot(settings)
     except KeyboardInterrupt:
         return EXIT_OK
 
@@ -68,6 +72,13 @@ def _parser() -> argparse.ArgumentParser:
     preview = commands.add_parser(
         "preview", help="poll the feeds once and print what would be posted (no Discord)"
     )
+    preview.add_argument(
+        "--now",
+        type=_instant,
+        default=None,
+        metavar="TIME",
+        help="decide as if it were TIME (ISO 8601, e.g. 2026-12-01T09:00Z; default: now)",
+    )
     summarize_cmd = commands.add_parser(
         "summarize", help="print the summary a post would show for a URL or a file"
     )
@@ -83,6 +94,20 @@ def _parser() -> argparse.ArgumentParser:
             "--config", default=None, help="path to config.toml (default ./config.toml)"
         )
     return parser
+
+
+def _instant(text: str) -> datetime:
+    try:
+        when = datetime.fromisoformat(text.replace("Z", "+00:00"))
+    except ValueError:
+        raise argparse.ArgumentTypeError(
+            f"{text!r} is not a time; use ISO 8601, e.g. 2026-12-01T09:00Z"
+        ) from None
+    return when.astimezone(UTC) if when.tzinfo else when.replace(tzinfo=UTC)
+
+
+def _fixed(when: datetime) -> Clock:
+    return lambda: when
 
 
 def _configure_logging(level: str) -> None:
@@ -116,13 +141,13 @@ def run_bot(settings: Settings) -> int:
     return EXIT_OK
 
 
-def preview(settings: Settings, out: TextIO | None = None) -> int:
+def preview(settings: Settings, out: TextIO | None = None, *, clock: Clock = system_clock) -> int:
     """Poll every followed feed once, write nothing, and print what would be posted."""
-    return asyncio.run(_preview(settings, out or sys.stdout))
+    return asyncio.run(_preview(settings, out or sys.stdout, clock))
 
 
-async def _preview(settings: Settings, out: TextIO) -> int:
-    store = await Store.open(settings.storage.database)
+async def _preview(settings: Settings, out: TextIO, clock: Clock) -> int:
+    store = await Store.open(settings.storage.database, clock=clock)
     try:
         await store.sync_config_feeds(settings.feeds)
         feeds = await store.followed_feeds()
@@ -130,8 +155,8 @@ async def _preview(settings: Settings, out: TextIO) -> int:
             print("No feeds to poll: add [[feeds]] to the config or use /feeds add.", file=out)
             return EXIT_OK
         async with open_http_clients(settings) as clients:
-            pipeline = build_pipeline(settings, store, clients)
-            report = await pipeline.poll_feeds(feeds, now=datetime.now(UTC), dry_run=True)
+            pipeline = build_pipeline(settings, store, clients, clock=clock)
+            report = await pipeline.poll_feeds(feeds, now=clock(), dry_run=True)
         queued = len(await store.pending_posts(limit=10_000))
     finally:
         await store.close()

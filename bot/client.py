@@ -10,6 +10,7 @@ from discord import app_commands
 from discord.ext import commands
 
 from bot.clients import HttpClients, open_http_clients
+from bot.clock import Clock, system_clock
 from bot.config import TOKEN_ENV, Settings
 from bot.discussions import DiscussionRecaps
 from bot.feeds.poller import Poller
@@ -73,7 +74,9 @@ class BazaarBot(commands.Bot):
     news: NewsService
     discussions: DiscussionRecaps
 
-    def __init__(self, settings: Settings, **options: object) -> None:
+    def __init__(
+        self, settings: Settings, *, clock: Clock = system_clock, **options: object
+    ) -> None:
         intents = discord.Intents.none()
         intents.guilds = True  # channels and threads of the servers the bot is in
         super().__init__(
@@ -85,21 +88,25 @@ class BazaarBot(commands.Bot):
             **options,  # type: ignore[arg-type]
         )
         self.settings = settings
+        self.clock = clock
         self.posts_queued = asyncio.Event()
         self._poll_task: asyncio.Task[None] | None = None
 
     async def setup_hook(self) -> None:
         settings = self.settings
-        self.store = await Store.open(settings.storage.database)
+        self.store = await Store.open(settings.storage.database, clock=self.clock)
         await self.store.sync_config_feeds(settings.feeds)
         self.http_clients = open_http_clients(settings)
-        self.pipeline = build_pipeline(settings, self.store, self.http_clients)
-        self.poller = Poller(self.pipeline, self.store, on_cycle=self._after_cycle)
+        self.pipeline = build_pipeline(settings, self.store, self.http_clients, clock=self.clock)
+        self.poller = Poller(
+            self.pipeline, self.store, on_cycle=self._after_cycle, clock=self.clock
+        )
         self.subscriptions = SubscriptionService(
             store=self.store,
             http=self.http_clients.web,
             polling=settings.polling,
             on_change=self.poller.wake,
+            clock=self.clock,
         )
         self.news = NewsService(self.store)
         self.discussions = DiscussionRecaps(

@@ -13,12 +13,13 @@ from __future__ import annotations
 import asyncio
 import logging
 from collections.abc import Sequence
-from datetime import UTC, datetime, timedelta
+from datetime import datetime, timedelta
 from typing import Protocol
 
 import httpx
 
 from bot.clients import HttpClients
+from bot.clock import Clock, system_clock
 from bot.config import PollingSettings, Settings
 from bot.content.comments import discussion_url
 from bot.content.dedupe import STORY_WINDOW, match_story
@@ -68,8 +69,10 @@ class Pipeline:
         quick_summarizer: Summarizer | None = None,
         lexicon: Lexicon = DEFAULT_LEXICON,
         recaps: bool = False,
+        clock: Clock = system_clock,
     ) -> None:
         self._store = store
+        self._now = clock
         self._http = http
         self._summarizer = summarizer
         self._quick_summarizer = quick_summarizer or ExtractiveSummarizer()
@@ -93,7 +96,7 @@ class Pipeline:
 
     async def poll_due(self, *, now: datetime | None = None, dry_run: bool = False) -> CycleReport:
         """Poll every feed whose time has come, at most `max_concurrent_fetches` at once."""
-        now = now or datetime.now(UTC)
+        now = now or self._now()
         return await self.poll_feeds(await self._store.due_feeds(now), now=now, dry_run=dry_run)
 
     async def poll_feeds(
@@ -348,7 +351,9 @@ class Pipeline:
         ]
 
 
-def build_pipeline(settings: Settings, store: Store, clients: HttpClients) -> Pipeline:
+def build_pipeline(
+    settings: Settings, store: Store, clients: HttpClients, *, clock: Clock = system_clock
+) -> Pipeline:
     """The pipeline as the bot and the CLI run it, from the config."""
     limiter = HostLimiter(
         concurrency=settings.network.per_host_concurrency,
@@ -372,6 +377,7 @@ def build_pipeline(settings: Settings, store: Store, clients: HttpClients) -> Pi
         notice_channel_id=settings.publish.log_channel_id or None,
         lexicon=settings.relevance,
         recaps=settings.discussions.enabled,
+        clock=clock,
     )
 
 

@@ -4,10 +4,10 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass
-from datetime import UTC, datetime
 
 import httpx
 
+from bot.clock import Clock, system_clock
 from bot.config import PollingSettings
 from bot.feeds.fetch import FetchError, NotModified, fetch
 from bot.feeds.parse import NotAFeedError, parse_feed_async
@@ -39,7 +39,9 @@ class SubscriptionService:
         http: httpx.AsyncClient,
         polling: PollingSettings,
         on_change: Callable[[], None] = lambda: None,
+        clock: Clock = system_clock,
     ) -> None:
+        self._now = clock
         self._store = store
         self._http = http
         self._polling = polling
@@ -105,7 +107,7 @@ class SubscriptionService:
     async def resume(self, url: str, *, guild_id: int) -> SubscriptionView:
         """Poll a paused (or failing) feed again at once, its failure count cleared."""
         view = (await self._followed(url, guild_id, None))[0]
-        await self._store.resume_feed(view.feed.id, datetime.now(UTC))
+        await self._store.resume_feed(view.feed.id, self._now())
         self._on_change()
         return view
 

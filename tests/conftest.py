@@ -9,6 +9,7 @@ import pytest
 from bot.config import Settings, parse_settings
 from bot.feeds.fetch import make_http_client
 from bot.store import Store
+from tests.clock import INSTANTS, TestClock
 from tests.feed_server import FeedServer
 from tests.llm_server import LLMServer
 
@@ -34,9 +35,15 @@ async def llm_server() -> AsyncIterator[LLMServer]:
         await server.stop()
 
 
+@pytest.fixture(params=list(INSTANTS.values()), ids=list(INSTANTS))
+def clock(request: pytest.FixtureRequest) -> TestClock:
+    """The one clock of the test: a test that asks for it runs at each of `INSTANTS`."""
+    return TestClock(request.param)
+
+
 @pytest.fixture
-async def store(tmp_path: Path) -> AsyncIterator[Store]:
-    opened = await Store.open(tmp_path / "bazaar.db")
+async def store(tmp_path: Path, clock: TestClock) -> AsyncIterator[Store]:
+    opened = await Store.open(tmp_path / "bazaar.db", clock=clock)
     try:
         yield opened
     finally:

@@ -14,6 +14,9 @@ from aiohttp import web
 
 from tests.local_server import LocalServer
 
+# When an Atom document says it was updated, unless a test says otherwise.
+UPDATED = datetime(2026, 11, 24, 12, 0, tzinfo=UTC)
+
 
 @dataclass
 class Resource:
@@ -154,14 +157,15 @@ def rss(title: str, items: list[FeedItem], *, link: str = "https://example.org/"
     )
 
 
-def atom(title: str, items: list[FeedItem]) -> str:
-    """An Atom 1.0 document; items without a guid use their link as id."""
-    now = datetime.now(UTC).isoformat()
+def atom(title: str, items: list[FeedItem], *, updated: datetime = UPDATED) -> str:
+    """An Atom 1.0 document; items without a guid use their link as id, items without a
+    published time carry `updated`."""
+    now = updated.isoformat()
     entries = "".join(
         "<entry>"
         f"<title>{escape(item.title)}</title><link href='{escape(item.link)}'/>"
         f"<id>{escape(item.guid or item.link)}</id>"
-        f"<updated>{(item.published or datetime.now(UTC)).isoformat()}</updated>"
+        f"<updated>{(item.published or updated).isoformat()}</updated>"
         f"<content type='html'>{escape(item.description)}</content>"
         "</entry>"
         for item in items

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import UTC, datetime, timedelta
+from datetime import datetime, timedelta
 from typing import Any
 
 import httpx
@@ -19,9 +19,8 @@ from tests.feed_server import FeedItem
 NEWS, GENERAL = 1001, 1002
 
 
-def items(count: int, *, start: int = 0) -> list[FeedItem]:
-    """`count` items, item-{start} the newest, one hour apart."""
-    now = datetime.now(UTC)
+def items(count: int, *, start: int = 0, now: datetime) -> list[FeedItem]:
+    """`count` items, item-{start} the newest (published at `now`), one hour apart."""
     return [
         FeedItem(
             f"Story {n}",
@@ -44,6 +43,7 @@ def pipeline(
     summarizer: Summarizer | None = None,
     **polling: Any,
 ) -> Pipeline:
+    """A pipeline that reads the time from the store's clock (the test's)."""
     return Pipeline(
         store=store,
         http=http,
@@ -52,6 +52,7 @@ def pipeline(
         articles=articles,
         limiter=limiter,
         notice_channel_id=notice_channel_id,
+        clock=store.clock,
     )
 
 

@@ -9,7 +9,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 from collections.abc import AsyncIterator, Callable
-from datetime import UTC, datetime, timedelta
+from datetime import datetime, timedelta
 from pathlib import Path
 
 import aiosqlite
@@ -17,6 +17,7 @@ import pytest
 
 from bot.client import BazaarBot, StartError, run_until_stopped
 from bot.config import parse_settings
+from tests.clock import TestClock
 from tests.comments_server import HN_STORY, CommentsServer
 from tests.fake_discord import MEMBER_PERMISSIONS, ChannelRef, FakeDiscord
 from tests.feed_server import FeedItem, FeedServer, rss
@@ -26,9 +27,10 @@ SEND_MESSAGES = 1 << 11
 CREATE_PUBLIC_THREADS = 1 << 35
 
 
-def stories(count: int, *, start: int = 0, text: str = "It ships open weights.") -> list[FeedItem]:
-    """Story {start} is the newest; one hour between stories."""
-    now = datetime.now(UTC)
+def stories(
+    count: int, *, start: int = 0, text: str = "It ships open weights.", now: datetime
+) -> list[FeedItem]:
+    """Story {start} is the newest, an hour before `now`; one hour between stories."""
     return [
         FeedItem(
             f"Story {n}",
@@ -44,8 +46,11 @@ def stories(count: int, *, start: int = 0, text: str = "It ships open weights.")
 class Harness:
     """A fake Discord, a feed server, and a bot that can be started and restarted."""
 
-    def __init__(self, discord: FakeDiscord, feeds: FeedServer, tmp_path: Path) -> None:
+    def __init__(
+        self, discord: FakeDiscord, feeds: FeedServer, tmp_path: Path, clock: TestClock
+    ) -> None:
         self.discord = discord
+        self.clock = clock
         self.feeds = feeds
         self.tmp_path = tmp_path
         self.bot: BazaarBot | None = None
@@ -86,7 +91,7 @@ class Harness:
             base_dir=self.tmp_path,
             environ={},
         )
-        self.bot = BazaarBot(settings, guild_ready_timeout=0.1)
+        self.bot = BazaarBot(settings, clock=self.clock, guild_ready_timeout=0.1)
         self._task = asyncio.create_task(self.bot.start(settings.discord.token))
         await self.discord.wait_for(lambda: self.discord.connections > connections)
         await self.discord.wait_until_ready()
@@ -117,11 +122,13 @@ class Harness:
 
 
 @pytest.fixture
-async def harness(feed_server: FeedServer, tmp_path: Path) -> AsyncIterator[Harness]:
+async def harness(
+    feed_server: FeedServer, tmp_path: Path, clock: TestClock
+) -> AsyncIterator[Harness]:
     discord = FakeDiscord()
     await discord.start()
     with discord.patch_discord():
-        h = Harness(discord, feed_server, tmp_path)
+        h = Harness(discord, feed_server, tmp_path, clock)
         try:
             yield h
         finally:
@@ -130,9 +137,11 @@ async def harness(feed_server: FeedServer, tmp_path: Path) -> AsyncIterator[Harn
 
 
 async def test_new_items_are_posted_as_embeds_with_a_thread_each_and_never_twice(
+    clock: TestClock,
     harness: Harness,
 ) -> None:
-    url = harness.feeds.serve("/feed.xml", rss("Open Models Weekly", stories(10)))
+    now = clock()
+    url = harness.feeds.serve("/feed.xml", rss("Open Models Weekly", stories(10, now=now)))
     await harness.start(config_feeds=[url])
 
     # Only the newest 3 of 10 are posted, oldest first, each with its thread.
@@ -143,33 +152,35 @@ async def test_new_items_are_posted_as_embeds_with_a_thread_each_and_never_twice
     assert embed["url"] == "https://example.org/story-2"
     assert embed["description"] == "Story 2 is out.\n• It ships open weights."
     assert embed["footer"]["text"] == "Open Models Weekly · model-release"
-    assert embed["timestamp"].startswith(str(datetime.now(UTC).year))
+    # Story 2 was published three hours before `now` (RSS dates have whole seconds).
+    published = (now - timedelta(hours=3)).replace(microsecond=0)
+    assert datetime.fromisoformat(embed["timestamp"]) == published
     assert first["allowed_mentions"] == {"parse": []}
     threads = {t["message_id"]: t["name"] for t in harness.discord.threads}
     assert [threads[int(m["id"])] for m in harness.posts()] == ["Story 2", "Story 1", "Story 0"]
 
     # A new entry appears: it is posted once, with a thread.
-    harness.feeds.serve("/feed.xml", rss("Open Models Weekly", stories(11, start=-1)))
+    harness.feeds.serve("/feed.xml", rss("Open Models Weekly", stories(11, start=-1, now=clock())))
     await harness.wait_for(lambda: len(harness.posts()) == 4)
     assert harness.titles()[-1] == "Story -1"
 
     # Restart: nothing already posted comes again; the next new entry still does.
     await harness.stop()
     await harness.start(config_feeds=[url])
-    harness.feeds.serve("/feed.xml", rss("Open Models Weekly", stories(12, start=-2)))
+    harness.feeds.serve("/feed.xml", rss("Open Models Weekly", stories(12, start=-2, now=clock())))
     await harness.wait_for(lambda: "Story -2" in harness.titles())
     assert harness.titles() == ["Story 2", "Story 1", "Story 0", "Story -1", "Story -2"]
     await harness.wait_for(lambda: len(harness.discord.threads) == 5)
 
 
-async def test_feed_text_cannot_ping_or_format(harness: Harness) -> None:
+async def test_feed_text_cannot_ping_or_format(clock: TestClock, harness: Harness) -> None:
     hostile = [
         FeedItem(
             "@everyone **Llama** <@&123>",
             "https://example.org/x",
             "<p>Hey @everyone and @here, see <@123456789012345678>.</p>",
             guid="x",
-            published=datetime.now(UTC),
+            published=clock(),
         )
     ]
     url = harness.feeds.serve("/feed.xml", rss("F", hostile))
@@ -185,9 +196,10 @@ async def test_feed_text_cannot_ping_or_format(harness: Harness) -> None:
 
 
 async def test_an_admin_adds_lists_and_removes_a_feed_with_slash_commands(
+    clock: TestClock,
     harness: Harness,
 ) -> None:
-    url = harness.feeds.serve("/weekly.xml", rss("Open Models Weekly", stories(5)))
+    url = harness.feeds.serve("/weekly.xml", rss("Open Models Weekly", stories(5, now=clock())))
     await harness.start()
     news = harness.news
 
@@ -247,8 +259,8 @@ async def test_admin_commands_are_refused_to_members_and_bad_input_is_explained(
     assert harness.posts() == []
 
 
-async def test_members_read_the_latest_news(harness: Harness) -> None:
-    url = harness.feeds.serve("/feed.xml", rss("Open Models Weekly", stories(4)))
+async def test_members_read_the_latest_news(clock: TestClock, harness: Harness) -> None:
+    url = harness.feeds.serve("/feed.xml", rss("Open Models Weekly", stories(4, now=clock())))
     await harness.start(config_feeds=[url])
     await harness.wait_for(lambda: len(harness.posts()) == 3)
 
@@ -262,11 +274,12 @@ async def test_members_read_the_latest_news(harness: Harness) -> None:
 
 
 async def test_without_permission_to_post_a_post_is_given_up_not_retried_forever(
+    clock: TestClock,
     harness: Harness,
 ) -> None:
     news = harness.news
     harness.discord.fail_next("POST", rf"/channels/{news}/messages$", 403, times=1)
-    url = harness.feeds.serve("/feed.xml", rss("F", stories(2)))
+    url = harness.feeds.serve("/feed.xml", rss("F", stories(2, now=clock())))
     await harness.start(config_feeds=[url], backfill=2)
 
     # The first post is refused; the second still goes out, and the first is not retried.
@@ -275,14 +288,16 @@ async def test_without_permission_to_post_a_post_is_given_up_not_retried_forever
     await harness.outbox_becomes({"failed": 1, "posted": 1})
 
 
-async def test_a_post_whose_thread_cannot_be_opened_is_not_posted_again(harness: Harness) -> None:
+async def test_a_post_whose_thread_cannot_be_opened_is_not_posted_again(
+    clock: TestClock, harness: Harness
+) -> None:
     harness.discord.fail_next("POST", r"/channels/\d+/messages/\d+/threads$", 403, times=1)
-    url = harness.feeds.serve("/feed.xml", rss("F", stories(1)))
+    url = harness.feeds.serve("/feed.xml", rss("F", stories(1, now=clock())))
     await harness.start(config_feeds=[url])
     await harness.wait_for(lambda: len(harness.posts()) == 1)
 
     await harness.stop()
-    harness.feeds.serve("/feed.xml", rss("F", stories(2, start=-1)))
+    harness.feeds.serve("/feed.xml", rss("F", stories(2, start=-1, now=clock())))
     await harness.start(config_feeds=[url])
     await harness.wait_for(lambda: len(harness.posts()) == 2)
     assert harness.titles() == ["Story 0", "Story -1"]
@@ -290,9 +305,10 @@ async def test_a_post_whose_thread_cannot_be_opened_is_not_posted_again(harness:
 
 
 async def test_a_story_from_a_second_source_becomes_a_note_in_the_first_posts_thread(
+    clock: TestClock,
     harness: Harness,
 ) -> None:
-    now = datetime.now(UTC)
+    now = clock()
     first = [
         FeedItem("Qwen 3 released with open weights under Apache 2.0", "https://a.example/qwen3",
                  "<p>Alibaba released Qwen 3 &amp; its weights.</p>", guid="a",
@@ -324,6 +340,7 @@ async def test_a_story_from_a_second_source_becomes_a_note_in_the_first_posts_th
 
 
 async def test_admins_are_told_once_when_a_feed_is_gone_and_can_resume_it(
+    clock: TestClock,
     harness: Harness,
 ) -> None:
     url = harness.feeds.serve("/feed.xml", "gone", status=410)
@@ -340,7 +357,7 @@ async def test_admins_are_told_once_when_a_feed_is_gone_and_can_resume_it(
     ).final_message()
     assert "⏸ paused" in listed["content"] and "/feeds resume" in listed["content"]
 
-    harness.feeds.serve("/feed.xml", rss("Back Again", stories(1)))
+    harness.feeds.serve("/feed.xml", rss("Back Again", stories(1, now=clock())))
     resumed = await (
         await harness.discord.invoke_slash("feeds", {"url": url}, group_sub="resume")
     ).final_message()
@@ -350,6 +367,7 @@ async def test_admins_are_told_once_when_a_feed_is_gone_and_can_resume_it(
 
 
 async def test_a_hacker_news_item_gets_a_recap_of_its_discussion_in_its_thread(
+    clock: TestClock,
     harness: Harness,
 ) -> None:
     comments = CommentsServer()
@@ -361,7 +379,7 @@ async def test_a_hacker_news_item_gets_a_recap_of_its_discussion_in_its_thread(
                 "https://example.org/model",
                 f'<a href="https://news.ycombinator.com/item?id={HN_STORY}">Comments</a>',
                 guid=f"hn-{HN_STORY}",
-                published=datetime.now(UTC),
+                published=clock(),
                 comments=f"https://news.ycombinator.com/item?id={HN_STORY}",
             )
         ]
@@ -384,11 +402,12 @@ async def test_a_hacker_news_item_gets_a_recap_of_its_discussion_in_its_thread(
 
 
 async def test_adding_a_feed_where_the_bot_cannot_post_says_which_permissions_are_missing(
+    clock: TestClock,
     harness: Harness,
 ) -> None:
     locked = harness.discord.add_text_channel("locked")
     harness.discord.deny_everyone("locked", SEND_MESSAGES | CREATE_PUBLIC_THREADS)
-    url = harness.feeds.serve("/feed.xml", rss("F", stories(1)))
+    url = harness.feeds.serve("/feed.xml", rss("F", stories(1, now=clock())))
     await harness.start()
 
     reply = await (
@@ -409,9 +428,9 @@ async def test_adding_a_feed_where_the_bot_cannot_post_says_which_permissions_ar
 
 
 async def test_a_post_sent_just_before_a_crash_is_found_not_posted_again(
-    harness: Harness, tmp_path: Path
+    clock: TestClock, harness: Harness, tmp_path: Path
 ) -> None:
-    url = harness.feeds.serve("/feed.xml", rss("F", stories(1)))
+    url = harness.feeds.serve("/feed.xml", rss("F", stories(1, now=clock())))
     await harness.start(config_feeds=[url])
     await harness.wait_for(lambda: len(harness.discord.threads) == 1)
     [sent] = harness.posts()
@@ -438,9 +457,10 @@ async def test_a_post_sent_just_before_a_crash_is_found_not_posted_again(
 
 
 async def test_an_admin_can_follow_a_general_feed_for_open_source_ai_news_only(
+    clock: TestClock,
     harness: Harness,
 ) -> None:
-    now = datetime.now(UTC)
+    now = clock()
     front_page = [
         FeedItem("vLLM adds speculative decoding for Llama 4 open weights",
                  "https://example.org/vllm", "<p>The vLLM inference engine now serves Llama 4.</p>",

@@ -5,12 +5,13 @@ from __future__ import annotations
 import asyncio
 import json
 import sys
-from datetime import UTC, datetime, timedelta
+from datetime import timedelta
 from pathlib import Path
 
 from bot.config import load_settings
 from bot.content.lexicon import Lexicon
 from bot.store import Store
+from tests.clock import TestClock
 from tests.feed_server import FeedItem, FeedServer, rss
 from tests.llm_server import LLMServer, Reply, completion
 
@@ -45,28 +46,32 @@ def write_config(tmp_path: Path, *feeds: str, channel: int = 4242) -> Path:
 
 
 async def test_preview_prints_what_would_be_posted_and_changes_nothing(
-    feed_server: FeedServer, tmp_path: Path
+    clock: TestClock, feed_server: FeedServer, tmp_path: Path
 ) -> None:
-    published = datetime(2026, 11, 23, 9, 30, tzinfo=UTC)
+    now = clock().replace(microsecond=0)
+    older = now - timedelta(days=6, hours=23)  # just inside max_age_days = 7
+    too_old = now - timedelta(days=7, minutes=1)
     entries = [
         FeedItem(
             "DeepSeek releases V4 weights",
             "https://example.org/deepseek-v4",
             "<p>DeepSeek published V4 under MIT. Weights are on the Hub.</p>",
             guid="ds-v4",
-            published=datetime.now(UTC) - timedelta(hours=1),
+            published=now - timedelta(hours=1),
         ),
-        FeedItem("Older", "https://example.org/older", "Old.", guid="o", published=published),
+        FeedItem("Older", "https://example.org/older", "Old.", guid="o", published=older),
+        FeedItem("Too old", "https://example.org/too-old", "Old.", guid="t", published=too_old),
     ]
     url = feed_server.serve("/feed.xml", rss("Open Models Weekly", entries))
     config = write_config(tmp_path, url)
 
-    code, out, err = await run_cli("preview", "--config", str(config))
+    code, out, err = await run_cli("preview", "--config", str(config), "--now", now.isoformat())
 
     assert code == 0, err
     assert "Polled 1 feed(s): 1 fetched, 0 not modified, 0 failed." in out
     assert "Would post 2 item(s)." in out
-    assert "#4242 · Open Models Weekly · 2026-11-23 09:30 UTC" in out
+    assert f"#4242 · Open Models Weekly · {older:%Y-%m-%d %H:%M} UTC" in out
+    assert "Too old" not in out
     assert "DeepSeek releases V4 weights" in out
     assert "https://example.org/deepseek-v4" in out
     assert "   DeepSeek published V4 under MIT.\n   • Weights are on the Hub.\n" in out

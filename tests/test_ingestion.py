@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import gzip
 import itertools
-from datetime import UTC, datetime, timedelta
+from datetime import timedelta
 
 import httpx
 
@@ -13,6 +13,7 @@ from bot.feeds.fetch import make_http_client
 from bot.feeds.politeness import HostLimiter
 from bot.models import Feed, FeedFilter, SubscriptionSource, Summary
 from bot.store import Store
+from tests.clock import TestClock
 from tests.feed_server import FeedItem, FeedServer, rss
 from tests.polling import NEWS, follow, items, pending_titles, pipeline
 
@@ -29,11 +30,11 @@ async def notices(store: Store) -> list[tuple[int, str]]:
 
 
 async def test_429_with_retry_after_waits_as_long_as_the_server_asks(
-    feed_server: FeedServer, store: Store, http: httpx.AsyncClient
+    clock: TestClock, feed_server: FeedServer, store: Store, http: httpx.AsyncClient
 ) -> None:
     url = feed_server.serve("/feed.xml", "slow down", status=429, headers={"Retry-After": "3600"})
     await follow(store, url)
-    now = datetime.now(UTC)
+    now = clock()
 
     report = await pipeline(store, http).poll_due(now=now)
 
@@ -45,13 +46,13 @@ async def test_429_with_retry_after_waits_as_long_as_the_server_asks(
 
 
 async def test_410_gone_pauses_at_once_and_tells_the_channel_once(
-    feed_server: FeedServer, store: Store, http: httpx.AsyncClient
+    clock: TestClock, feed_server: FeedServer, store: Store, http: httpx.AsyncClient
 ) -> None:
     url = feed_server.serve("/feed.xml", "gone", status=410)
     await follow(store, url)
 
     report = await pipeline(store, http).poll_due()
-    await pipeline(store, http).poll_due(now=datetime.now(UTC) + timedelta(days=1))
+    await pipeline(store, http).poll_due(now=clock() + timedelta(days=1))
 
     assert report.feeds[0].paused
     feed = await health(store, url)
@@ -64,12 +65,12 @@ async def test_410_gone_pauses_at_once_and_tells_the_channel_once(
 
 
 async def test_repeated_failures_back_off_then_pause_and_resume_clears_them(
-    feed_server: FeedServer, store: Store, http: httpx.AsyncClient
+    clock: TestClock, feed_server: FeedServer, store: Store, http: httpx.AsyncClient
 ) -> None:
     url = feed_server.url("/missing.xml")
     await follow(store, url)
     poller = pipeline(store, http, pause_after_failures=3, backoff_base_seconds=300)
-    now = datetime.now(UTC)
+    now = clock()
 
     waits = []
     for _ in range(3):
@@ -83,7 +84,7 @@ async def test_repeated_failures_back_off_then_pause_and_resume_clears_them(
     [(_, text)] = await notices(store)
     assert "failed 3 times in a row" in text and "HTTP 404" in text
 
-    feed_server.serve("/missing.xml", rss("Back", items(1)))
+    feed_server.serve("/missing.xml", rss("Back", items(1, now=clock())))
     await store.resume_feed(feed.id, now)
     await poller.poll_due(now=now)
     feed = await health(store, url)
@@ -92,9 +93,9 @@ async def test_repeated_failures_back_off_then_pause_and_resume_clears_them(
 
 
 async def test_a_permanent_redirect_updates_the_address_a_temporary_one_does_not(
-    feed_server: FeedServer, store: Store, http: httpx.AsyncClient
+    clock: TestClock, feed_server: FeedServer, store: Store, http: httpx.AsyncClient
 ) -> None:
-    feed_server.serve("/new.xml", rss("Moved", items(1)))
+    feed_server.serve("/new.xml", rss("Moved", items(1, now=clock())))
     moved = feed_server.redirect("/old.xml", "/new.xml", status=301)
     visiting = feed_server.redirect("/visit.xml", "/new.xml", status=302)
     await follow(store, moved)
@@ -140,9 +141,9 @@ async def test_oversized_bodies_and_gzip_bombs_are_cut_off_at_the_cap(
 
 
 async def test_a_server_that_drips_bytes_times_out(
-    feed_server: FeedServer, store: Store, http: httpx.AsyncClient
+    clock: TestClock, feed_server: FeedServer, store: Store, http: httpx.AsyncClient
 ) -> None:
-    url = feed_server.serve("/drip.xml", rss("Slow", items(3)), drip_seconds=0.05)
+    url = feed_server.serve("/drip.xml", rss("Slow", items(3, now=clock())), drip_seconds=0.05)
     await follow(store, url)
     # Every byte comes well within the read timeout; only the whole-fetch deadline stops it.
     report = await pipeline(store, http, timeout_seconds=0.5).poll_due()
@@ -183,7 +184,7 @@ async def test_a_wrong_charset_declaration_does_not_garble_titles(
 
 
 async def test_a_publisher_changing_guids_does_not_cause_a_second_post(
-    feed_server: FeedServer, store: Store, http: httpx.AsyncClient
+    clock: TestClock, feed_server: FeedServer, store: Store, http: httpx.AsyncClient
 ) -> None:
     first = [FeedItem("Llama 4", "https://example.org/llama4?utm_source=rss", guid="a-1")]
     url = feed_server.serve("/feed.xml", rss("F", first))
@@ -193,16 +194,16 @@ async def test_a_publisher_changing_guids_does_not_cause_a_second_post(
 
     renamed = [FeedItem("Llama 4", "https://www.example.org/llama4", guid="b-2")]
     feed_server.serve("/feed.xml", rss("F", renamed))
-    report = await poller.poll_due(now=datetime.now(UTC) + timedelta(hours=1))
+    report = await poller.poll_due(now=clock() + timedelta(hours=1))
 
     assert report.feeds[0].new_items == 0
     assert await pending_titles(store) == ["Llama 4"]
 
 
 async def test_the_same_story_from_two_feeds_is_posted_once_and_noted_in_its_thread(
-    feed_server: FeedServer, store: Store, http: httpx.AsyncClient
+    clock: TestClock, feed_server: FeedServer, store: Store, http: httpx.AsyncClient
 ) -> None:
-    now = datetime.now(UTC)
+    now = clock()
     a = feed_server.serve(
         "/a.xml",
         rss("Open Models Weekly", [
@@ -261,9 +262,9 @@ STUB_PAGE = """<!doctype html><html><head><title>Inside the Qwen training run</t
 
 
 async def test_a_teaser_is_completed_from_its_page_and_a_paywall_stub_marked_partial(
-    feed_server: FeedServer, store: Store, http: httpx.AsyncClient
+    clock: TestClock, feed_server: FeedServer, store: Store, http: httpx.AsyncClient
 ) -> None:
-    now = datetime.now(UTC)
+    now = clock()
     full = feed_server.serve("/llama-4", ARTICLE_PAGE, content_type="text/html")
     stub = feed_server.serve("/qwen", STUB_PAGE, content_type="text/html")
     teasers = [
@@ -292,11 +293,11 @@ async def test_a_teaser_is_completed_from_its_page_and_a_paywall_stub_marked_par
 
 
 async def test_one_host_gets_few_requests_at_once_spaced_apart_with_a_named_user_agent(
-    feed_server: FeedServer, store: Store, http: httpx.AsyncClient
+    clock: TestClock, feed_server: FeedServer, store: Store, http: httpx.AsyncClient
 ) -> None:
     feed_server.delay_seconds = 0.05
     for n in range(4):
-        await follow(store, feed_server.serve(f"/f{n}.xml", rss(f"F{n}", items(1))))
+        await follow(store, feed_server.serve(f"/f{n}.xml", rss(f"F{n}", items(1, now=clock()))))
     limiter = HostLimiter(concurrency=1, delay=0.3)
 
     await pipeline(store, http, limiter=limiter, max_concurrent_fetches=4).poll_due()
@@ -312,9 +313,9 @@ async def test_one_host_gets_few_requests_at_once_spaced_apart_with_a_named_user
 
 
 async def test_with_the_guard_on_a_feed_on_a_private_address_is_refused_with_the_reason(
-    feed_server: FeedServer, store: Store
+    clock: TestClock, feed_server: FeedServer, store: Store
 ) -> None:
-    url = feed_server.serve("/feed.xml", rss("Internal", items(1)))
+    url = feed_server.serve("/feed.xml", rss("Internal", items(1, now=clock())))
     await follow(store, url)
 
     async with make_http_client(timeout=5, allow_private_networks=False) as guarded:
@@ -339,9 +340,9 @@ async def test_an_unresolvable_host_is_reported_as_a_dns_failure(
 
 
 async def test_a_general_feed_filtered_to_relevant_posts_only_open_source_ai_news(
-    feed_server: FeedServer, store: Store, http: httpx.AsyncClient
+    clock: TestClock, feed_server: FeedServer, store: Store, http: httpx.AsyncClient
 ) -> None:
-    now = datetime.now(UTC)
+    now = clock()
     front_page = [
         FeedItem("Show HN: llama.cpp now runs Qwen 3 in GGUF on a Raspberry Pi",
                  "https://example.org/pi", "<p>Quantized open weights on a Pi with llama.cpp.</p>",
@@ -374,15 +375,15 @@ async def test_a_general_feed_filtered_to_relevant_posts_only_open_source_ai_new
 
 
 async def test_a_feed_that_breaks_the_bot_backs_off_instead_of_being_retried_at_once(
-    feed_server: FeedServer, store: Store, http: httpx.AsyncClient
+    clock: TestClock, feed_server: FeedServer, store: Store, http: httpx.AsyncClient
 ) -> None:
     class BrokenSummarizer:
         async def summarize(self, *, title: str, text: str) -> Summary:
             raise RuntimeError("boom")
 
-    url = feed_server.serve("/feed.xml", rss("F", items(1)))
+    url = feed_server.serve("/feed.xml", rss("F", items(1, now=clock())))
     await follow(store, url)
-    now = datetime.now(UTC)
+    now = clock()
 
     report = await pipeline(store, http, summarizer=BrokenSummarizer()).poll_due(now=now)
 

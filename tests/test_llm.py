@@ -305,7 +305,7 @@ async def test_a_bad_answer_or_http_error_gives_the_extractive_summary(
 async def test_a_model_slower_than_the_timeout_gives_the_extractive_summary_in_time(
     http: httpx.AsyncClient, llm_server: LLMServer
 ) -> None:
-    llm_server.then(Reply(body=ok().body, delay_seconds=2.0))
+    llm_server.then(Reply(body=ok().body, delay_seconds=60.0))
     started = time.monotonic()
 
     summary = await summarizer(http, llm_server, timeout_seconds=0.3).summarize(
@@ -313,14 +313,15 @@ async def test_a_model_slower_than_the_timeout_gives_the_extractive_summary_in_t
     )
 
     assert summary == await extractive()
-    assert time.monotonic() - started < 1.0
+    # The deadline fired: the model would have answered only after a minute.
+    assert time.monotonic() - started < 30
 
 
 async def test_the_timeout_is_a_total_deadline_not_a_per_read_one(
     http: httpx.AsyncClient, llm_server: LLMServer
 ) -> None:
     # Every byte arrives well within 0.3 s of the last; the whole answer would take seconds.
-    llm_server.then(Reply(body=ok().body, drip_seconds=0.02))
+    llm_server.then(Reply(body=ok().body, drip_seconds=0.2))
     started = time.monotonic()
 
     summary = await summarizer(http, llm_server, timeout_seconds=0.3).summarize(
@@ -328,7 +329,8 @@ async def test_the_timeout_is_a_total_deadline_not_a_per_read_one(
     )
 
     assert summary == await extractive()
-    assert time.monotonic() - started < 1.0
+    # The deadline fired: dripped whole, the answer would take over a minute.
+    assert time.monotonic() - started < 30
 
 
 async def test_the_llm_timeout_overrides_a_shorter_shared_client_timeout(
@@ -397,7 +399,8 @@ async def test_a_long_retry_after_falls_back_at_once_and_pauses_the_llm(
     first = await llm.summarize(title=TITLE, text=TEXT)
     second = await llm.summarize(title="Another story", text="Another text entirely.")
 
-    assert time.monotonic() - started < 1.0
+    # At once: not after the 120 seconds the server asked for.
+    assert time.monotonic() - started < 30
     assert first == await extractive()
     assert second == await extractive("Another story", "Another text entirely.")
     assert len(llm_server.requests) == 1  # the second waited out the Retry-After, unasked

@@ -321,7 +321,7 @@ async def test_an_injected_comment_stays_inside_the_fence_and_pings_no_one(
         ok(recap_json()),
         Reply(body="<html>proxy error</html>"),
         error(500, "internal error"),
-        Reply(body=ok(recap_json(LICENSE)).body, delay_seconds=2.0),
+        Reply(body=ok(recap_json(LICENSE)).body, delay_seconds=60.0),
     ],
     ids=["prose", "positions a string", "no positions", "not json", "500", "timeout"],
 )
@@ -335,7 +335,7 @@ async def test_a_bad_answer_an_http_error_or_a_timeout_gives_the_extractive_reca
 
     assert recap == extractive()
     assert recap is not None and recap.positions
-    assert time.monotonic() - started < 1.5
+    assert time.monotonic() - started < 30  # the deadline fired; the model was a minute away
     assert len(llm_server.requests) == 1
 
 

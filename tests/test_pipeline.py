@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import json
-from datetime import UTC, datetime, timedelta
+from datetime import timedelta
 from pathlib import Path
 
 import httpx
@@ -13,15 +13,16 @@ from bot.models import OutboxStatus
 from bot.reports import FeedStatus
 from bot.store import Store, StoreSummaryCache
 from bot.summarize.llm import summarizer_from_settings
+from tests.clock import TestClock
 from tests.feed_server import FeedServer, atom, rss
 from tests.llm_server import LLMServer, Reply, completion
 from tests.polling import GENERAL, NEWS, follow, items, pending_titles, pipeline
 
 
 async def test_a_feed_with_200_old_items_queues_only_the_newest_three(
-    feed_server: FeedServer, store: Store, http: httpx.AsyncClient
+    clock: TestClock, feed_server: FeedServer, store: Store, http: httpx.AsyncClient
 ) -> None:
-    url = feed_server.serve("/feed.xml", rss("Big Feed", items(200)))
+    url = feed_server.serve("/feed.xml", rss("Big Feed", items(200, now=clock())))
     await follow(store, url)
 
     report = await pipeline(store, http).poll_due()
@@ -34,13 +35,13 @@ async def test_a_feed_with_200_old_items_queues_only_the_newest_three(
 
 
 async def test_an_unchanged_feed_is_asked_conditionally_and_queues_nothing(
-    feed_server: FeedServer, store: Store, http: httpx.AsyncClient
+    clock: TestClock, feed_server: FeedServer, store: Store, http: httpx.AsyncClient
 ) -> None:
-    url = feed_server.serve("/feed.xml", rss("F", items(2)))
+    url = feed_server.serve("/feed.xml", rss("F", items(2, now=clock())))
     await follow(store, url)
     poller = pipeline(store, http)
     await poller.poll_due()
-    await poller.poll_due(now=datetime.now(UTC) + timedelta(hours=1))
+    await poller.poll_due(now=clock() + timedelta(hours=1))
 
     second = feed_server.hits("/feed.xml")[1]
     assert second.headers["If-None-Match"] == feed_server.resources["/feed.xml"].etag
@@ -49,15 +50,15 @@ async def test_an_unchanged_feed_is_asked_conditionally_and_queues_nothing(
 
 
 async def test_a_new_entry_in_a_changed_feed_is_queued_once(
-    feed_server: FeedServer, store: Store, http: httpx.AsyncClient
+    clock: TestClock, feed_server: FeedServer, store: Store, http: httpx.AsyncClient
 ) -> None:
-    url = feed_server.serve("/feed.atom", atom("Releases", items(3, start=1)))
+    url = feed_server.serve("/feed.atom", atom("Releases", items(3, start=1, now=clock())))
     await follow(store, url)
     poller = pipeline(store, http)
     await poller.poll_due()
 
-    feed_server.serve("/feed.atom", atom("Releases", items(4)))
-    later = datetime.now(UTC) + timedelta(hours=1)
+    feed_server.serve("/feed.atom", atom("Releases", items(4, now=clock())))
+    later = clock() + timedelta(hours=1)
     report = await poller.poll_due(now=later)
 
     assert report.feeds[0].new_items == 1
@@ -66,19 +67,19 @@ async def test_a_new_entry_in_a_changed_feed_is_queued_once(
 
 
 async def test_nothing_is_queued_twice_after_a_restart(
-    feed_server: FeedServer, tmp_path: Path, http: httpx.AsyncClient
+    clock: TestClock, feed_server: FeedServer, tmp_path: Path, http: httpx.AsyncClient
 ) -> None:
-    url = feed_server.serve("/feed.xml", rss("F", items(3)), conditional=False)
-    first = await Store.open(tmp_path / "bazaar.db")
+    url = feed_server.serve("/feed.xml", rss("F", items(3, now=clock())), conditional=False)
+    first = await Store.open(tmp_path / "bazaar.db", clock=clock)
     await follow(first, url)
     await pipeline(first, http).poll_due()
     for row in await first.pending_posts():
         await first.mark_posted(row.id, message_id=row.id, thread_id=None)
     await first.close()
 
-    reopened = await Store.open(tmp_path / "bazaar.db")
+    reopened = await Store.open(tmp_path / "bazaar.db", clock=clock)
     try:
-        later = datetime.now(UTC) + timedelta(hours=1)
+        later = clock() + timedelta(hours=1)
         report = await pipeline(reopened, http).poll_due(now=later)
         assert report.feeds[0].status is FeedStatus.UPDATED
         assert report.posts == []
@@ -89,9 +90,9 @@ async def test_nothing_is_queued_twice_after_a_restart(
 
 
 async def test_a_feed_followed_in_two_channels_is_fetched_once_and_posted_in_both(
-    feed_server: FeedServer, store: Store, http: httpx.AsyncClient
+    clock: TestClock, feed_server: FeedServer, store: Store, http: httpx.AsyncClient
 ) -> None:
-    url = feed_server.serve("/feed.xml", rss("F", items(1)))
+    url = feed_server.serve("/feed.xml", rss("F", items(1, now=clock())))
     await follow(store, url, NEWS)
     await follow(store, url, GENERAL)
 
@@ -103,9 +104,9 @@ async def test_a_feed_followed_in_two_channels_is_fetched_once_and_posted_in_bot
 
 
 async def test_a_broken_feed_is_recorded_and_does_not_stop_the_others(
-    feed_server: FeedServer, store: Store, http: httpx.AsyncClient
+    clock: TestClock, feed_server: FeedServer, store: Store, http: httpx.AsyncClient
 ) -> None:
-    good = feed_server.serve("/good.xml", rss("Good", items(1)))
+    good = feed_server.serve("/good.xml", rss("Good", items(1, now=clock())))
     html = feed_server.serve("/page", "<!doctype html><html></html>", content_type="text/html")
     missing = feed_server.url("/missing.xml")
     for url in (good, html, missing):
@@ -123,9 +124,9 @@ async def test_a_broken_feed_is_recorded_and_does_not_stop_the_others(
 
 
 async def test_a_body_over_the_cap_is_refused_and_nothing_is_stored(
-    feed_server: FeedServer, store: Store, http: httpx.AsyncClient
+    clock: TestClock, feed_server: FeedServer, store: Store, http: httpx.AsyncClient
 ) -> None:
-    url = feed_server.serve("/huge.xml", rss("Huge", items(50)))
+    url = feed_server.serve("/huge.xml", rss("Huge", items(50, now=clock())))
     await follow(store, url)
 
     report = await pipeline(store, http, max_body_bytes=2000).poll_due()
@@ -135,9 +136,9 @@ async def test_a_body_over_the_cap_is_refused_and_nothing_is_stored(
 
 
 async def test_a_dry_run_shows_the_posts_and_writes_nothing(
-    feed_server: FeedServer, store: Store, http: httpx.AsyncClient
+    clock: TestClock, feed_server: FeedServer, store: Store, http: httpx.AsyncClient
 ) -> None:
-    url = feed_server.serve("/feed.xml", rss("F", items(5)))
+    url = feed_server.serve("/feed.xml", rss("F", items(5, now=clock())))
     await follow(store, url)
 
     report = await pipeline(store, http).poll_due(dry_run=True)
@@ -151,11 +152,15 @@ async def test_a_dry_run_shows_the_posts_and_writes_nothing(
 
 
 async def test_only_posted_items_go_to_the_llm_and_its_summaries_are_cached_in_the_database(
-    feed_server: FeedServer, store: Store, http: httpx.AsyncClient, llm_server: LLMServer
+    clock: TestClock,
+    feed_server: FeedServer,
+    store: Store,
+    http: httpx.AsyncClient,
+    llm_server: LLMServer,
 ) -> None:
     answer = {"tldr": "An open model shipped.", "key_points": [], "tags": ["model-release"]}
     llm_server.then(*(Reply(body=completion(json.dumps(answer))) for _ in range(2)))
-    url = feed_server.serve("/feed.xml", rss("F", items(5)))
+    url = feed_server.serve("/feed.xml", rss("F", items(5, now=clock())))
     await follow(store, url)
     settings = LLMSettings(enabled=True, base_url=llm_server.base_url, model="tiny")
     summarizer = summarizer_from_settings(settings, http=http, cache=StoreSummaryCache(store))
@@ -167,14 +172,14 @@ async def test_only_posted_items_go_to_the_llm_and_its_summaries_are_cached_in_t
     assert all(p.post.tags == ("model-release",) for p in report.posts)
     # A new summarizer (as after a restart) finds the summary in the database.
     fresh = summarizer_from_settings(settings, http=http, cache=StoreSummaryCache(store))
-    again = await fresh.summarize(title="Story 0", text=items(1)[0].description[3:-4])
+    again = await fresh.summarize(title="Story 0", text=items(1, now=clock())[0].description[3:-4])
     assert again.tldr == "An open model shipped." and len(llm_server.requests) == 2
 
 
 async def test_a_channel_joining_a_feed_already_polled_gets_its_backfill_at_the_next_cycle(
-    feed_server: FeedServer, store: Store, http: httpx.AsyncClient
+    clock: TestClock, feed_server: FeedServer, store: Store, http: httpx.AsyncClient
 ) -> None:
-    url = feed_server.serve("/feed.xml", rss("F", items(4)))
+    url = feed_server.serve("/feed.xml", rss("F", items(4, now=clock())))
     await follow(store, url, NEWS)
     poller = pipeline(store, http)
     await poller.poll_due()

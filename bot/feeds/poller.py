@@ -5,8 +5,8 @@ from __future__ import annotations
 import asyncio
 import logging
 from collections.abc import Awaitable, Callable
-from datetime import UTC, datetime
 
+from bot.clock import Clock, system_clock
 from bot.pipeline import Pipeline
 from bot.reports import CycleReport
 from bot.store import Store
@@ -29,7 +29,9 @@ class Poller:
         store: Store,
         *,
         on_cycle: Callable[[CycleReport], Awaitable[None]] | None = None,
+        clock: Clock = system_clock,
     ) -> None:
+        self._now = clock
         self._pipeline = pipeline
         self._store = store
         self._on_cycle = on_cycle
@@ -59,6 +61,6 @@ class Poller:
             log.exception("cannot read when the next feed is due; polling again in a minute")
             due = None
         if due is not None:
-            delay = (due - datetime.now(UTC)).total_seconds()
+            delay = (due - self._now()).total_seconds()
         delay = min(max(delay, MIN_SLEEP_SECONDS), MAX_SLEEP_SECONDS)
         await wait_for_event(self._wake, delay)

@@ -11,6 +11,7 @@ from typing import Self
 
 import aiosqlite
 
+from bot.clock import Clock, system_clock
 from bot.store.schema import (
     MIGRATIONS,
     statements,
@@ -23,18 +24,23 @@ _CHUNK = 500  # SQLite's limit on bound parameters is generous, but not unlimite
 class StoreBase:
     """The connection, migrations and transactions every group of queries shares."""
 
-    def __init__(self, connection: aiosqlite.Connection) -> None:
+    def __init__(self, connection: aiosqlite.Connection, clock: Clock = system_clock) -> None:
         self._db = connection
+        self.clock = clock
+        self._now = clock
         self._write_lock = asyncio.Lock()
 
     @classmethod
-    async def open(cls, path: Path | str) -> Self:
-        """Open (creating and migrating as needed) the database at `path`."""
+    async def open(cls, path: Path | str, *, clock: Clock = system_clock) -> Self:
+        """Open (creating and migrating as needed) the database at `path`.
+
+        `clock` stamps what the store records on its own (creation and posting times).
+        """
         if str(path) != ":memory:":
             Path(path).parent.mkdir(parents=True, exist_ok=True)
         connection = await aiosqlite.connect(str(path), isolation_level=None)
         connection.row_factory = aiosqlite.Row
-        store = cls(connection)
+        store = cls(connection, clock)
         try:
             await store._configure()
             await store._migrate()

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import json
-from datetime import UTC, datetime
 
 from bot.models import Summary
 from bot.store.base import StoreBase
@@ -33,7 +32,7 @@ class SummaryCacheQueries(StoreBase):
         await self._write(
             """INSERT INTO summary_cache (key, summary, created_at) VALUES (?, ?, ?)
                ON CONFLICT (key) DO UPDATE SET summary = excluded.summary""",
-            (key, json.dumps(data), to_db_time(datetime.now(UTC))),
+            (key, json.dumps(data), to_db_time(self._now())),
         )
 
 

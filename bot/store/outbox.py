@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-from datetime import UTC, datetime
-
 from bot.models import (
     Notice,
     OutboxKind,
@@ -68,7 +66,7 @@ class OutboxQueries(StoreBase):
         await self._write(
             """UPDATE outbox SET status = 'posted', message_id = ?, thread_id = ?,
                posted_at = ?, last_error = ? WHERE id = ?""",
-            (message_id, thread_id, to_db_time(datetime.now(UTC)), note, outbox_id),
+            (message_id, thread_id, to_db_time(self._now()), note, outbox_id),
         )
 
     async def mark_retry(self, outbox_id: int, error: str) -> None:
@@ -107,7 +105,7 @@ class OutboxQueries(StoreBase):
             "UPDATE notices SET status = ?, sent_at = ?, last_error = ? WHERE id = ?",
             (
                 "sent" if sent else "failed",
-                to_db_time(datetime.now(UTC)) if sent else None,
+                to_db_time(self._now()) if sent else None,
                 error,
                 notice_id,
             ),
