@@ -20,10 +20,8 @@ from bot.clients import open_http_clients
 from bot.clock import Clock, system_clock
 from bot.config import TOKEN_ENV, ConfigError, Settings, load_settings
 from bot.content.relevance import default_lexicon_toml
-from bot.models import Post
-from bot.pipeline import build_pipeline
-from bot.reports import CycleReport, FeedStatus
-from bot.store import Store
+from bot.preview import format_preview, run_preview
+from bot.reports import FeedStatus
 from bot.summarize.document import DocumentError, DocumentSummary, summarize_document
 from bot.summarize.llm import summarizer_from_settings
 
@@ -142,66 +140,18 @@ def run_bot(settings: Settings) -> int:
 
 
 def preview(settings: Settings, out: TextIO | None = None, *, clock: Clock = system_clock) -> int:
-    """Poll every followed feed once, write nothing, and print what would be posted."""
-    return asyncio.run(_preview(settings, out or sys.stdout, clock))
-
-
-async def _preview(settings: Settings, out: TextIO, clock: Clock) -> int:
-    store = await Store.open(settings.storage.database, clock=clock)
-    try:
-        await store.sync_config_feeds(settings.feeds)
-        feeds = await store.followed_feeds()
-        if not feeds:
-            print("No feeds to poll: add [[feeds]] to the config or use /feeds add.", file=out)
-            return EXIT_OK
-        async with open_http_clients(settings) as clients:
-            pipeline = build_pipeline(settings, store, clients, clock=clock)
-            report = await pipeline.poll_feeds(feeds, now=clock(), dry_run=True)
-        queued = len(await store.pending_posts(limit=10_000))
-    finally:
-        await store.close()
-    out.write(format_preview(report, already_queued=queued))
+    """Poll every followed feed once, as the bot would, and print what it would send;
+    the database is not changed."""
+    out = out or sys.stdout
+    result = asyncio.run(run_preview(settings, clock))
+    if result is None:
+        print("No feeds to poll: add [[feeds]] to the config or use /feeds add.", file=out)
+        return EXIT_OK
+    out.write(format_preview(result))
+    feeds = result.report.feeds
     return (
-        EXIT_FAILURE
-        if report.feeds and report.count(FeedStatus.FAILED) == len(report.feeds)
-        else EXIT_OK
+        EXIT_FAILURE if feeds and result.report.count(FeedStatus.FAILED) == len(feeds) else EXIT_OK
     )
-
-
-def format_preview(report: CycleReport, *, already_queued: int = 0, width: int = 78) -> str:
-    """The preview as terminal text: a summary line, each post, then any feed errors."""
-    posts = report.posts
-    lines = [
-        f"Polled {len(report.feeds)} feed(s): {report.count(FeedStatus.UPDATED)} fetched, "
-        f"{report.count(FeedStatus.NOT_MODIFIED)} not modified, "
-        f"{report.count(FeedStatus.FAILED)} failed.",
-        f"Would post {len(posts)} item(s)." if posts else "Nothing new to post.",
-    ]
-    if already_queued:
-        lines.append(f"{already_queued} earlier post(s) are queued, waiting for the bot to run.")
-    for channel_post in posts:
-        lines.append("")
-        lines.extend(_format_post(channel_post.post, channel_post.channel_id, width))
-    failures = [feed for feed in report.feeds if feed.status is FeedStatus.FAILED]
-    if failures:
-        lines.append("")
-        lines.append("Feeds that failed:")
-        lines.extend(f"  {feed.feed_url}\n    {feed.error}" for feed in failures)
-    return "\n".join(lines) + "\n"
-
-
-def _format_post(post: Post, channel_id: int, width: int) -> list[str]:
-    when = post.published_at.strftime("%Y-%m-%d %H:%M UTC") if post.published_at else "undated"
-    lines = [f"── #{channel_id} · {post.source_name} · {when}", f"   {post.title}"]
-    if post.url:
-        lines.append(f"   {post.url}")
-    for line in post.summary.splitlines():
-        indent = "     " if line.startswith("•") else "   "
-        lines.extend(textwrap.wrap(line, width, initial_indent="   ", subsequent_indent=indent))
-    if post.partial_note:
-        lines.append(f"   [{post.partial_note}]")
-    lines.append(f"   (thread: {post.thread_name})")
-    return lines
 
 
 def summarize(settings: Settings, source: str, *, force_llm: bool = False) -> int:

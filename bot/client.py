@@ -12,7 +12,8 @@ from discord.ext import commands
 from bot.clients import HttpClients, open_http_clients
 from bot.clock import Clock, system_clock
 from bot.config import TOKEN_ENV, Settings
-from bot.discussions import DiscussionRecaps
+from bot.delivery import DeliveryService
+from bot.discussions import DiscussionRecaps, RecapWriter
 from bot.feeds.poller import Poller
 from bot.news import NewsService
 from bot.pipeline import Pipeline, build_pipeline
@@ -72,7 +73,8 @@ class BazaarBot(commands.Bot):
     poller: Poller
     subscriptions: SubscriptionService
     news: NewsService
-    discussions: DiscussionRecaps
+    delivery: DeliveryService
+    recaps: RecapWriter
 
     def __init__(
         self, settings: Settings, *, clock: Clock = system_clock, **options: object
@@ -109,10 +111,15 @@ class BazaarBot(commands.Bot):
             clock=self.clock,
         )
         self.news = NewsService(self.store)
-        self.discussions = DiscussionRecaps(
-            http=self.http_clients.web,
-            settings=settings.discussions,
-            recapper=recapper_from_settings(settings.llm, http=self.http_clients.llm),
+        self.delivery = DeliveryService(self.store, clock=self.clock)
+        self.recaps = RecapWriter(
+            self.store,
+            DiscussionRecaps(
+                http=self.http_clients.web,
+                settings=settings.discussions,
+                recapper=recapper_from_settings(settings.llm, http=self.http_clients.llm),
+            ),
+            clock=self.clock,
         )
         for extension in EXTENSIONS:
             await self.load_extension(extension)
@@ -146,8 +153,10 @@ class BazaarBot(commands.Bot):
         self.posts_queued.set()
 
     async def _after_cycle(self, report: CycleReport) -> None:
+        # Recaps are written here, in the core, so the publisher only sends what is ready.
+        recaps = await self.recaps.write_pending()
         # New posts, or a paused feed whose admins must be told: the publisher has work.
-        if report.posts or any(feed.paused for feed in report.feeds):
+        if recaps or report.deliveries or any(feed.paused for feed in report.feeds):
             self.posts_queued.set()
 
     async def close(self) -> None:

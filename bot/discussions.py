@@ -2,12 +2,20 @@
 
 from __future__ import annotations
 
+import logging
+
 import httpx
 
+from bot.clock import Clock, system_clock
 from bot.config import DiscussionSettings
 from bot.content.comments import CommentFetcher, discussion_url
+from bot.decide.outbox import MAX_ATTEMPTS, retry_delay
+from bot.feeds.fetch import FetchError
 from bot.models import Item
+from bot.store import Store
 from bot.summarize.llm_recap import ExtractiveRecapper, Recapper
+
+log = logging.getLogger(__name__)
 
 
 class DiscussionRecaps:
@@ -39,3 +47,41 @@ class DiscussionRecaps:
         comments = await self._fetcher.fetch(ref)
         recap = await self._recapper.recap(comments, source_url=ref.page_url)
         return recap.render() if recap else None
+
+
+class RecapWriter:
+    """Writes the text of every queued recap before the publisher sends it, so a resend
+    after a crash is the same message (and can be recognized in the thread)."""
+
+    def __init__(
+        self, store: Store, recaps: DiscussionRecaps, *, clock: Clock = system_clock
+    ) -> None:
+        self._store = store
+        self._recaps = recaps
+        self._now = clock
+        self._failures: dict[int, int] = {}
+
+    async def write_pending(self) -> int:
+        """Write the recaps whose text is missing; return how many are ready to send."""
+        written = 0
+        for row in await self._store.unwritten_recaps():
+            try:
+                text = await self._recaps.recap_text(row.item)
+            except FetchError as exc:
+                await self._retry_later(row.id, f"could not read the discussion: {exc}")
+                continue
+            if text is None:
+                await self._store.mark_skipped(row.id, "too few comments to recap")
+                continue
+            await self._store.write_recap(row.id, text)
+            written += 1
+        return written
+
+    async def _retry_later(self, outbox_id: int, error: str) -> None:
+        failures = self._failures.get(outbox_id, 0) + 1
+        self._failures[outbox_id] = failures
+        if failures >= MAX_ATTEMPTS:
+            await self._store.mark_failed(outbox_id, f"{error} (gave up after {failures} tries)")
+            return
+        log.warning("recap %s: %s; trying again later", outbox_id, error)
+        await self._store.delay_row(outbox_id, error, self._now() + retry_delay(failures))

@@ -149,7 +149,8 @@ class OutboxStatus(StrEnum):
 
 @dataclass(frozen=True)
 class OutboxRow:
-    """One item to be posted in one channel, with everything needed to render it."""
+    """One item to be sent to one channel as a post, note or recap, with everything needed
+    to render it and to decide what to do with it."""
 
     id: int
     item: Item
@@ -158,6 +159,11 @@ class OutboxRow:
     status: OutboxStatus
     attempts: int
     kind: OutboxKind = OutboxKind.POST
+    first_attempt_at: datetime | None = None
+    body: str | None = None  # a recap's text, written by the core before it is sent
+    # The story's post in this channel (for notes and recaps: they go in its thread).
+    story_post_status: OutboxStatus | None = None
+    story_thread_id: int | None = None
 
 
 @dataclass(frozen=True)
@@ -167,6 +173,8 @@ class Notice:
     id: int
     channel_id: int
     text: str
+    attempts: int = 0
+    first_attempt_at: datetime | None = None
 
 
 @dataclass(frozen=True)

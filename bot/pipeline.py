@@ -1,11 +1,12 @@
 """One poll cycle, end to end:
 
-    due feeds | fetch (polite, conditional) | parse (thread) | new? | article | summarize
-              | story | decide posts | store + outbox (one transaction per feed)
+    due feeds | fetch (polite, conditional) | parse (thread) | new? | which channels
+              | article | relevance | summarize | story | post, note or recap
+              | store + outbox (one transaction per feed)
 
-The pipeline carries out decisions made elsewhere (`bot.decide`, `bot.feeds.schedule`,
-`bot.content.dedupe`); it decides nothing itself. In a dry run (the `preview` command) it
-computes the same decisions and writes nothing.
+The pipeline carries out decisions made in `bot.decide` (entries, schedule, stories,
+deliveries); it decides nothing itself. `preview` runs this same pipeline on a scratch copy
+of the database, so what it shows is what the bot would queue.
 """
 
 from __future__ import annotations
@@ -22,23 +23,23 @@ from bot.clients import HttpClients
 from bot.clock import Clock, system_clock
 from bot.config import PollingSettings, Settings
 from bot.content.comments import discussion_url
-from bot.content.dedupe import STORY_WINDOW, match_story
 from bot.content.fulltext import PageArticles
 from bot.content.relevance import DEFAULT_LEXICON, Lexicon, Relevance, score_relevance
-from bot.decide import Candidate, plan_posts, select_new_entries
-from bot.feeds.fetch import FetchedBody, FetchError, NotModified, fetch
-from bot.feeds.parse import NotAFeedError, parse_feed_async
-from bot.feeds.politeness import HostLimiter
-from bot.feeds.schedule import (
+from bot.decide.deliveries import plan_deliveries
+from bot.decide.entries import Candidate, PostPlan, plan_posts, select_new_entries
+from bot.decide.schedule import (
     SchedulePolicy,
     after_failure,
     next_poll_after_success,
     server_hints,
 )
-from bot.models import Entry, Feed, Item, NewItem, ParsedFeed, PlannedPost, Summary
+from bot.decide.stories import STORY_WINDOW, match_story
+from bot.feeds.fetch import FetchedBody, FetchError, NotModified, fetch
+from bot.feeds.parse import NotAFeedError, parse_feed_async
+from bot.feeds.politeness import HostLimiter
+from bot.models import Entry, Feed, Item, NewItem, ParsedFeed, Summary
 from bot.notices import pause_notice
-from bot.posts import post_for_entry, post_for_item
-from bot.reports import ChannelPost, CycleReport, FeedReport, FeedStatus
+from bot.reports import CycleReport, FeedReport, FeedStatus
 from bot.store import FeedState, PollResult, Store, StoreSummaryCache
 from bot.summarize import Summarizer
 from bot.summarize.extractive import ExtractiveSummarizer
@@ -94,69 +95,62 @@ class Pipeline:
         # same story arriving from both in one cycle would become two stories.
         self._commit_lock = asyncio.Lock()
 
-    async def poll_due(self, *, now: datetime | None = None, dry_run: bool = False) -> CycleReport:
+    async def poll_due(self, *, now: datetime | None = None) -> CycleReport:
         """Poll every feed whose time has come, at most `max_concurrent_fetches` at once."""
         now = now or self._now()
-        return await self.poll_feeds(await self._store.due_feeds(now), now=now, dry_run=dry_run)
+        return await self.poll_feeds(await self._store.due_feeds(now), now=now)
 
-    async def poll_feeds(
-        self, feeds: Sequence[Feed], *, now: datetime, dry_run: bool = False
-    ) -> CycleReport:
+    async def poll_feeds(self, feeds: Sequence[Feed], *, now: datetime) -> CycleReport:
         """Poll `feeds` concurrently (bounded); one failing feed never stops the others."""
-        reports = await asyncio.gather(
-            *(self._poll_with_slot(feed, now, dry_run) for feed in feeds)
-        )
+        reports = await asyncio.gather(*(self._poll_with_slot(feed, now) for feed in feeds))
         report = CycleReport(tuple(reports))
         if feeds:
             log.info(
-                "polled %d feed(s): %d updated, %d not modified, %d failed; %d new post(s)",
+                "polled %d feed(s): %d updated, %d not modified, %d failed; %d queued to send",
                 len(feeds),
                 report.count(FeedStatus.UPDATED),
                 report.count(FeedStatus.NOT_MODIFIED),
                 report.count(FeedStatus.FAILED),
-                len(report.posts),
+                report.deliveries,
             )
         return report
 
-    async def _poll_with_slot(self, feed: Feed, now: datetime, dry_run: bool) -> FeedReport:
+    async def _poll_with_slot(self, feed: Feed, now: datetime) -> FeedReport:
         async with self._fetch_slots:
             try:
-                return await self.poll_feed(feed, now=now, dry_run=dry_run)
+                return await self.poll_feed(feed, now=now)
             except Exception:
                 # One broken feed must never stop the others or the loop, nor be retried
                 # every second: it backs off like any failing feed.
                 log.exception("unexpected error while polling %s", feed.url)
                 error = FetchError("internal error while reading this feed (see the bot's logs)")
-                return await self._failed(feed, error, now, dry_run)
+                return await self._failed(feed, error, now)
 
-    async def poll_feed(self, feed: Feed, *, now: datetime, dry_run: bool = False) -> FeedReport:
+    async def poll_feed(self, feed: Feed, *, now: datetime) -> FeedReport:
         """Fetch, parse and store one feed; queue its posts."""
         try:
-            fetched = await self._fetch(feed, conditional=not dry_run)
+            fetched = await self._fetch(feed)
             if isinstance(fetched, NotModified):
-                return await self._not_modified(feed, fetched, now, dry_run)
+                return await self._not_modified(feed, fetched, now)
             parsed = await parse_feed_async(
                 fetched.body, url=fetched.url, content_type=fetched.content_type
             )
         except (FetchError, NotAFeedError) as exc:
-            return await self._failed(feed, exc, now, dry_run)
-        return await self._updated(feed, fetched, parsed, now, dry_run)
+            return await self._failed(feed, exc, now)
+        return await self._updated(feed, fetched, parsed, now)
 
-    async def _fetch(self, feed: Feed, *, conditional: bool) -> FetchedBody | NotModified:
-        # A dry run must not send validators: a 304 would hide what the bot would post.
+    async def _fetch(self, feed: Feed) -> FetchedBody | NotModified:
         async with self._limiter.slot(feed.url):
             return await fetch(
                 self._http,
                 feed.url,
                 max_bytes=self._settings.max_body_bytes,
                 deadline=self._settings.timeout_seconds,
-                etag=feed.etag if conditional else None,
-                last_modified=feed.last_modified if conditional else None,
+                etag=feed.etag,
+                last_modified=feed.last_modified,
             )
 
-    async def _not_modified(
-        self, feed: Feed, fetched: NotModified, now: datetime, dry_run: bool
-    ) -> FeedReport:
+    async def _not_modified(self, feed: Feed, fetched: NotModified, now: datetime) -> FeedReport:
         state = FeedState(
             next_poll_at=next_poll_after_success(
                 now, self._policy, server_hints(fetched.headers, now)
@@ -167,10 +161,10 @@ class Pipeline:
         # Nothing new, but a channel that just started following still gets its backfill
         # from what is stored.
         title = feed.title or feed.url
-        return await self._queue(feed, state, [], title, FeedStatus.NOT_MODIFIED, now, dry_run)
+        return await self._queue(feed, state, [], title, FeedStatus.NOT_MODIFIED, now)
 
     async def _failed(
-        self, feed: Feed, error: FetchError | NotAFeedError, now: datetime, dry_run: bool
+        self, feed: Feed, error: FetchError | NotAFeedError, now: datetime
     ) -> FeedReport:
         reason = str(error)
         log.warning("feed %s failed: %s", feed.url, reason)
@@ -182,17 +176,16 @@ class Pipeline:
             permanent=isinstance(error, FetchError) and error.permanent,
             hints=server_hints(headers, now),
         )
-        if not dry_run:
-            notices = await self._pause_notices(feed, reason, decision.failures, decision.pause)
-            state = FeedState(
-                next_poll_at=decision.next_poll_at,
-                error=reason,
-                failures=decision.failures,
-                pause_reason=reason if decision.pause else None,
-            )
-            await self._store.apply_poll(PollResult(feed.id, now, state, notices=notices))
-            if decision.pause:
-                log.warning("paused feed %s after %d failure(s)", feed.url, decision.failures)
+        notices = await self._pause_notices(feed, reason, decision.failures, decision.pause)
+        state = FeedState(
+            next_poll_at=decision.next_poll_at,
+            error=reason,
+            failures=decision.failures,
+            pause_reason=reason if decision.pause else None,
+        )
+        await self._store.apply_poll(PollResult(feed.id, now, state, notices=notices))
+        if decision.pause:
+            log.warning("paused feed %s after %d failure(s)", feed.url, decision.failures)
         return FeedReport(feed.url, FeedStatus.FAILED, error=reason, paused=decision.pause)
 
     async def _pause_notices(
@@ -207,7 +200,7 @@ class Pipeline:
         return [(channel, text) for channel in sorted(channels)]
 
     async def _updated(
-        self, feed: Feed, fetched: FetchedBody, parsed: ParsedFeed, now: datetime, dry_run: bool
+        self, feed: Feed, fetched: FetchedBody, parsed: ParsedFeed, now: datetime
     ) -> FeedReport:
         known = await self._store.known_identities(
             feed.id,
@@ -224,7 +217,7 @@ class Pipeline:
             moved_to=fetched.moved_to,
         )
         status = FeedStatus.UPDATED
-        return await self._queue(feed, state, new_entries, parsed.title, status, now, dry_run)
+        return await self._queue(feed, state, new_entries, parsed.title, status, now)
 
     async def _queue(
         self,
@@ -234,46 +227,62 @@ class Pipeline:
         title: str,
         status: FeedStatus,
         now: datetime,
-        dry_run: bool,
     ) -> FeedReport:
         """Decide what each following channel gets, prepare the new entries (full article,
         summary, story) and write it all with the feed's new state."""
-        relevance = await self._relevance(new_entries)
         stored = await self._store.recent_items(feed.id, max(self._settings.backfill, 1))
         subscriptions = await self._store.feed_subscriptions(feed.id)
-        plan = plan_posts(
-            feed_id=feed.id,
-            subscriptions=subscriptions,
-            new=[
-                Candidate(e.key, e.published_at or now, relevance[e.key].relevant)
-                for e in new_entries
-            ],
-            stored=[Candidate(i.key, i.sort_time, i.relevant) for i in stored],
-            now=now,
-            backfill=self._settings.backfill,
-            max_age=timedelta(days=self._settings.max_age_days),
-        )
-        posted = {post.item_key for post in plan.posts}
-        new_entries = await self._complete(new_entries, posted)
-        relevance.update(await self._relevance([e for e in new_entries if e.key in posted]))
+
+        def plan(relevance: dict[str, Relevance] | None) -> PostPlan:
+            return plan_posts(
+                feed_id=feed.id,
+                subscriptions=subscriptions,
+                new=[
+                    Candidate(
+                        e.key,
+                        e.published_at or now,
+                        relevance[e.key].relevant if relevance is not None else True,
+                    )
+                    for e in new_entries
+                ],
+                stored=[Candidate(i.key, i.sort_time, i.relevant) for i in stored],
+                now=now,
+                backfill=self._settings.backfill,
+                max_age=timedelta(days=self._settings.max_age_days),
+            )
+
+        # Relevance is scored once, on the text that is summarized: the full article of
+        # an entry that may be posted, so a teaser's score never decides alone.
+        maybe_posted = {post.item_key for post in plan(None).posts}
+        new_entries = await self._complete(new_entries, maybe_posted)
+        relevance = await self._relevance(new_entries)
+        posts = plan(relevance)
+        posted = {post.item_key for post in posts.posts}
         summaries = await self._summaries(new_entries, posted)
         async with self._commit_lock:
             new_items = await self._with_stories(feed.id, new_entries, summaries, relevance, now)
-            if not dry_run:
-                await self._store.apply_poll(
-                    PollResult(
-                        feed.id,
-                        now,
-                        state,
-                        new_items=new_items,
-                        planned_posts=plan.posts,
-                        initialized_subscription_ids=plan.initialized_subscription_ids,
-                        recap_keys=self._discussions(new_entries, stored, posted),
-                    )
+            story_of = {i.key: i.story_id for i in stored}
+            story_of.update({n.entry.key: n.story_id for n in new_items})
+            deliveries = plan_deliveries(
+                posts.posts,
+                story_of=story_of,
+                posted_stories=await self._store.posted_stories(
+                    (story for story in story_of.values() if story is not None),
+                    (s.channel_id for s in subscriptions),
+                ),
+                discussions=self._discussions(new_entries, stored, posted),
+            )
+            await self._store.apply_poll(
+                PollResult(
+                    feed.id,
+                    now,
+                    state,
+                    new_items=new_items,
+                    deliveries=deliveries,
+                    initialized_subscription_ids=posts.initialized_subscription_ids,
                 )
-        names = {s.channel_id: s.name or title for s in subscriptions}
-        posts = _channel_posts(plan.posts, new_items, stored, names)
-        return FeedReport(feed.url, status, new_items=len(new_entries), posts=posts)
+            )
+        return FeedReport(feed.url, status, new_items=len(new_entries), deliveries=len(deliveries))
 
     def _discussions(
         self, entries: Sequence[Entry], stored: Sequence[Item], posted: set[str]
@@ -383,25 +392,3 @@ def build_pipeline(
 
 async def _same(entry: Entry) -> Entry:
     return entry
-
-
-def _channel_posts(
-    planned: Sequence[PlannedPost],
-    new_items: Sequence[NewItem],
-    stored: Sequence[Item],
-    names: dict[int, str],
-) -> tuple[ChannelPost, ...]:
-    new_by_key = {n.entry.key: n for n in new_items}
-    stored_by_key = {i.key: i for i in stored}
-    posts = []
-    for plan in planned:
-        source = names[plan.channel_id]
-        if plan.item_key in new_by_key:
-            new = new_by_key[plan.item_key]
-            post = post_for_entry(new.entry, new.summary.text, source, new.tags)
-            posts.append(ChannelPost(plan.channel_id, post))
-        else:
-            posts.append(
-                ChannelPost(plan.channel_id, post_for_item(stored_by_key[plan.item_key], source))
-            )
-    return tuple(posts)

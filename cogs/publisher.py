@@ -1,31 +1,35 @@
-"""Drains the outbox: posts (embed + thread), "Also covered by" notes, discussion recaps,
-and admin notices."""
+"""Sends what the outbox says is due: posts (embed + thread), "Also covered by" notes,
+discussion recaps and admin notices; reports Discord's answer back to the core.
+
+Every decision (wait, retry, give up, look for an earlier attempt first) is the core's
+(`bot.delivery`, `bot.decide.outbox`); this cog renders, sends and reports.
+"""
 
 from __future__ import annotations
 
 import asyncio
 import logging
 
+import aiohttp
 import discord
 from discord.ext import commands
 
 from bot.client import BazaarBot
-from bot.feeds.fetch import FetchError
-from bot.models import OutboxKind, OutboxRow, OutboxStatus
-from bot.posts import post_for_item
+from bot.decide.outbox import Outcome, Refused, Sent, TargetGone
+from bot.delivery import Job, JobKind
 from bot.render import render_also_covered, render_post, thread_name
 from bot.waiting import cancelling, wait_for_event
 
 log = logging.getLogger(__name__)
 
-# How often pending posts are retried when nothing new wakes the publisher.
+# How often due messages are retried when nothing new wakes the publisher.
 RETRY_SECONDS = 30.0
-# After this many failed tries a post is given up (it stays recorded with the reason).
-MAX_ATTEMPTS = 5
 BATCH = 200
-# How far back to look for a post an interrupted run may have sent.
-HISTORY_LOOKBACK = 50
+# How many of a channel's messages since an interrupted attempt are read to find it.
+HISTORY_LIMIT = 1000
 THREAD_ALREADY_EXISTS = 160004
+# On a stop, how long the message in flight (and its thread) may take to finish.
+STOP_GRACE_SECONDS = 10.0
 NO_PINGS = discord.AllowedMentions.none()
 
 
@@ -33,22 +37,32 @@ class Publisher(commands.Cog):
     def __init__(self, bot: BazaarBot) -> None:
         self.bot = bot
         self._task: asyncio.Task[None] | None = None
+        self._stopping = False
 
     async def cog_load(self) -> None:
         self._task = asyncio.create_task(self._run(), name="bazaar-publisher")
 
     async def cog_unload(self) -> None:
-        if self._task is not None:
+        """Stop after the message in flight, so its outcome is recorded (or, past the grace
+        time, cancel: the row stays `sending` and the next run looks for it first)."""
+        if self._task is None:
+            return
+        self._stopping = True
+        if not self.bot.is_ready():
+            self._task.cancel()  # nothing is in flight before the bot is connected
+        self.bot.posts_queued.set()
+        try:
+            await asyncio.wait_for(asyncio.shield(self._task), STOP_GRACE_SECONDS)
+        except (TimeoutError, Exception):
             self._task.cancel()
             await asyncio.gather(self._task, return_exceptions=True)
 
     async def _run(self) -> None:
         await self.bot.wait_until_ready()
-        while True:
+        while not self._stopping:
             self.bot.posts_queued.clear()
             try:
                 await self.publish_pending()
-                await self.send_notices()
             except Exception:
                 if cancelling():
                     raise  # an error raised while being stopped must not keep the loop alive
@@ -56,128 +70,82 @@ class Publisher(commands.Cog):
             await wait_for_event(self.bot.posts_queued, RETRY_SECONDS)
 
     async def publish_pending(self) -> int:
-        """Try every pending post and note once; return how many went out."""
+        """Try every due message once (a note becomes due once its post is out); return
+        how many went out."""
         sent = 0
-        tried: set[int] = set()
-        while rows := [r for r in await self.bot.store.pending_posts(BATCH) if r.id not in tried]:
-            for row in rows:
-                tried.add(row.id)
-                publish = {
-                    OutboxKind.POST: self._publish_post,
-                    OutboxKind.NOTE: self._publish_note,
-                    OutboxKind.RECAP: self._publish_recap,
-                }[row.kind]
-                sent += await publish(row)
+        tried: set[tuple[JobKind, int]] = set()
+        while jobs := [
+            j for j in await self.bot.delivery.due(BATCH) if (j.kind, j.id) not in tried
+        ]:
+            for job in jobs:
+                if self._stopping:
+                    return sent
+                tried.add((job.kind, job.id))
+                outcome = await self._deliver(job)
+                await self.bot.delivery.finished(job, outcome)
+                sent += isinstance(outcome, Sent)
         return sent
 
-    async def _publish_post(self, row: OutboxRow) -> bool:
-        channel = await self._channel(row.channel_id)
-        if channel is None:
-            await self._give_up(row, "the channel does not exist or the bot cannot see it")
-            return False
-        post = post_for_item(row.item, row.source_name)
-        embed = render_post(post)
+    async def _deliver(self, job: Job) -> Outcome:
+        target = await self._channel(job.target_id)
+        if target is None:
+            return TargetGone("the channel or thread does not exist, or the bot cannot see it")
+        content, embed = self._render(job)
         message = None
-        if row.status is OutboxStatus.SENDING:
-            message = await self._already_sent(channel, embed)
+        if job.look_back_from is not None:
+            message = await self._already_sent(target, job, content, embed)
         if message is None:
-            message = await self._send(row, channel, embed=embed, allowed_mentions=NO_PINGS)
-        if message is None:
-            return False
-        thread_id, note = await self._open_thread(message, thread_name(post))
-        # Marked only now: Discord has accepted the message, so a restart will not repost it.
-        await self.bot.store.mark_posted(
-            row.id, message_id=message.id, thread_id=thread_id, note=note
-        )
-        log.info("posted %r to channel %s", post.title, row.channel_id)
-        return True
+            await self.bot.delivery.attempting(job)
+            try:
+                message = await target.send(  # type: ignore[call-overload]
+                    content,
+                    embed=embed,
+                    nonce=job.nonce,
+                    allowed_mentions=NO_PINGS,
+                    # Recap quotes hold links: no previews, or the recap drowns in embeds.
+                    suppress_embeds=job.kind is JobKind.RECAP,
+                )
+            except discord.HTTPException as exc:
+                return Refused(exc.status, exc.code, exc.text or str(exc))
+            except (aiohttp.ClientError, TimeoutError) as exc:
+                return Refused(0, 0, f"Discord could not be reached ({exc.__class__.__name__})")
+        if job.kind is JobKind.POST:
+            assert job.post is not None
+            thread_id, note = await self._open_thread(message, thread_name(job.post))
+            return Sent(message.id, thread_id, note)
+        return Sent(message.id, job.target_id if job.kind is not JobKind.NOTICE else None)
 
-    async def _publish_note(self, row: OutboxRow) -> bool:
-        thread = await self._story_thread(row)
-        if thread is None:
-            return False
-        post = post_for_item(row.item, row.source_name)
-        message = await self._send(
-            row, thread, content=render_also_covered(post), allowed_mentions=NO_PINGS
-        )
-        if message is None:
-            return False
-        await self.bot.store.mark_posted(row.id, message_id=message.id, thread_id=thread.id)
-        return True
-
-    async def _publish_recap(self, row: OutboxRow) -> bool:
-        thread = await self._story_thread(row)
-        if thread is None:
-            return False
-        try:
-            text = await self.bot.discussions.recap_text(row.item)
-        except FetchError as exc:
-            await self._retry_later(row, f"could not read the discussion: {exc}")
-            return False
-        if text is None:
-            await self.bot.store.mark_skipped(row.id, "too few comments to recap")
-            return False
-        # Quotes may hold links: no previews, or the recap drowns in embeds.
-        message = await self._send(
-            row, thread, content=text, allowed_mentions=NO_PINGS, suppress_embeds=True
-        )
-        if message is None:
-            return False
-        await self.bot.store.mark_posted(row.id, message_id=message.id, thread_id=thread.id)
-        return True
-
-    async def _story_thread(self, row: OutboxRow) -> discord.Thread | None:
-        """The thread of the story's post in the row's channel; None if there is none (yet).
-
-        A row whose post is still pending waits; one whose post failed or has no thread
-        is given up.
-        """
-        assert row.item.story_id is not None
-        story_post = await self.bot.store.story_post(row.item.story_id, row.channel_id)
-        if story_post is None or story_post[0] in (OutboxStatus.PENDING, OutboxStatus.SENDING):
-            return None  # the story's post goes first; this row waits for its thread
-        status, thread_id = story_post
-        if status is not OutboxStatus.POSTED or thread_id is None:
-            await self._give_up(row, "the story's post has no thread to add this to")
-            return None
-        thread = await self._channel(thread_id)
-        if not isinstance(thread, discord.Thread):
-            await self._give_up(row, "the story's thread was deleted")
-            return None
-        return thread
-
-    async def _send(
-        self, row: OutboxRow, channel: discord.abc.Messageable, **message: object
-    ) -> discord.Message | None:
-        """Send with a nonce, recording the outcome; None when it did not go out."""
-        await self.bot.store.mark_sending(row.id)
-        try:
-            return await channel.send(nonce=f"bazaar-{row.id}", **message)  # type: ignore[call-overload]
-        except discord.Forbidden as exc:
-            await self._give_up(row, f"missing permission to post here ({exc.text})")
-        except discord.NotFound:
-            await self._give_up(row, "the channel was deleted")
-        except discord.HTTPException as exc:
-            await self._retry_later(row, f"Discord error {exc.status}: {exc.text}")
-        return None
+    def _render(self, job: Job) -> tuple[str | None, discord.Embed | None]:
+        if job.kind is JobKind.POST:
+            assert job.post is not None
+            return None, render_post(job.post)
+        if job.kind is JobKind.NOTE:
+            assert job.post is not None
+            return render_also_covered(job.post), None
+        return job.text, None
 
     async def _already_sent(
-        self, channel: discord.abc.Messageable, embed: discord.Embed
+        self,
+        target: discord.abc.Messageable,
+        job: Job,
+        content: str | None,
+        embed: discord.Embed | None,
     ) -> discord.Message | None:
-        """The post, if an earlier run sent it but stopped before recording it.
+        """The message, if an earlier attempt sent it but stopped before recording it.
 
-        The nonce only protects a re-send for a few minutes; after a longer outage the
-        channel itself says whether the post went out.
+        The nonce only protects a resend for a few minutes; after a longer outage the
+        channel itself says, from the attempt's time on, whether the message went out.
         """
-        assert self.bot.user is not None
+        assert self.bot.user is not None and job.look_back_from is not None
         try:
-            async for message in channel.history(limit=HISTORY_LOOKBACK):
-                if message.author.id == self.bot.user.id and any(
-                    sent.url == embed.url and sent.title == embed.title for sent in message.embeds
-                ):
+            async for message in target.history(
+                limit=HISTORY_LIMIT, after=job.look_back_from, oldest_first=True
+            ):
+                if message.author.id == self.bot.user.id and _same(message, content, embed):
+                    log.info("found %s %s already sent as message %s", job.kind, job.id, message.id)
                     return message
         except discord.HTTPException as exc:
-            log.warning("cannot read channel history to check for a sent post: %s", exc.text)
+            log.warning("cannot read channel history to check for a sent message: %s", exc.text)
         return None
 
     async def _open_thread(
@@ -199,21 +167,6 @@ class Publisher(commands.Cog):
             return None, f"thread not created: {exc.text}"
         return thread.id, None
 
-    async def send_notices(self) -> None:
-        """Tell admins about paused feeds, once each."""
-        for notice in await self.bot.store.pending_notices():
-            channel = await self._channel(notice.channel_id)
-            if channel is None:
-                await self.bot.store.mark_notice(notice.id, sent=False, error="no such channel")
-                continue
-            try:
-                await channel.send(notice.text, allowed_mentions=NO_PINGS)
-            except discord.HTTPException as exc:
-                log.error("could not tell admins in %s: %s", notice.channel_id, exc.text)
-                await self.bot.store.mark_notice(notice.id, sent=False, error=exc.text)
-            else:
-                await self.bot.store.mark_notice(notice.id, sent=True)
-
     async def _channel(self, channel_id: int) -> discord.abc.Messageable | None:
         channel = self.bot.get_channel(channel_id)
         if channel is None:
@@ -223,16 +176,13 @@ class Publisher(commands.Cog):
                 return None
         return channel if isinstance(channel, discord.abc.Messageable) else None
 
-    async def _retry_later(self, row: OutboxRow, error: str) -> None:
-        if row.attempts + 1 >= MAX_ATTEMPTS:
-            await self._give_up(row, f"{error} (gave up after {MAX_ATTEMPTS} tries)")
-            return
-        log.warning("post %s to channel %s failed, will retry: %s", row.id, row.channel_id, error)
-        await self.bot.store.mark_retry(row.id, error)
 
-    async def _give_up(self, row: OutboxRow, reason: str) -> None:
-        log.error("cannot post %r to channel %s: %s", row.item.title, row.channel_id, reason)
-        await self.bot.store.mark_failed(row.id, reason)
+def _same(message: discord.Message, content: str | None, embed: discord.Embed | None) -> bool:
+    """Whether `message` is the one we would send: the same embed (link and title) for a
+    post, the same text for everything else."""
+    if embed is not None:
+        return any(e.url == embed.url and e.title == embed.title for e in message.embeds)
+    return message.content == content
 
 
 async def setup(bot: BazaarBot) -> None:

@@ -299,9 +299,11 @@ async def test_a_post_whose_thread_cannot_be_opened_is_not_posted_again(
     await harness.stop()
     harness.feeds.serve("/feed.xml", rss("F", stories(2, start=-1, now=clock())))
     await harness.start(config_feeds=[url])
-    await harness.wait_for(lambda: len(harness.posts()) == 2)
+    await harness.wait_for(lambda: len(harness.discord.threads) == 1)
     assert harness.titles() == ["Story 0", "Story -1"]
-    assert len(harness.discord.threads) == 1
+    [thread] = harness.discord.threads
+    assert thread["message_id"] == int(harness.posts()[1]["id"])
+    await harness.outbox_becomes({"posted": 2})
 
 
 async def test_a_story_from_a_second_source_becomes_a_note_in_the_first_posts_thread(

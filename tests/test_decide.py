@@ -1,6 +1,6 @@
 from datetime import UTC, datetime, timedelta
 
-from bot.decide import Candidate, plan_posts, select_new_entries
+from bot.decide.entries import Candidate, plan_posts, select_new_entries
 from bot.models import Entry, Subscription, SubscriptionSource
 
 NOW = datetime(2026, 11, 24, 12, 0, tzinfo=UTC)

@@ -2,8 +2,8 @@ from datetime import UTC, datetime, timedelta
 
 import pytest
 
-from bot.content.dedupe import StoryRef, match_story
 from bot.content.identity import canonical_url, title_key, url_key
+from bot.decide.stories import StoryRef, match_story
 
 NOW = datetime(2026, 11, 24, 12, 0, tzinfo=UTC)
 

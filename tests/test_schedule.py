@@ -1,6 +1,6 @@
 from datetime import UTC, datetime, timedelta
 
-from bot.feeds.schedule import (
+from bot.decide.schedule import (
     SchedulePolicy,
     ServerHints,
     after_failure,

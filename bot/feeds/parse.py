@@ -12,8 +12,8 @@ import feedparser
 
 from bot.content.identity import canonical_url, entry_key, title_key, url_key
 from bot.content.text import collapse_whitespace, html_to_text
+from bot.decide.schedule import feed_interval_hint
 from bot.feeds.discover import advertised_feeds
-from bot.feeds.schedule import feed_interval_hint
 from bot.models import Entry, ParsedFeed
 
 

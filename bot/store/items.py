@@ -7,13 +7,9 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from datetime import datetime
 
-from bot.content.dedupe import StoryRef
-from bot.models import (
-    Item,
-    NewItem,
-    OutboxKind,
-    PlannedPost,
-)
+from bot.decide.deliveries import Delivery
+from bot.decide.stories import StoryRef
+from bot.models import Item, NewItem
 from bot.store.base import _CHUNK, StoreBase
 from bot.store.schema import (
     from_db_time,
@@ -47,10 +43,9 @@ class PollResult:
     polled_at: datetime
     state: FeedState
     new_items: Sequence[NewItem] = ()
-    planned_posts: Sequence[PlannedPost] = ()
+    deliveries: Sequence[Delivery] = ()
     initialized_subscription_ids: Sequence[int] = ()
     notices: Sequence[tuple[int, str]] = ()  # (channel id, text) for the admins
-    recap_keys: frozenset[str] = frozenset()  # posted items whose discussion gets a recap
 
 
 class ItemQueries(StoreBase):
@@ -137,8 +132,8 @@ class ItemQueries(StoreBase):
             await self._record_feed_state(result.feed_id, result.state, polled)
             for new in result.new_items:
                 await self._insert_item(result.feed_id, new, polled)
-            for post in result.planned_posts:
-                await self._queue(post, polled, recap=post.item_key in result.recap_keys)
+            for delivery in result.deliveries:
+                await self._queue(delivery, polled)
             await self._db.executemany(
                 "UPDATE subscriptions SET initialized = 1 WHERE id = ?",
                 [(i,) for i in result.initialized_subscription_ids],
@@ -233,24 +228,33 @@ class ItemQueries(StoreBase):
             ),
         )
 
-    async def _queue(self, post: PlannedPost, now: str, *, recap: bool) -> None:
-        """Queue the item's post in the channel, or a note if its story is already there;
-        and, for a discussion, a recap of its comments in the story's thread."""
-        item = await self._fetchone(
-            "SELECT id, story_id FROM items WHERE feed_id = ? AND key = ?",
-            (post.feed_id, post.item_key),
-        )
-        if item is None:
-            return
-        story_posted_here = await self._fetchone(
-            "SELECT 1 FROM outbox WHERE story_id = ? AND channel_id = ? AND kind = 'post'",
-            (item["story_id"], post.channel_id),
-        )
-        kinds = [OutboxKind.NOTE if story_posted_here else OutboxKind.POST]
-        if recap:
-            kinds.append(OutboxKind.RECAP)
-        await self._db.executemany(
+    async def _queue(self, delivery: Delivery, now: str) -> None:
+        """Queue what was decided; a story's second post in a channel is refused by the
+        schema (one post per story and channel), never silently doubled."""
+        await self._db.execute(
             """INSERT INTO outbox (item_id, story_id, channel_id, kind, status, created_at)
-               VALUES (?, ?, ?, ?, 'pending', ?) ON CONFLICT DO NOTHING""",
-            [(item["id"], item["story_id"], post.channel_id, kind.value, now) for kind in kinds],
+               SELECT id, story_id, ?, ?, 'pending', ? FROM items WHERE feed_id = ? AND key = ?
+               ON CONFLICT DO NOTHING""",
+            (delivery.channel_id, delivery.kind.value, now, delivery.feed_id, delivery.item_key),
         )
+
+    async def posted_stories(
+        self, story_ids: Iterable[int], channel_ids: Iterable[int]
+    ) -> set[tuple[int, int]]:
+        """Which (story, channel) pairs already have a post, sent or queued."""
+        stories = list(dict.fromkeys(story_ids))
+        channels = list(dict.fromkeys(channel_ids))
+        if not stories or not channels:
+            return set()
+        found: set[tuple[int, int]] = set()
+        channel_marks = ",".join("?" * len(channels))
+        for start in range(0, len(stories), _CHUNK):
+            chunk = stories[start : start + _CHUNK]
+            rows = await self._fetchall(
+                f"""SELECT story_id, channel_id FROM outbox WHERE kind = 'post'
+                    AND story_id IN ({",".join("?" * len(chunk))})
+                    AND channel_id IN ({channel_marks})""",
+                (*chunk, *channels),
+            )
+            found.update((int(row[0]), int(row[1])) for row in rows)
+        return found

@@ -1,33 +1,40 @@
-"""The outbox (posts and notes to send) and notices for admins."""
+"""The outbox (posts, notes and recaps to send) and notices for admins.
+
+It writes what `bot.decide.outbox` decided; it decides nothing.
+"""
 
 from __future__ import annotations
 
-from bot.models import (
-    Notice,
-    OutboxKind,
-    OutboxRow,
-    OutboxStatus,
-)
+from datetime import datetime
+
+from bot.decide.outbox import MarkFailed, MarkPosted, Retry, Transition
+from bot.models import Notice, OutboxKind, OutboxRow, OutboxStatus
 from bot.store.base import StoreBase
-from bot.store.schema import (
-    item_from_row,
-    to_db_time,
-)
+from bot.store.schema import from_db_time, item_from_row, to_db_time
 
 
 class OutboxQueries(StoreBase):
-    async def pending_posts(self, limit: int = 50) -> list[OutboxRow]:
-        """Posts, then notes, then recaps, not yet sent to Discord; oldest story first."""
+    async def pending_posts(
+        self, limit: int = 50, *, now: datetime | None = None
+    ) -> list[OutboxRow]:
+        """Posts, then notes, then recaps, not yet sent to Discord, oldest story first;
+        with `now`, only those whose retry time has come."""
+        due = to_db_time(now) if now is not None else None
         rows = await self._fetchall(
-            """SELECT o.id AS outbox_id, o.channel_id, o.status, o.attempts, o.kind, i.*,
-                      COALESCE(s.name, f.title, f.url) AS source_name
+            """SELECT o.id AS outbox_id, o.channel_id, o.status, o.attempts, o.kind,
+                      o.first_attempt_at, o.body, i.*,
+                      COALESCE(s.name, f.title, f.url) AS source_name,
+                      p.status AS story_post_status, p.thread_id AS story_thread_id
                FROM outbox o
                JOIN items i ON i.id = o.item_id
                JOIN feeds f ON f.id = i.feed_id
                LEFT JOIN subscriptions s ON s.feed_id = f.id AND s.channel_id = o.channel_id
+               LEFT JOIN outbox p ON p.story_id = o.story_id AND p.channel_id = o.channel_id
+                                  AND p.kind = 'post'
                WHERE o.status IN ('pending', 'sending')
-               ORDER BY o.kind != 'post', o.kind = 'recap', i.sort_at, i.id LIMIT ?""",
-            (limit,),
+                 AND (? IS NULL OR o.next_attempt_at IS NULL OR o.next_attempt_at <= ?)
+               ORDER BY o.kind != 'post', o.kind = 'recap', i.sort_at, i.id, o.id LIMIT ?""",
+            (due, due, limit),
         )
         return [
             OutboxRow(
@@ -38,26 +45,50 @@ class OutboxQueries(StoreBase):
                 status=OutboxStatus(row["status"]),
                 attempts=int(row["attempts"]),
                 kind=OutboxKind(row["kind"]),
+                first_attempt_at=from_db_time(row["first_attempt_at"]),
+                body=row["body"],
+                story_post_status=(
+                    OutboxStatus(row["story_post_status"]) if row["story_post_status"] else None
+                ),
+                story_thread_id=row["story_thread_id"],
             )
             for row in rows
         ]
 
-    async def story_post(
-        self, story_id: int, channel_id: int
-    ) -> tuple[OutboxStatus, int | None] | None:
-        """The status and thread of the story's post in the channel, if it has one."""
-        row = await self._fetchone(
-            """SELECT status, thread_id FROM outbox WHERE story_id = ? AND channel_id = ?
-               AND kind = 'post'""",
-            (story_id, channel_id),
-        )
-        return (OutboxStatus(row["status"]), row["thread_id"]) if row else None
+    async def unwritten_recaps(self, limit: int = 50) -> list[OutboxRow]:
+        """Recaps queued whose text the core has not written yet."""
+        return [
+            row
+            for row in await self.pending_posts(limit=10_000)
+            if row.kind is OutboxKind.RECAP and row.body is None
+        ][:limit]
+
+    async def write_recap(self, outbox_id: int, body: str) -> None:
+        await self._write("UPDATE outbox SET body = ? WHERE id = ?", (body, outbox_id))
 
     async def mark_sending(self, outbox_id: int) -> None:
+        """An attempt starts now: from here on, a restart looks for the message first."""
         await self._write(
-            "UPDATE outbox SET status = 'sending', attempts = attempts + 1 WHERE id = ?",
-            (outbox_id,),
+            """UPDATE outbox SET status = 'sending', attempts = attempts + 1,
+               first_attempt_at = COALESCE(first_attempt_at, ?) WHERE id = ?""",
+            (to_db_time(self._now()), outbox_id),
         )
+
+    async def apply_outcome(self, outbox_id: int, transition: Transition) -> None:
+        """Write what was decided about an attempt: posted, retry later, or given up."""
+        match transition:
+            case MarkPosted(message_id, thread_id, note):
+                await self.mark_posted(
+                    outbox_id, message_id=message_id, thread_id=thread_id, note=note
+                )
+            case Retry(error, at):
+                await self._write(
+                    """UPDATE outbox SET status = 'pending', last_error = ?,
+                       next_attempt_at = ? WHERE id = ?""",
+                    (error, to_db_time(at), outbox_id),
+                )
+            case MarkFailed(reason):
+                await self.mark_failed(outbox_id, reason)
 
     async def mark_posted(
         self, outbox_id: int, *, message_id: int, thread_id: int | None, note: str | None = None
@@ -67,12 +98,6 @@ class OutboxQueries(StoreBase):
             """UPDATE outbox SET status = 'posted', message_id = ?, thread_id = ?,
                posted_at = ?, last_error = ? WHERE id = ?""",
             (message_id, thread_id, to_db_time(self._now()), note, outbox_id),
-        )
-
-    async def mark_retry(self, outbox_id: int, error: str) -> None:
-        """Put the post back in line after a failure worth retrying."""
-        await self._write(
-            "UPDATE outbox SET status = 'pending', last_error = ? WHERE id = ?", (error, outbox_id)
         )
 
     async def mark_failed(self, outbox_id: int, error: str) -> None:
@@ -88,25 +113,66 @@ class OutboxQueries(StoreBase):
             (reason, outbox_id),
         )
 
+    async def delay_row(self, outbox_id: int, error: str, at: datetime) -> None:
+        """Try the row again at `at` (e.g. the discussion could not be read this time)."""
+        await self._write(
+            "UPDATE outbox SET last_error = ?, next_attempt_at = ? WHERE id = ?",
+            (error, to_db_time(at), outbox_id),
+        )
+
     async def outbox_counts(self) -> dict[OutboxStatus, int]:
         rows = await self._fetchall("SELECT status, COUNT(*) AS n FROM outbox GROUP BY status")
         return {OutboxStatus(row["status"]): int(row["n"]) for row in rows}
 
+    async def last_outbox_id(self) -> int:
+        row = await self._fetchone("SELECT COALESCE(MAX(id), 0) FROM outbox")
+        return int(row[0]) if row else 0
+
     # Notices -------------------------------------------------------------------------------
 
-    async def pending_notices(self) -> list[Notice]:
+    async def pending_notices(self, *, now: datetime | None = None) -> list[Notice]:
+        due = to_db_time(now) if now is not None else None
         rows = await self._fetchall(
-            "SELECT id, channel_id, text FROM notices WHERE status = 'pending' ORDER BY id"
+            """SELECT id, channel_id, text, attempts, first_attempt_at FROM notices
+               WHERE status IN ('pending', 'sending')
+                 AND (? IS NULL OR next_attempt_at IS NULL OR next_attempt_at <= ?)
+               ORDER BY id""",
+            (due, due),
         )
-        return [Notice(row["id"], row["channel_id"], row["text"]) for row in rows]
+        return [
+            Notice(
+                row["id"],
+                row["channel_id"],
+                row["text"],
+                int(row["attempts"]),
+                from_db_time(row["first_attempt_at"]),
+            )
+            for row in rows
+        ]
 
-    async def mark_notice(self, notice_id: int, *, sent: bool, error: str | None = None) -> None:
+    async def mark_notice_sending(self, notice_id: int) -> None:
         await self._write(
-            "UPDATE notices SET status = ?, sent_at = ?, last_error = ? WHERE id = ?",
-            (
-                "sent" if sent else "failed",
-                to_db_time(self._now()) if sent else None,
-                error,
-                notice_id,
-            ),
+            """UPDATE notices SET status = 'sending', attempts = attempts + 1,
+               first_attempt_at = COALESCE(first_attempt_at, ?) WHERE id = ?""",
+            (to_db_time(self._now()), notice_id),
         )
+
+    async def apply_notice_outcome(self, notice_id: int, transition: Transition) -> None:
+        match transition:
+            case MarkPosted(message_id, _, _):
+                await self._write(
+                    """UPDATE notices SET status = 'sent', sent_at = ?, message_id = ?,
+                       last_error = NULL WHERE id = ?""",
+                    (to_db_time(self._now()), message_id, notice_id),
+                )
+            case Retry(error, at):
+                await self._write(
+                    """UPDATE notices SET status = 'pending', last_error = ?,
+                       next_attempt_at = ? WHERE id = ?""",
+                    (error, to_db_time(at), notice_id),
+                )
+            case MarkFailed(reason):
+                await self._write(
+                    "UPDATE notices SET status = 'failed', last_error = ? WHERE id = ?",
+                    (reason, notice_id),
+                )

@@ -111,6 +111,18 @@ MIGRATIONS: tuple[str, ...] = (
         sent_at     TEXT
     );
     """,
+    # 2: every queued message remembers when it was first attempted (so a restart looks for
+    #    it in the channel since then before sending again) and when to retry; a recap
+    #    keeps the text the core wrote for it; notices are sent like the outbox's rows.
+    """
+    ALTER TABLE outbox ADD COLUMN first_attempt_at TEXT;
+    ALTER TABLE outbox ADD COLUMN next_attempt_at TEXT;
+    ALTER TABLE outbox ADD COLUMN body TEXT;
+    ALTER TABLE notices ADD COLUMN attempts INTEGER NOT NULL DEFAULT 0;
+    ALTER TABLE notices ADD COLUMN first_attempt_at TEXT;
+    ALTER TABLE notices ADD COLUMN next_attempt_at TEXT;
+    ALTER TABLE notices ADD COLUMN message_id INTEGER;
+    """,
 )
 
 _TIME_FORMAT = "%Y-%m-%dT%H:%M:%S.%fZ"

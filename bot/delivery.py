@@ -1,0 +1,156 @@
+"""Carries out the outbox's rules for the publisher: what to send next, and recording what
+Discord answered. The publisher cog renders and sends; every decision is `bot.decide.outbox`.
+"""
+
+from __future__ import annotations
+
+import logging
+from dataclasses import dataclass
+from datetime import datetime
+from enum import StrEnum
+
+from bot.clock import Clock, system_clock
+from bot.decide.outbox import (
+    GiveUp,
+    Outcome,
+    Queued,
+    Send,
+    StoryPost,
+    Transition,
+    Wait,
+    after_attempt,
+    next_step,
+)
+from bot.models import Notice, OutboxKind, OutboxRow, Post
+from bot.posts import post_for_item
+from bot.store import Store
+
+log = logging.getLogger(__name__)
+
+
+class JobKind(StrEnum):
+    POST = "post"  # an embed in the channel, with a thread
+    NOTE = "note"  # "Also covered by …" in the story's thread
+    RECAP = "recap"  # a discussion recap in the story's thread
+    NOTICE = "notice"  # plain words for the admins
+
+
+@dataclass(frozen=True)
+class Job:
+    """One message the publisher is to send now.
+
+    When `look_back_from` is set, an earlier attempt may have reached Discord: the
+    publisher first looks for the bot's own identical message in the target since then.
+    """
+
+    kind: JobKind
+    id: int
+    target_id: int
+    attempts: int
+    look_back_from: datetime | None = None
+    post: Post | None = None  # posts and notes
+    text: str | None = None  # recaps and notices
+
+    @property
+    def nonce(self) -> str:
+        # Discord returns the first message again for a nonce it saw in the last minutes.
+        prefix = "bazaar-notice-" if self.kind is JobKind.NOTICE else "bazaar-"
+        return f"{prefix}{self.id}"
+
+
+class DeliveryService:
+    """Hands out the jobs that are due and writes each attempt's outcome."""
+
+    def __init__(self, store: Store, *, clock: Clock = system_clock) -> None:
+        self._store = store
+        self._now = clock
+
+    async def due(self, limit: int = 200) -> list[Job]:
+        """Posts before notes and recaps, then notices; rows that must wait are left for
+        later, rows that can never be sent are given up (with the reason)."""
+        now = self._now()
+        jobs: list[Job] = []
+        for row in await self._store.pending_posts(limit, now=now):
+            step = next_step(_queued(row))
+            if isinstance(step, Send):
+                jobs.append(_job(row, step))
+            elif isinstance(step, GiveUp):
+                log.error(
+                    "cannot post %r to channel %s: %s", row.item.title, row.channel_id, step.reason
+                )
+                await self._store.mark_failed(row.id, step.reason)
+            else:
+                assert isinstance(step, Wait)
+        for notice in await self._store.pending_notices(now=now):
+            step = next_step(_queued_notice(notice))
+            assert isinstance(step, Send)  # a notice waits for nothing
+            jobs.append(
+                Job(
+                    JobKind.NOTICE,
+                    notice.id,
+                    step.target_id,
+                    notice.attempts,
+                    step.look_back_from,
+                    text=notice.text,
+                )
+            )
+        return jobs
+
+    async def attempting(self, job: Job) -> None:
+        """Record that a send starts now (before it starts: a crash mid-send then leaves a
+        row that the next run looks for before sending again)."""
+        if job.kind is JobKind.NOTICE:
+            await self._store.mark_notice_sending(job.id)
+        else:
+            await self._store.mark_sending(job.id)
+
+    async def finished(self, job: Job, outcome: Outcome) -> Transition:
+        """Write what the rules make of Discord's answer, and return it."""
+        queued = Queued(
+            _OUTBOX_KIND.get(job.kind, OutboxKind.POST), job.target_id, job.attempts + 1
+        )
+        transition = after_attempt(queued, outcome, self._now())
+        if job.kind is JobKind.NOTICE:
+            await self._store.apply_notice_outcome(job.id, transition)
+        else:
+            await self._store.apply_outcome(job.id, transition)
+        return transition
+
+
+_OUTBOX_KIND = {
+    JobKind.POST: OutboxKind.POST,
+    JobKind.NOTE: OutboxKind.NOTE,
+    JobKind.RECAP: OutboxKind.RECAP,
+}
+
+
+def _queued(row: OutboxRow) -> Queued:
+    story_post = (
+        StoryPost(row.story_post_status, row.story_thread_id) if row.story_post_status else None
+    )
+    return Queued(
+        kind=row.kind,
+        channel_id=row.channel_id,
+        attempts=row.attempts,
+        first_attempt_at=row.first_attempt_at,
+        story_post=story_post,
+        ready=row.kind is not OutboxKind.RECAP or row.body is not None,
+    )
+
+
+def _queued_notice(notice: Notice) -> Queued:
+    return Queued(OutboxKind.POST, notice.channel_id, notice.attempts, notice.first_attempt_at)
+
+
+def _job(row: OutboxRow, step: Send) -> Job:
+    kind = JobKind(row.kind.value)
+    post = post_for_item(row.item, row.source_name) if kind is not JobKind.RECAP else None
+    return Job(
+        kind,
+        row.id,
+        step.target_id,
+        row.attempts,
+        step.look_back_from,
+        post=post,
+        text=row.body if kind is JobKind.RECAP else None,
+    )
