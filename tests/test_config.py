@@ -1,12 +1,14 @@
 from __future__ import annotations
 
+import re
 import subprocess
 import sys
+from dataclasses import replace
 from pathlib import Path
 
 import pytest
 
-from bot.config import ConfigError, load_settings
+from bot.config import ConfigError, Settings, load_settings, parse_settings
 
 REPO = Path(__file__).resolve().parent.parent
 
@@ -43,7 +45,7 @@ def test_token_from_the_environment_wins_and_is_not_shown_in_repr(tmp_path: Path
         ('[[feeds]]\nurl = "ftp://x.org/f"\nchannel_id = 1\n', "feeds[0].url must start with"),
         ('[polling]\ninterval_seconds = "soon"\n', "polling.interval_seconds must be an integer"),
         ("[polling]\nbackfill = true\n", "polling.backfill must be an integer"),
-        ("[polling]\nbackfill = -1\n", "polling.backfill must be 0 or more"),
+        ("[polling]\nbackfill = -1\n", "polling.backfill must be between 0 and 100"),
         ("[polling]\nintervall_seconds = 5\n", "unknown key polling.intervall_seconds"),
         ("[network]\nallow_private_networks = 1\n", "must be true or false"),
         ("[publish]\nthread_auto_archive_minutes = 5\n", "must be one of 60, 1440"),
@@ -62,6 +64,91 @@ def test_a_wrong_key_gives_one_error_naming_it(tmp_path: Path, text: str, messag
         load_settings(write(tmp_path, text), environ={})
 
 
+# A value of the right type that the bot could not work with: out of range, NaN or infinite.
+OUT_OF_RANGE = [
+    ("polling", "interval_seconds", "9223372036854775807", "between 1 and 604800"),
+    ("polling", "interval_seconds", "0", "between 1 and 604800"),
+    ("polling", "backfill", "101", "between 0 and 100"),
+    ("polling", "max_age_days", "1000000000", "between 1 and 3650"),
+    ("polling", "timeout_seconds", "nan", "between 1 and 300"),
+    ("polling", "timeout_seconds", "inf", "between 1 and 300"),
+    ("polling", "timeout_seconds", "-inf", "between 1 and 300"),
+    ("polling", "timeout_seconds", "0.5", "between 1 and 300"),
+    ("polling", "timeout_seconds", "1" + "0" * 400, "between 1 and 300"),
+    ("polling", "max_concurrent_fetches", "0", "between 1 and 64"),
+    ("polling", "max_body_bytes", "10", "between 1024 and 104857600"),
+    ("polling", "min_interval_seconds", "0", "between 1 and 86400"),
+    ("polling", "backoff_base_seconds", "86400", "between 1 and 21600"),
+    ("polling", "backoff_max_seconds", "99999999999", "between 1 and 604800"),
+    ("polling", "pause_after_failures", "0", "between 1 and 1000"),
+    ("network", "per_host_concurrency", "1000", "between 1 and 32"),
+    ("network", "per_host_delay_seconds", "nan", "between 0 and 60"),
+    ("network", "per_host_delay_seconds", "-1", "between 0 and 60"),
+    ("publish", "thread_auto_archive_minutes", "5", "one of 60, 1440, 4320, 10080"),
+    ("publish", "log_channel_id", "-1", "between 0 and 9223372036854775807"),
+    ("publish", "log_channel_id", "18446744073709551616", "between 0 and 9223372036854775807"),
+    ("llm", "timeout_seconds", "inf", "between 1 and 1800"),
+    ("llm", "max_concurrent_requests", "0", "between 1 and 32"),
+    ("llm", "max_input_tokens", "10", "between 100 and 1000000"),
+    ("llm", "temperature", "nan", "between 0 and 2"),
+    ("llm", "temperature", "2.5", "between 0 and 2"),
+    ("discussions", "max_comments", "0", "between 1 and 5000"),
+    ("discussions", "max_bytes", "1", "between 1024 and 104857600"),
+    ("discussions", "timeout_seconds", "nan", "between 1 and 300"),
+]
+
+
+@pytest.mark.parametrize(("section", "name", "value", "allowed"), OUT_OF_RANGE)
+def test_a_number_out_of_its_range_is_refused_with_the_range(
+    tmp_path: Path, section: str, name: str, value: str, allowed: str
+) -> None:
+    with pytest.raises(ConfigError) as refused:
+        load_settings(write(tmp_path, f"[{section}]\n{name} = {value}\n"), environ={})
+    message = str(refused.value)
+    assert message.startswith(f"{section}.{name} must be {allowed} (got ")
+    assert "\n" not in message
+
+
+@pytest.mark.parametrize(
+    ("text", "message"),
+    [
+        ("[polling]\ninterval_seconds = true\n", "polling.interval_seconds must be an integer"),
+        ("[polling]\nmax_age_days = 7.5\n", "polling.max_age_days must be an integer"),
+        ("[polling]\ntimeout_seconds = false\n", "polling.timeout_seconds must be a number"),
+        ("[llm]\ntemperature = true\n", "llm.temperature must be a number"),
+        ("[discord]\nguild_ids = [true]\n", "discord.guild_ids must be a list of integer ids"),
+        ("[discord]\nguild_ids = [1, 0]\n", "discord.guild_ids[1] must be between 1 and"),
+        ("[[feeds]]\nurl = 'https://x.org/f'\nchannel_id = 0\n", "feeds[0].channel_id must be"),
+        (
+            "[[feeds]]\nurl = 'https://x.org/f'\nchannel_id = 9223372036854775808\n",
+            "feeds[0].channel_id must be between 1 and 9223372036854775807",
+        ),
+        ("[polling]\nbackfill = " + "9" * 5000 + "\n", "is not valid TOML"),
+    ],
+)
+def test_a_bool_for_a_number_or_an_impossible_id_is_refused(
+    tmp_path: Path, text: str, message: str
+) -> None:
+    with pytest.raises(ConfigError, match=re.escape(message)):
+        load_settings(write(tmp_path, text), environ={})
+
+
+def test_the_defaults_are_within_their_ranges_and_the_edges_are_allowed(tmp_path: Path) -> None:
+    defaults = parse_settings({}, base_dir=tmp_path, environ={})
+    assert replace(defaults, storage=Settings().storage) == Settings()
+    edges = {
+        "polling": {"interval_seconds": 604800, "backfill": 0, "timeout_seconds": 300},
+        "network": {"per_host_delay_seconds": 0},
+        "llm": {"temperature": 2, "timeout_seconds": 1},
+        "publish": {"log_channel_id": 2**63 - 1},
+    }
+    settings = parse_settings(edges, base_dir=tmp_path, environ={})
+    assert settings.polling.interval_seconds == 604800
+    assert settings.polling.timeout_seconds == 300.0
+    assert isinstance(settings.polling.timeout_seconds, float)
+    assert settings.llm.temperature == 2.0
+
+
 def test_a_missing_file_is_named(tmp_path: Path) -> None:
     with pytest.raises(ConfigError, match="config file not found"):
         load_settings(tmp_path / "nope.toml", environ={})
@@ -77,7 +164,7 @@ def test_the_cli_reports_bad_config_in_one_line_without_traceback(tmp_path: Path
         timeout=60,
     )
     assert result.returncode == 2
-    assert result.stderr.strip() == "error: polling.interval_seconds must be greater than 0 (got 0)"
+    assert result.stderr == "error: polling.interval_seconds must be between 1 and 604800 (got 0)\n"
 
 
 def test_run_without_a_token_says_where_to_put_it(tmp_path: Path) -> None:
