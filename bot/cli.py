@@ -22,7 +22,7 @@ from bot.content.relevance import default_lexicon_toml
 from bot.models import Post
 from bot.pipeline import build_pipeline
 from bot.reports import CycleReport, FeedStatus
-from bot.store import Store
+from bot.store import Store, StoreOpenError
 from bot.summarize.document import DocumentError, DocumentSummary, summarize_document
 from bot.summarize.llm import summarizer_from_settings
 
@@ -47,6 +47,9 @@ def main(argv: Sequence[str] | None = None) -> int:
         if args.command == "summarize":
             return summarize(settings, args.source, force_llm=args.llm)
         return {"run": run_bot, "preview": preview}[args.command](settings)
+    except StoreOpenError as exc:
+        print(f"error: storage.database: {exc}", file=sys.stderr)
+        return EXIT_USAGE
     except KeyboardInterrupt:
         return EXIT_OK
 

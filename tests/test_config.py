@@ -1,5 +1,6 @@
 from __future__ import annotations
 
+import os
 import re
 import subprocess
 import sys
@@ -8,7 +9,10 @@ from pathlib import Path
 
 import pytest
 
+import bot.client
+from bot.cli import main
 from bot.config import ConfigError, Settings, load_settings, parse_settings
+from bot.store import Store
 
 REPO = Path(__file__).resolve().parent.parent
 
@@ -154,30 +158,101 @@ def test_a_missing_file_is_named(tmp_path: Path) -> None:
         load_settings(tmp_path / "nope.toml", environ={})
 
 
-def test_the_cli_reports_bad_config_in_one_line_without_traceback(tmp_path: Path) -> None:
-    path = write(tmp_path, "[polling]\ninterval_seconds = 0\n")
-    result = subprocess.run(
-        [sys.executable, "-m", "bot", "preview", "--config", str(path)],
-        capture_output=True,
-        text=True,
-        cwd=REPO,
-        timeout=60,
-    )
-    assert result.returncode == 2
-    assert result.stderr == "error: polling.interval_seconds must be between 1 and 604800 (got 0)\n"
-
-
-def test_run_without_a_token_says_where_to_put_it(tmp_path: Path) -> None:
-    path = write(tmp_path, "")
-    env = {k: v for k, v in __import__("os").environ.items() if k != "DISCORD_TOKEN"}
-    result = subprocess.run(
-        [sys.executable, "-m", "bot", "run", "--config", str(path)],
+def python_m_bot(*args: str, env: dict[str, str] | None = None) -> subprocess.CompletedProcess:
+    return subprocess.run(
+        [sys.executable, "-m", "bot", *args],
         capture_output=True,
         text=True,
         cwd=REPO,
         env=env,
         timeout=60,
     )
+
+
+@pytest.mark.parametrize(
+    ("text", "error"),
+    [
+        (
+            "[polling]\ninterval_seconds = 0\n",
+            "polling.interval_seconds must be between 1 and 604800 (got 0)",
+        ),
+        (
+            "[polling]\ninterval_seconds = 9223372036854775807\n",
+            "polling.interval_seconds must be between 1 and 604800 (got 9223372036854775807)",
+        ),
+        (
+            "[llm]\ntimeout_seconds = nan\n",
+            "llm.timeout_seconds must be between 1 and 1800 (got nan)",
+        ),
+    ],
+)
+def test_the_cli_reports_bad_config_in_one_line_without_traceback(
+    tmp_path: Path, text: str, error: str
+) -> None:
+    result = python_m_bot("preview", "--config", str(write(tmp_path, text)))
+    assert result.returncode == 2
+    assert result.stderr == f"error: {error}\n"
+
+
+def unusable_database(tmp_path: Path, kind: str) -> tuple[Path, str]:
+    """A storage.database path of `kind`, and the reason the CLI must give for refusing it."""
+    if kind == "a directory":
+        (tmp_path / "db").mkdir()
+        return tmp_path / "db", "Is a directory"
+    if kind == "under a regular file":
+        (tmp_path / "file").write_text("")
+        return tmp_path / "file" / "sub" / "bazaar.db", "Not a directory"
+    if kind == "a read-only folder":
+        (tmp_path / "ro").mkdir(mode=0o555)
+        return tmp_path / "ro" / "bazaar.db", "Permission denied"
+    assert kind == "not a database"
+    (tmp_path / "notes.db").write_text("These are my notes, not a database. " * 10)
+    return tmp_path / "notes.db", "file is not a database"
+
+
+@pytest.mark.parametrize(
+    "kind",
+    [
+        "a directory",
+        "under a regular file",
+        "not a database",
+        pytest.param(
+            "a read-only folder",
+            marks=pytest.mark.skipif(os.geteuid() == 0, reason="root may write anywhere"),
+        ),
+    ],
+)
+def test_preview_refuses_an_unusable_database_in_one_line(tmp_path: Path, kind: str) -> None:
+    database, reason = unusable_database(tmp_path, kind)
+    config = write(tmp_path, f"[storage]\ndatabase = '{database}'\n")
+
+    result = python_m_bot("preview", "--config", str(config))
+
+    assert result.returncode == 2
+    assert result.stderr == f"error: storage.database: cannot open {database}: {reason}\n"
+
+
+def test_run_refuses_an_unusable_database_in_one_line(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    database, reason = unusable_database(tmp_path, "a directory")
+    config = write(tmp_path, f"[discord]\ntoken = 'x'\n[storage]\ndatabase = '{database}'\n")
+
+    async def start_without_discord(settings: Settings) -> None:
+        # What the bot does first once Discord accepts the token (no network here).
+        store = await Store.open(settings.storage.database)
+        await store.close()
+
+    monkeypatch.setattr(bot.client, "run_until_stopped", start_without_discord)
+
+    assert main(["run", "--config", str(config)]) == 2
+    assert capsys.readouterr().err == f"error: storage.database: cannot open {database}: {reason}\n"
+
+
+def test_run_without_a_token_says_where_to_put_it(tmp_path: Path) -> None:
+    path = write(tmp_path, "")
+    env = {k: v for k, v in os.environ.items() if k != "DISCORD_TOKEN"}
+    result = python_m_bot("run", "--config", str(path), env=env)
     assert result.returncode == 2
     assert "DISCORD_TOKEN" in result.stderr
     assert "Traceback" not in result.stderr
