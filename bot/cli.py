@@ -22,6 +22,7 @@ from bot.config import TOKEN_ENV, ConfigError, Settings, load_settings
 from bot.content.relevance import default_lexicon_toml
 from bot.preview import format_preview, run_preview
 from bot.reports import FeedStatus
+from bot.store import StoreOpenError
 from bot.summarize.document import DocumentError, DocumentSummary, summarize_document
 from bot.summarize.llm import summarizer_from_settings
 
@@ -49,6 +50,9 @@ def main(argv: Sequence[str] | None = None) -> int:
             clock = system_clock if args.now is None else _fixed(args.now)
             return preview(settings, clock=clock)
         return run_bot(settings)
+    except StoreOpenError as exc:
+        print(f"error: storage.database: {exc}", file=sys.stderr)
+        return EXIT_USAGE
     except KeyboardInterrupt:
         return EXIT_OK
 

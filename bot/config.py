@@ -27,6 +27,45 @@ class ConfigError(Exception):
 
 
 @dataclass(frozen=True)
+class Between:
+    """The values a number in the config file may take: `lowest` to `highest`, both included."""
+
+    lowest: float
+    highest: float
+
+    def allows(self, value: float) -> bool:
+        # Written so that NaN, which compares false with everything, is refused too.
+        return self.lowest <= value <= self.highest
+
+    def __str__(self) -> str:
+        return f"between {self.lowest} and {self.highest}"
+
+
+@dataclass(frozen=True)
+class OneOf:
+    """The values a number in the config file may take: exactly one of `choices`."""
+
+    choices: tuple[int, ...]
+
+    def allows(self, value: float) -> bool:
+        return value in self.choices
+
+    def __str__(self) -> str:
+        return "one of " + ", ".join(map(str, self.choices))
+
+
+# Where a numeric settings field declares what the config file may set it to.
+_ALLOWED = "allowed"
+# Discord ids are 64-bit snowflakes, and SQLite stores them as signed 64-bit integers.
+_DISCORD_ID = Between(1, 2**63 - 1)
+
+
+def _number(default: T, allowed: Between | OneOf) -> T:
+    """A numeric settings field: its default, and the values a config file may give it."""
+    return field(default=default, metadata={_ALLOWED: allowed})
+
+
+@dataclass(frozen=True)
 class DiscordSettings:
     token: str = field(default="", repr=False)
     guild_ids: tuple[int, ...] = ()
@@ -39,17 +78,20 @@ class StorageSettings:
 
 @dataclass(frozen=True)
 class PollingSettings:
-    interval_seconds: int = 900
-    backfill: int = 3
-    max_age_days: int = 7
-    timeout_seconds: float = 20.0
-    max_concurrent_fetches: int = 8
-    max_body_bytes: int = 10 * 1024 * 1024
+    # Up to a week; min_interval_seconds, not this, is the politeness floor.
+    interval_seconds: int = _number(900, Between(1, 7 * 86400))
+    backfill: int = _number(3, Between(0, 100))
+    max_age_days: int = _number(7, Between(1, 3650))
+    timeout_seconds: float = _number(20.0, Between(1, 300))
+    max_concurrent_fetches: int = _number(8, Between(1, 64))
+    max_body_bytes: int = _number(10 * 1024 * 1024, Between(1024, 100 * 1024 * 1024))
     # Never poll a feed more often than this, whatever else says so.
-    min_interval_seconds: int = 60
-    backoff_base_seconds: int = 300
-    backoff_max_seconds: int = 6 * 3600
-    pause_after_failures: int = 10
+    min_interval_seconds: int = _number(60, Between(1, 86400))
+    # The backoff doubles up to 2**30 times before the cap applies: a base above about
+    # 22 hours would overflow timedelta, so it is held to 6 hours.
+    backoff_base_seconds: int = _number(300, Between(1, 6 * 3600))
+    backoff_max_seconds: int = _number(6 * 3600, Between(1, 7 * 86400))
+    pause_after_failures: int = _number(10, Between(1, 1000))
     # Fetch the linked page when a feed carries only a teaser of an item to be posted.
     full_articles: bool = True
 
@@ -58,16 +100,17 @@ class PollingSettings:
 class NetworkSettings:
     allow_private_networks: bool = False
     user_agent_contact: str = ""
-    per_host_concurrency: int = 2
-    per_host_delay_seconds: float = 1.0
+    per_host_concurrency: int = _number(2, Between(1, 32))
+    per_host_delay_seconds: float = _number(1.0, Between(0, 60))
 
 
 @dataclass(frozen=True)
 class PublishSettings:
     threads: bool = True
-    thread_auto_archive_minutes: int = 1440
+    # The only durations Discord accepts.
+    thread_auto_archive_minutes: int = _number(1440, OneOf((60, 1440, 4320, 10080)))
     # Where feed problems are reported; 0 means the channel the feed posts in.
-    log_channel_id: int = 0
+    log_channel_id: int = _number(0, Between(0, _DISCORD_ID.highest))
 
 
 @dataclass(frozen=True)
@@ -79,10 +122,11 @@ class LLMSettings:
     model: str = ""
     # The name of the environment variable holding the API key (never the key itself).
     api_key_env: str = ""
-    timeout_seconds: float = 60.0
-    max_concurrent_requests: int = 2
-    max_input_tokens: int = 3000
-    temperature: float = 0.2
+    # Local models on a CPU can take minutes for one summary.
+    timeout_seconds: float = _number(60.0, Between(1, 1800))
+    max_concurrent_requests: int = _number(2, Between(1, 32))
+    max_input_tokens: int = _number(3000, Between(100, 1_000_000))
+    temperature: float = _number(0.2, Between(0, 2))
 
 
 @dataclass(frozen=True)
@@ -90,9 +134,9 @@ class DiscussionSettings:
     """Recaps of Hacker News and Reddit comment threads, posted in the item's thread."""
 
     enabled: bool = True
-    max_comments: int = 200
-    max_bytes: int = 2_000_000
-    timeout_seconds: float = 20.0
+    max_comments: int = _number(200, Between(1, 5000))
+    max_bytes: int = _number(2_000_000, Between(1024, 100 * 1024 * 1024))
+    timeout_seconds: float = _number(20.0, Between(1, 300))
     hn_api: str = "https://hacker-news.firebaseio.com/v0"
     reddit_base: str = "https://www.reddit.com"
 
@@ -100,7 +144,7 @@ class DiscussionSettings:
 @dataclass(frozen=True)
 class FeedSettings:
     url: str
-    channel_id: int
+    channel_id: int = field(metadata={_ALLOWED: _DISCORD_ID})
     name: str | None = None
     # "relevant" posts only items about open-source AI (for general tech feeds).
     filter: FeedFilter = FeedFilter.ALL
@@ -128,10 +172,10 @@ def load_settings(path: Path, environ: Mapping[str, str] | None = None) -> Setti
         raise ConfigError(f"config file not found: {path}") from None
     except OSError as exc:
         raise ConfigError(f"cannot read config file {path}: {exc.strerror}") from None
-    except tomllib.TOMLDecodeError as exc:
-        raise ConfigError(f"{path} is not valid TOML: {exc}") from None
     except UnicodeDecodeError:
         raise ConfigError(f"{path} is not UTF-8 text") from None
+    except ValueError as exc:  # TOMLDecodeError, or an integer of thousands of digits
+        raise ConfigError(f"{path} is not valid TOML: {exc}") from None
     return parse_settings(raw, base_dir=path.parent, environ=environ)
 
 
@@ -180,11 +224,6 @@ def parse_settings(
         raise ConfigError(str(exc)) from None
     if llm.enabled and not llm.model:
         raise ConfigError("llm.model must name the model to use when llm.enabled = true")
-    if publish.thread_auto_archive_minutes not in (60, 1440, 4320, 10080):
-        raise ConfigError(
-            "publish.thread_auto_archive_minutes must be one of 60, 1440, 4320, 10080 "
-            f"(got {publish.thread_auto_archive_minutes})"
-        )
 
     return Settings(
         discord=DiscordSettings(token=token.strip(), guild_ids=guild_ids),
@@ -212,8 +251,7 @@ def _feeds(raw: object) -> tuple[FeedSettings, ...]:
         if not url.startswith(("http://", "https://")):
             raise ConfigError(f"{where}.url must start with http:// or https:// (got {url!r})")
         channel_id = _required(entry, f"{where}.channel_id", int)
-        if channel_id <= 0:
-            raise ConfigError(f"{where}.channel_id must be a Discord channel id (got {channel_id})")
+        _check_number(f"{where}.channel_id", channel_id, _allowed(FeedSettings, "channel_id"))
         name = _get(entry, f"{where}.name", str, "") or None
         feed_filter = _get(entry, f"{where}.filter", str, FeedFilter.ALL.value)
         if feed_filter not in {f.value for f in FeedFilter}:
@@ -261,42 +299,43 @@ _KIND_NAMES = {str: "a string", int: "an integer", bool: "true or false", float:
 
 def _typed(value: object, key: str, kind: type[T]) -> T:
     # bool is a subclass of int in Python, but `backfill = true` is a mistake worth reporting.
+    # An integer is a number too; it stays an int here, since float() of a huge one overflows.
     if kind is float and isinstance(value, int) and not isinstance(value, bool):
-        return float(value)  # type: ignore[return-value]
+        return value  # type: ignore[return-value]
     if not isinstance(value, kind) or (kind is not bool and isinstance(value, bool)):
         raise ConfigError(f"{key} must be {_KIND_NAMES[kind]} (got {value!r})")
     return value
 
 
-# Keys that may be 0; every other number must be greater than 0.
-_ZERO_ALLOWED = {
-    "polling.backfill",
-    "publish.log_channel_id",
-    "network.per_host_delay_seconds",
-    "llm.temperature",
-}
-
-
 def _section(cls: type[T], table: Mapping[str, Any], name: str) -> T:
-    """Build settings dataclass `cls` from `table`: each field is a key, its default the type."""
-    fields = {f.name: f.default for f in dataclasses.fields(cls)}  # type: ignore[arg-type]
-    _reject_unknown(table, f"{name}.", set(fields))
+    """Build settings dataclass `cls` from `table`: each field is a key, its default the type.
+
+    A number is checked against the values its field declares with `_number`.
+    """
+    fields = dataclasses.fields(cls)  # type: ignore[arg-type]
+    _reject_unknown(table, f"{name}.", {f.name for f in fields})
     values = {}
-    for field_name, default in fields.items():
-        key = f"{name}.{field_name}"
-        value = _get(table, key, type(default), default)
+    for f in fields:
+        key = f"{name}.{f.name}"
+        value = _get(table, key, type(f.default), f.default)
         if isinstance(value, int | float) and not isinstance(value, bool):
-            _check_number(key, value)
-        values[field_name] = value
+            _check_number(key, value, _allowed(cls, f.name))
+            value = type(f.default)(value)  # `timeout_seconds = 20` is 20.0
+        values[f.name] = value
     return cls(**values)
 
 
-def _check_number(key: str, value: float) -> None:
-    if key in _ZERO_ALLOWED:
-        if value < 0:
-            raise ConfigError(f"{key} must be 0 or more (got {value})")
-    elif value <= 0:
-        raise ConfigError(f"{key} must be greater than 0 (got {value})")
+def _allowed(cls: type, field_name: str) -> Between | OneOf:
+    (found,) = (f for f in dataclasses.fields(cls) if f.name == field_name)
+    if _ALLOWED not in found.metadata:
+        # A programming error, caught by any test that parses a config.
+        raise TypeError(f"{cls.__name__}.{field_name} is a number without declared values")
+    return found.metadata[_ALLOWED]
+
+
+def _check_number(key: str, value: float, allowed: Between | OneOf) -> None:
+    if not allowed.allows(value):
+        raise ConfigError(f"{key} must be {allowed} (got {value})")
 
 
 def _int_list(table: Mapping[str, Any], key: str) -> list[int]:
@@ -305,4 +344,6 @@ def _int_list(table: Mapping[str, Any], key: str) -> list[int]:
         isinstance(v, int) and not isinstance(v, bool) for v in value
     ):
         raise ConfigError(f"{key} must be a list of integer ids (got {value!r})")
+    for index, item in enumerate(value):
+        _check_number(f"{key}[{index}]", item, _DISCORD_ID)
     return value

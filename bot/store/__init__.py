@@ -7,6 +7,7 @@ grouped by what they are about; `Store` is all of them over one connection.
 
 from __future__ import annotations
 
+from bot.store.base import StoreOpenError
 from bot.store.cache import StoreSummaryCache, SummaryCacheQueries
 from bot.store.feeds import FeedQueries, SubscriptionView
 from bot.store.items import FeedState, ItemQueries, PollResult
@@ -17,6 +18,7 @@ __all__ = [
     "FeedState",
     "PollResult",
     "Store",
+    "StoreOpenError",
     "StoreSummaryCache",
     "SubscriptionView",
     "from_db_time",

@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import asyncio
 import logging
+import os
+import sqlite3
 from collections.abc import AsyncIterator, Sequence
 from contextlib import asynccontextmanager
 from pathlib import Path
@@ -21,6 +23,15 @@ log = logging.getLogger("bot.store")
 _CHUNK = 500  # SQLite's limit on bound parameters is generous, but not unlimited
 
 
+class StoreOpenError(Exception):
+    """The database at `path` cannot be created, opened or read as a database; `reason` says why."""
+
+    def __init__(self, path: Path | str, reason: str) -> None:
+        super().__init__(f"cannot open {path}: {reason}")
+        self.path = path
+        self.reason = reason
+
+
 class StoreBase:
     """The connection, migrations and transactions every group of queries shares."""
 
@@ -35,15 +46,22 @@ class StoreBase:
         """Open (creating and migrating as needed) the database at `path`.
 
         `clock` stamps what the store records on its own (creation and posting times).
+        Raises `StoreOpenError` if it cannot be created, opened or read as a database.
         """
-        if str(path) != ":memory:":
-            Path(path).parent.mkdir(parents=True, exist_ok=True)
-        connection = await aiosqlite.connect(str(path), isolation_level=None)
+        try:
+            if str(path) != ":memory:":
+                _create_writable(Path(path))
+            connection = await aiosqlite.connect(str(path), isolation_level=None)
+        except (OSError, sqlite3.Error) as exc:
+            raise StoreOpenError(path, _reason(exc)) from exc
         connection.row_factory = aiosqlite.Row
         store = cls(connection, clock)
         try:
             await store._configure()
             await store._migrate()
+        except sqlite3.Error as exc:  # not a database, read-only, locked...
+            await connection.close()
+            raise StoreOpenError(path, _reason(exc)) from exc
         except BaseException:
             await connection.close()
             raise
@@ -104,3 +122,18 @@ class StoreBase:
     async def _write(self, sql: str, params: Sequence[object]) -> None:
         async with self._transaction():
             await self._db.execute(sql, params)
+
+
+def _create_writable(path: Path) -> None:
+    """Create `path` (and its folders) if missing and open it for writing, or raise OSError.
+
+    SQLite says only "unable to open database file"; the operating system says why (is a
+    directory, not a directory, permission denied, read-only file system).
+    """
+    if not path.parent.exists():  # a regular file there fails below, as "Not a directory"
+        path.parent.mkdir(parents=True, exist_ok=True)
+    os.close(os.open(path, os.O_RDWR | os.O_CREAT, 0o644))
+
+
+def _reason(exc: OSError | sqlite3.Error) -> str:
+    return (exc.strerror if isinstance(exc, OSError) else None) or str(exc)
