@@ -42,5 +42,5 @@ def test_an_error_without_the_url_is_only_escaped_and_shortened() -> None:
 
 
 def test_a_feed_without_a_title_is_shown_by_its_url() -> None:
-    assert shown_title("  ", "https://example.org/f") == "<https://example.org/f>"
+    assert shown_title("  ", "https://example.org/f") == "**<https://example.org/f>**"
     assert shown_title("Weekly", "https://example.org/f") == "**Weekly**"

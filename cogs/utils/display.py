@@ -71,10 +71,10 @@ def shown_error(message: str, *urls: str) -> str:
 
 
 def shown_title(title: str | None, url: str) -> str:
-    """A feed's title (or chosen name) in bold, or its URL when it has none."""
+    """A feed's title (or chosen name) in bold, or its URL in bold when it has none."""
     if title and title.strip():
         return f"**{shown_text(title.strip(), TITLE_CHARS)}**"
-    return shown_url(url)
+    return f"**{shown_url(url)}**"
 
 
 def fit_message(text: str) -> str:

@@ -47,11 +47,11 @@ class PageView(discord.ui.View):
         return False
 
     @discord.ui.button(label="Previous", style=discord.ButtonStyle.secondary)
-    async def previous(self, interaction: discord.Interaction, _: discord.ui.Button) -> None:
+    async def show_previous(self, interaction: discord.Interaction, _: discord.ui.Button) -> None:
         await self._turn_to(interaction, self.index - 1)
 
     @discord.ui.button(label="Next", style=discord.ButtonStyle.secondary)
-    async def next(self, interaction: discord.Interaction, _: discord.ui.Button) -> None:
+    async def show_next(self, interaction: discord.Interaction, _: discord.ui.Button) -> None:
         await self._turn_to(interaction, self.index + 1)
 
     async def _turn_to(self, interaction: discord.Interaction, index: int) -> None:
@@ -62,8 +62,8 @@ class PageView(discord.ui.View):
         )
 
     def _update_buttons(self) -> None:
-        self.previous.disabled = self.index == 0
-        self.next.disabled = self.index == len(self.pages) - 1
+        self.show_previous.disabled = self.index == 0
+        self.show_next.disabled = self.index == len(self.pages) - 1
 
     async def on_timeout(self) -> None:
         # Buttons nobody can use any more would only fail when clicked: take them away.
