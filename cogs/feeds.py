@@ -11,11 +11,12 @@ from discord.ext import commands
 from bot.client import BazaarBot, reply_privately
 from bot.content.text import shorten
 from bot.models import Feed, FeedFilter
-from bot.render import escape_text
 from bot.store import SubscriptionView
 from bot.subscriptions import SubscriptionError
+from cogs.utils.display import fit_message, shown_error, shown_text, shown_title, shown_url
+from cogs.utils.paginator import reply_in_pages
 
-LIST_LIMIT = 4000
+REASON_CHARS = 300
 
 
 @app_commands.guild_only()
@@ -75,19 +76,20 @@ class Feeds(commands.GroupCog, group_name="feeds", group_description="Manage the
                 feed_filter=FeedFilter(feed_filter),
             )
         except SubscriptionError as exc:
-            await reply_privately(interaction, str(exc))
+            await reply_privately(interaction, shown_error(str(exc), *_as_given(url)))
             return
+        title = shown_title(added.title, added.url)
         if added.already_followed:
-            text = f"{target.mention} already follows **{escape_text(added.title)}**."
+            text = f"{target.mention} already follows {title}."
         else:
             backfill = self.bot.settings.polling.backfill
             which = "about open-source AI " if feed_filter == FeedFilter.RELEVANT else ""
             text = (
-                f"Following **{escape_text(added.title)}** in {target.mention} "
+                f"Following {title} in {target.mention} "
                 f"({added.entry_count} entries in the feed; the newest {backfill} {which}will "
                 f"be posted shortly, then every new one {which}as it comes)."
             )
-        await reply_privately(interaction, text)
+        await reply_privately(interaction, fit_message(text))
 
     def _missing_permissions(self, channel: discord.TextChannel) -> list[str]:
         """What the bot lacks in `channel` to post news there, in the words Discord uses."""
@@ -106,8 +108,7 @@ class Feeds(commands.GroupCog, group_name="feeds", group_description="Manage the
                 interaction, "This server follows no feeds yet. Add one with /feeds add."
             )
             return
-        lines = [_describe(view) for view in views]
-        await reply_privately(interaction, shorten("\n".join(lines), LIST_LIMIT))
+        await reply_in_pages(interaction, [_describe(view) for view in views])
 
     @app_commands.command(name="remove", description="Stop following a feed")
     @app_commands.describe(url="The feed address, as shown by /feeds list", channel="Only here")
@@ -123,12 +124,11 @@ class Feeds(commands.GroupCog, group_name="feeds", group_description="Manage the
                 url, guild_id=interaction.guild_id, channel_id=channel.id if channel else None
             )
         except SubscriptionError as exc:
-            await reply_privately(interaction, str(exc))
+            await reply_privately(interaction, shown_error(str(exc), *_as_given(url)))
             return
-        title = removed.subscription.name or removed.feed.title or removed.feed.url
+        title = shown_title(removed.subscription.name or removed.feed.title, removed.feed.url)
         await reply_privately(
-            interaction,
-            f"Stopped following **{escape_text(title)}** in <#{removed.subscription.channel_id}>.",
+            interaction, f"Stopped following {title} in <#{removed.subscription.channel_id}>."
         )
 
     @app_commands.command(name="resume", description="Poll a paused or failing feed again now")
@@ -138,12 +138,10 @@ class Feeds(commands.GroupCog, group_name="feeds", group_description="Manage the
         try:
             view = await self.bot.subscriptions.resume(url, guild_id=interaction.guild_id)
         except SubscriptionError as exc:
-            await reply_privately(interaction, str(exc))
+            await reply_privately(interaction, shown_error(str(exc), *_as_given(url)))
             return
-        title = view.subscription.name or view.feed.title or view.feed.url
-        await reply_privately(
-            interaction, f"Polling **{escape_text(title)}** again now; failures are forgotten."
-        )
+        title = shown_title(view.subscription.name or view.feed.title, view.feed.url)
+        await reply_privately(interaction, f"Polling {title} again now; failures are forgotten.")
 
     @remove.autocomplete("url")
     @resume.autocomplete("url")
@@ -160,12 +158,18 @@ class Feeds(commands.GroupCog, group_name="feeds", group_description="Manage the
         ][:25]
 
 
+def _as_given(url: str) -> tuple[str, str]:
+    """The forms of a typed URL that the service's error messages quote."""
+    return url.strip(), url.strip().strip("<>")
+
+
 def _describe(view: SubscriptionView) -> str:
+    """One feed's entry in /feeds list: a few lines, each bounded whatever the feed says."""
     feed = view.feed
-    title = escape_text(view.subscription.name or feed.title or feed.url)
+    title = shown_title(view.subscription.name or feed.title, feed.url)
     return (
-        f"• **{title}** → <#{view.subscription.channel_id}>\n"
-        f"  <{feed.url}>\n"
+        f"• {title} → <#{view.subscription.channel_id}>\n"
+        f"  {shown_url(feed.url)}\n"
         f"  {view.item_count} items{_filter_note(view)} · {_health(feed)}"
     )
 
@@ -177,12 +181,10 @@ def _filter_note(view: SubscriptionView) -> str:
 def _health(feed: Feed) -> str:
     last_ok = f"last success {_when(feed.last_success_at)}" if feed.last_success_at else None
     if feed.paused:
-        return (
-            f"⏸ paused {_when(feed.paused_at)}: {escape_text(feed.pause_reason or '')} · "
-            "/feeds resume to retry"
-        )
+        reason = shown_text(feed.pause_reason or "", REASON_CHARS)
+        return f"⏸ paused {_when(feed.paused_at)}: {reason} · /feeds resume to retry"
     if feed.last_error:
-        parts = [f"⚠ failing ({feed.failures}×): {escape_text(feed.last_error)}"]
+        parts = [f"⚠ failing ({feed.failures}×): {shown_text(feed.last_error, REASON_CHARS)}"]
         parts += [last_ok] if last_ok else []
         return " · ".join([*parts, f"next try {_when(feed.next_poll_at)}"])
     if last_ok:

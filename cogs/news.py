@@ -9,6 +9,7 @@ from discord.ext import commands
 from bot.client import BazaarBot
 from bot.news import MAX_LATEST
 from bot.render import fit_embeds, render_post
+from cogs.utils.display import within_embed_limits
 
 
 @app_commands.guild_only()
@@ -31,9 +32,10 @@ class News(commands.GroupCog, group_name="news", group_description="Open-source 
                 ephemeral=True,
             )
             return
+        # fit_embeds keeps whole posts within the message's 6,000 characters; the first fits.
+        embeds = fit_embeds([within_embed_limits(render_post(post)) for post in posts])
         await interaction.response.send_message(
-            embeds=fit_embeds([render_post(post) for post in posts]),
-            allowed_mentions=discord.AllowedMentions.none(),
+            embeds=embeds, allowed_mentions=discord.AllowedMentions.none()
         )
 
 
