@@ -26,3 +26,24 @@ def test_double_escaped_entities_are_decoded() -> None:
 def test_source_line_breaks_inside_a_paragraph_are_only_spaces() -> None:
     html = "<p>Mistral released\nLarge 3 today.</p><pre>line 1\nline 2</pre>"
     assert html_to_text(html) == "Mistral released Large 3 today.\nline 1\nline 2"
+
+
+def test_html_escaped_twice_is_cleaned_again_into_paragraphs() -> None:
+    html = (
+        "stop open-sourcing their models.&lt;p&gt;Whether people care&lt;p&gt;&amp;gt; a quote"
+        '&lt;p&gt;See &lt;a href="https://x.org/a_b" rel="nofollow"&gt;the terms&lt;/a&gt;.'
+    )
+    assert html_to_text(html) == (
+        "stop open-sourcing their models.\nWhether people care\n> a quote\nSee the terms."
+    )
+
+
+def test_markup_shown_in_code_stays_as_written() -> None:
+    html = "<p>Wrap text in <code>&lt;p&gt;</code> tags.</p><pre>a &lt;b&gt; c</pre>"
+    assert html_to_text(html) == "Wrap text in <p> tags.\na <b> c"
+
+
+def test_angle_brackets_that_are_not_html_stay_in_the_text() -> None:
+    assert html_to_text("<p>a &lt; b, Vec&lt;String&gt; and &lt;|endoftext|&gt;</p>") == (
+        "a < b, Vec<String> and <|endoftext|>"
+    )
