@@ -137,14 +137,41 @@ def collapse_whitespace(text: str) -> str:
     return " ".join(text.split())
 
 
+# A web address (bare, or in <…>) is left as written so Discord still links it.
+_URL = re.compile(r"<[^: >]+:/[^ >]+>|https?://[^\s<]+[^<.,:;\"'\]\s]", re.IGNORECASE)
 _MARKDOWN = re.compile(r"([\\*_~`|>#\[\]()])")
+# What makes a line a list item: "- ", "+ " or "1. " at its start.
+_BULLET = re.compile(r"^(\s*)([-+])(?=\s)", re.MULTILINE)
+_NUMBERED = re.compile(r"^(\s*\d+)\.(?=\s)", re.MULTILINE)
+_AT = re.compile(r"@(?!\u200b)")
 
 
-def neutralize_markdown(text: str) -> str:
-    """`text` with Discord markdown escaped and @mentions broken, for quoting feed text."""
+def escape_text(text: str) -> str:
+    """`text` shown in Discord as written: markdown escaped, mentions unable to ping.
+
+    Every markdown character (emphasis, code, spoilers, quotes, headings, masked links) and
+    list marker gets a backslash, and every "@" a zero-width space after it, so "@everyone"
+    and "<@123>" read as written but neither ping nor format. Web addresses are left as they
+    are, so they stay links.
+    """
+    pieces: list[str] = []
+    start = 0
+    for url in _URL.finditer(text):
+        pieces += [_escape_prose(text[start : url.start()]), url.group()]
+        start = url.end()
+    pieces.append(_escape_prose(text[start:]))
+    return "".join(pieces)
+
+
+def _escape_prose(text: str) -> str:
     escaped = _MARKDOWN.sub(r"\\\1", text)
-    # A zero-width space after "@" keeps "@everyone" readable but unable to ping or format.
-    return escaped.replace("@", "@\u200b")
+    escaped = _NUMBERED.sub(r"\1\\.", _BULLET.sub(r"\1\\\2", escaped))
+    # A zero-width space after "@" keeps "@everyone" readable but unable to ping.
+    return _AT.sub("@\u200b", escaped)
+
+
+# The name from before one function escaped text for every message.
+neutralize_markdown = escape_text
 
 
 def shorten(text: str, limit: int) -> str:

@@ -20,7 +20,7 @@ from typing import Literal
 from urllib.parse import urlsplit
 
 from bot.content.comments import Comment, CommentFetcher, DiscussionRef, discussion_url
-from bot.content.text import collapse_whitespace, neutralize_markdown, shorten
+from bot.content.text import collapse_whitespace, escape_text, shorten
 from bot.summarize.sentences import split_sentences
 from bot.summarize.stopwords import CONVERSATION
 from bot.summarize.tfidf import (
@@ -108,9 +108,9 @@ _STANCE_WORDS = {"agree": "broad agreement", "mixed": "some pushback", "disagree
 
 def _render_position(position: Position, prefix: str) -> str:
     people = "person" if position.supporters == 1 else "people"
-    summary = neutralize_markdown(shorten(position.summary, 60))
-    quote = neutralize_markdown(shorten(collapse_whitespace(position.quote), QUOTE_LIMIT))
-    author = neutralize_markdown(shorten(collapse_whitespace(position.author), 40))
+    summary = escape_text(shorten(position.summary, 60))
+    quote = escape_text(shorten(collapse_whitespace(position.quote), QUOTE_LIMIT))
+    author = escape_text(shorten(collapse_whitespace(position.author), 40))
     stance = _STANCE_WORDS[position.stance]
     return f"• {summary} ({position.supporters} {people}, {stance}): “{quote}” — {prefix}{author}"
 

@@ -294,16 +294,15 @@ _UNDERSCORE = re.compile(r"(?<!\w)_(?!\s)([^_]+?)(?<!\s)_(?!\w)")
 _LINE_PREFIX = re.compile(r"^(?:#{1,6}\s+|>+\s*|[-*•]\s+|\d+[.)]\s+)+")
 # Control characters and bidirectional overrides, which can disguise what text says.
 _INVISIBLE = re.compile(r"[\x00-\x08\x0b-\x1f\x7f\u202a-\u202e\u2066-\u2069]")
-_AT = re.compile(r"@(?!\u200b)")
 
 
 def plain_text(text: str, limit: int) -> str:
     """`text` as one line of plain text of at most `limit` characters.
 
     Markdown links become their text, URLs, HTML tags and Discord mention syntax are removed,
-    emphasis markers are dropped, and every "@" is followed by a zero-width space so
-    "@everyone" cannot ping. Markdown is removed rather than escaped: renderers escape text
-    themselves, and escaping twice would show backslashes.
+    and emphasis markers are dropped. Nothing is escaped: renderers escape text themselves
+    (`bot.content.text.escape_text`, which also keeps "@everyone" from pinging), and escaping
+    twice would show backslashes.
     """
     text = html.unescape(text)
     text = _IMAGE.sub(r"\1", text)
@@ -320,4 +319,4 @@ def plain_text(text: str, limit: int) -> str:
     text = collapse_whitespace(_INVISIBLE.sub(" ", text))
     text = _LINE_PREFIX.sub("", text)
     text = re.sub(r"\s+([,.;:!?])", r"\1", text)  # "see  ." left where a URL was removed
-    return shorten(_AT.sub("@\u200b", text).strip(), limit)
+    return shorten(text.strip(), limit)
