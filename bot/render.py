@@ -4,7 +4,10 @@ from __future__ import annotations
 
 import discord
 
+from bot.content.text import escape_text
 from bot.models import Post
+
+__all__ = ["escape_text", "fit_embeds", "render_also_covered", "render_post", "thread_name"]
 
 EMBED_COLOUR = discord.Colour(0xE8A33D)
 
@@ -37,11 +40,6 @@ def render_also_covered(post: Post) -> str:
 def thread_name(post: Post) -> str:
     # Thread names are plain text (no markdown rendering), so only trim.
     return post.thread_name
-
-
-def escape_text(text: str) -> str:
-    """Feed or user text shown as written in Discord: no markdown, no live mentions."""
-    return discord.utils.escape_mentions(discord.utils.escape_markdown(text))
 
 
 MESSAGE_EMBED_CHARS = 6000

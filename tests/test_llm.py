@@ -12,6 +12,8 @@ import pytest
 
 from bot.feeds.fetch import make_http_client
 from bot.models import Summary
+from bot.posts import make_post
+from bot.render import render_post
 from bot.summarize.extractive import ExtractiveSummarizer
 from bot.summarize.llm import (
     LLMSummarizer,
@@ -242,12 +244,19 @@ async def test_a_hostile_answer_becomes_plain_text_that_pings_no_one(
 
     summary = await summarizer(http, llm_server).summarize(title=TITLE, text=TEXT)
 
-    assert summary.tldr == "@\u200beveryone Llama is out, click now @\u200bhere"
+    assert summary.tldr == "@everyone Llama is out, click now @here"
     # The bare URL left nothing, so it is skipped; then at most three are kept.
     assert summary.key_points == ("see", "three", "four")
-    assert summary.why_it_matters == "Big deal for @\u200bsomeone"
+    assert summary.why_it_matters == "Big deal for @someone"
     for text in (summary.tldr, *summary.key_points, summary.why_it_matters):
-        assert "http" not in text and "<" not in text and "@everyone" not in text
+        assert "http" not in text and "<" not in text and "**" not in text
+    # The post shows the words, but its mentions cannot ping.
+    embed = render_post(
+        make_post(title=TITLE, url=None, summary=summary.text, source_name="F", published_at=None)
+    )
+    assert embed.description is not None
+    assert "@\u200beveryone" in embed.description and "@\u200bhere" in embed.description
+    assert "@everyone" not in embed.description and "@here" not in embed.description
 
 
 def test_long_fields_are_cut_at_a_word_boundary() -> None:

@@ -305,8 +305,8 @@ async def test_an_injected_comment_stays_inside_the_fence_and_pings_no_one(
     assert request.user.count(COMMENTS_END) == 1  # the comment could not close the fence
     assert recap is not None
     rendered = recap.render()
-    assert recap.positions[0].summary == "@\u200beveryone look here"
-    assert "@everyone" not in rendered and "@\u200beveryone" in rendered
+    assert recap.positions[0].summary == "@everyone look here"  # plain text…
+    assert "@everyone" not in rendered and "@\u200beveryone" in rendered  # …that cannot ping
     assert "evil.example" not in rendered
 
 

@@ -1,8 +1,11 @@
+import re
 from datetime import UTC, datetime
+from pathlib import Path
 
 import pytest
 
 from bot.feeds.parse import NotAFeedError, parse_feed
+from bot.summarize.extractive import ExtractiveSummarizer
 from tests.feed_server import FeedItem, atom, rss
 
 WHEN = datetime(2026, 11, 20, 12, 0, tzinfo=UTC)
@@ -65,3 +68,57 @@ def test_an_html_page_is_reported_as_not_a_feed() -> None:
 def test_an_empty_body_is_reported_as_empty() -> None:
     with pytest.raises(NotAFeedError, match="empty"):
         parse_feed(b"", url="https://x.org/")
+
+
+HN_COMMENTS = Path(__file__).parent / "fixtures" / "feeds" / "hn_comments_double_escaped.xml"
+RAW_MARKUP = ("<p", "</", "<a", "<i>", "&gt;", "&lt;", "&amp;", "&#x27;", "&#x2F;", "&quot;")
+
+
+def hn_comment_feed(served_as: str) -> bytes:
+    body = HN_COMMENTS.read_text(encoding="utf-8")
+    if served_as == "description":
+        body = re.sub(r"\s*<content:encoded>.*?</content:encoded>", "", body, flags=re.DOTALL)
+    return body.encode()
+
+
+@pytest.mark.parametrize("served_as", ["content:encoded", "description"])
+def test_hn_comments_escaped_twice_reach_the_summary_as_clean_paragraphs(
+    served_as: str,
+) -> None:
+    # Given a Hacker News comment feed whose comment HTML was escaped a second time…
+    feed = parse_feed(hn_comment_feed(served_as), url="https://hnrss.org/item?id=41234500")
+    first, second = feed.entries
+
+    # …each HN <p> is a paragraph of its own, links leave their text, entities are characters…
+    paragraphs = first.text.splitlines()
+    assert paragraphs[:5] == [
+        "Meta has said for a year that they might stop open-sourcing their models.",
+        "Whether people keep building on Llama after that is the real question. Most of the "
+        "fine-tunes on the Hub are Llama derivatives, and those projects would have to move "
+        "to Qwen or Mistral.",
+        "> The license was never open source anyway",
+        "That's true, but the weights were downloadable, and that is what the ecosystem was "
+        "built on. See https://ai.meta.com/llama/license/ for the terms.",
+        "Running a 70B model locally now costs about two consumer GPUs, so the cheaper "
+        "open-weight alternatives matter more than benchmark scores.",
+    ]
+    assert second.text.splitlines()[:3] == [
+        "> might stop open-sourcing their models",
+        "They said the same about Llama 3 and shipped it anyway. I would not read too much "
+        "into one interview.",
+        "The real risk is the license changing for the next release, not the weights disappearing.",
+    ]
+
+    # …so what a post shows has no markup, and quoted lines are never presented as points.
+    for entry in feed.entries:
+        summary = ExtractiveSummarizer().summarize_sync(title=entry.title, text=entry.text)
+        shown = [summary.tldr, *summary.key_points]
+        assert summary.key_points
+        for text in shown:
+            assert not any(markup in text for markup in RAW_MARKUP), text
+            assert "license was never open source" not in text
+            assert not text.startswith(">")
+    summary = ExtractiveSummarizer().summarize_sync(title=first.title, text=first.text)
+    assert summary.tldr == (
+        "Meta has said for a year that they might stop open-sourcing their models."
+    )

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import html
 import re
+from dataclasses import dataclass
 from html.parser import HTMLParser
 
 # Elements whose content is never text a reader should see.
@@ -15,59 +16,87 @@ _BLOCKS = {
     "dd", "dt", "dl", "main", "aside", "nav",
 }  # fmt: skip
 _SPACES = re.compile(r"[ \t\r\f\v\u00a0\u200b]+")
+# Elements whose text is shown as written: a "<p>" in code is an example, not a paragraph.
+_LITERAL = {"code", "pre", "kbd", "samp", "tt"}
+# A tag of an element that feed text uses, or an HTML comment: text that still holds one after
+# a decoding was escaped twice (Hacker News comments often are) and is HTML, not prose.
+_MARKUP = re.compile(
+    r"<!--|</?(?:p|a|br|hr|i|b|u|s|em|strong|code|pre|blockquote|div|span|ul|ol|li|h[1-6]"
+    r"|img|sup|sub|del|ins|small|big|font|table|tr|td|th|dl|dt|dd|figure|figcaption)"
+    r"(?:\s[^<>]*)?/?>",
+    re.IGNORECASE,
+)
+# Feeds escape a few times over at most; past this, what is left is shown as text.
+_MAX_DECODINGS = 3
+
+
+@dataclass(frozen=True)
+class _Part:
+    text: str
+    literal: bool  # inside code or pre: never decoded again
 
 
 class _TextCollector(HTMLParser):
     def __init__(self) -> None:
         super().__init__(convert_charrefs=True)
-        self.parts: list[str] = []
+        self.parts: list[_Part] = []
         self._dropped_depth = 0
         self._pre_depth = 0
+        self._literal_depth = 0
 
     def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
         if tag == "pre":
             self._pre_depth += 1
+        if tag in _LITERAL:
+            self._literal_depth += 1
         if tag in _DROPPED:
             self._dropped_depth += 1
         elif tag in _BLOCKS:
-            self.parts.append("\n")
+            self.parts.append(_BREAK)
 
     def handle_startendtag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
         if tag in _BLOCKS:
-            self.parts.append("\n")
+            self.parts.append(_BREAK)
 
     def handle_endtag(self, tag: str) -> None:
         if tag == "pre":
             self._pre_depth = max(0, self._pre_depth - 1)
+        if tag in _LITERAL:
+            self._literal_depth = max(0, self._literal_depth - 1)
         if tag in _DROPPED:
             self._dropped_depth = max(0, self._dropped_depth - 1)
         elif tag in _BLOCKS:
-            self.parts.append("\n")
+            self.parts.append(_BREAK)
 
     def handle_data(self, data: str) -> None:
         if self._dropped_depth:
             return
         # A newline in the HTML source is only whitespace; paragraphs come from the tags.
-        self.parts.append(data.replace("\n", " ") if not self._preformatted else data)
+        text = data.replace("\n", " ") if not self._pre_depth else data
+        self.parts.append(_Part(text, literal=self._literal_depth > 0))
 
-    @property
-    def _preformatted(self) -> bool:
-        return self._pre_depth > 0
+
+_BREAK = _Part("\n", literal=False)
 
 
 def html_to_text(markup: str) -> str:
     """Return the readable text of `markup`: one paragraph per line, no tags or entities.
 
     Scripts, styles and iframes are dropped, whitespace is normalized, and a paragraph
-    repeated verbatim is kept once.
+    repeated verbatim is kept once. Text that still holds tags after one decoding (escaped
+    twice, as Hacker News comments often are: "models.&lt;p&gt;Whether") is HTML and is
+    cleaned again, so its "<p>" breaks the paragraph and a link leaves only its text; markup
+    shown inside <code> or <pre> stays as written.
     """
     if not markup:
         return ""
-    collector = _TextCollector()
-    collector.feed(markup)
-    collector.close()
+    parts = _decode(markup)
+    for _ in range(_MAX_DECODINGS - 1):
+        if not any(not part.literal and _MARKUP.search(part.text) for part in parts):
+            break
+        parts = _decode_again(parts)
     # Some feeds double-escape ("&amp;amp;"); one more unescape pass catches leftovers.
-    raw = html.unescape("".join(collector.parts))
+    raw = html.unescape("".join(part.text for part in parts))
     paragraphs: list[str] = []
     seen: set[str] = set()
     for line in raw.split("\n"):
@@ -78,19 +107,71 @@ def html_to_text(markup: str) -> str:
     return "\n".join(paragraphs)
 
 
+def _decode(markup: str) -> list[_Part]:
+    """One decoding of `markup`: tags become paragraph breaks, entities become characters."""
+    collector = _TextCollector()
+    collector.feed(markup)
+    collector.close()
+    return collector.parts
+
+
+def _decode_again(parts: list[_Part]) -> list[_Part]:
+    """`parts` with each run of non-literal text decoded as HTML once more."""
+    decoded: list[_Part] = []
+    run: list[str] = []
+    for part in [*parts, None]:
+        if part is not None and not part.literal:
+            run.append(part.text)
+            continue
+        if run:
+            # The paragraphs found so far must survive a decoding that reads "\n" as a space.
+            decoded.extend(_decode("".join(run).replace("\n", "<br>")))
+            run = []
+        if part is not None:
+            decoded.append(part)
+    return decoded
+
+
 def collapse_whitespace(text: str) -> str:
     """Squash any run of whitespace, newlines included, into one space."""
     return " ".join(text.split())
 
 
+# A web address (bare, or in <…>) is left as written so Discord still links it.
+_URL = re.compile(r"<[^: >]+:/[^ >]+>|https?://[^\s<]+[^<.,:;\"'\]\s]", re.IGNORECASE)
 _MARKDOWN = re.compile(r"([\\*_~`|>#\[\]()])")
+# What makes a line a list item: "- ", "+ " or "1. " at its start.
+_BULLET = re.compile(r"^(\s*)([-+])(?=\s)", re.MULTILINE)
+_NUMBERED = re.compile(r"^(\s*\d+)\.(?=\s)", re.MULTILINE)
+_AT = re.compile(r"@(?!\u200b)")
 
 
-def neutralize_markdown(text: str) -> str:
-    """`text` with Discord markdown escaped and @mentions broken, for quoting feed text."""
+def escape_text(text: str) -> str:
+    """`text` shown in Discord as written: markdown escaped, mentions unable to ping.
+
+    Every markdown character (emphasis, code, spoilers, quotes, headings, masked links) and
+    list marker gets a backslash, and every "@" a zero-width space after it, so "@everyone"
+    and "<@123>" read as written but neither ping nor format. Web addresses are left as they
+    are, so they stay links.
+    """
+    pieces: list[str] = []
+    start = 0
+    for url in _URL.finditer(text):
+        pieces += [_escape_prose(text[start : url.start()]), url.group()]
+        start = url.end()
+    pieces.append(_escape_prose(text[start:]))
+    return "".join(pieces)
+
+
+def _escape_prose(text: str) -> str:
     escaped = _MARKDOWN.sub(r"\\\1", text)
-    # A zero-width space after "@" keeps "@everyone" readable but unable to ping or format.
-    return escaped.replace("@", "@\u200b")
+    escaped = _NUMBERED.sub(r"\1\\.", _BULLET.sub(r"\1\\\2", escaped))
+    # A zero-width space after "@" keeps "@everyone" readable but unable to ping.
+    return _AT.sub("@\u200b", escaped)
+
+
+# The name from before one function escaped text for every message.
+neutralize_markdown = escape_text
 
 
 def shorten(text: str, limit: int) -> str:

@@ -12,24 +12,34 @@ decides, so it runs in a thread (`recap_comments_async`) and is tested without a
 from __future__ import annotations
 
 import asyncio
-import math
 import re
 from collections import Counter
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from typing import Literal
 from urllib.parse import urlsplit
 
 from bot.content.comments import Comment, CommentFetcher, DiscussionRef, discussion_url
-from bot.content.text import collapse_whitespace, neutralize_markdown, shorten
+from bot.content.text import collapse_whitespace, escape_text, shorten
+from bot.summarize.sentences import split_sentences
+from bot.summarize.stopwords import CONVERSATION
+from bot.summarize.tfidf import (
+    SimilarityGraph,
+    cosine,
+    inverse_document_frequency,
+    similarity_graph,
+    unit_vector,
+)
 
 __all__ = [
     "Comment",
     "CommentFetcher",
     "DiscussionRef",
+    "DistinctComments",
     "Position",
     "Recap",
     "discussion_url",
+    "distinct_comments",
     "recap_comments",
     "recap_comments_async",
 ]
@@ -98,9 +108,9 @@ _STANCE_WORDS = {"agree": "broad agreement", "mixed": "some pushback", "disagree
 
 def _render_position(position: Position, prefix: str) -> str:
     people = "person" if position.supporters == 1 else "people"
-    summary = neutralize_markdown(shorten(position.summary, 60))
-    quote = neutralize_markdown(shorten(collapse_whitespace(position.quote), QUOTE_LIMIT))
-    author = neutralize_markdown(shorten(collapse_whitespace(position.author), 40))
+    summary = escape_text(shorten(position.summary, 60))
+    quote = escape_text(shorten(collapse_whitespace(position.quote), QUOTE_LIMIT))
+    author = escape_text(shorten(collapse_whitespace(position.author), 40))
     stance = _STANCE_WORDS[position.stance]
     return f"• {summary} ({position.supporters} {people}, {stance}): “{quote}” — {prefix}{author}"
 
@@ -132,13 +142,16 @@ def recap_comments(
     A comment repeated verbatim counts once; `comment_count` is the number of distinct
     comments. Pure and deterministic: ties are broken by the order of `comments`.
     """
-    unique, alias = _distinct(comments)
+    distinct = distinct_comments(comments)
+    unique, alias = distinct.comments, distinct.kept_for
     substantive = [c for c in unique if len(_words(c.text)) >= _MIN_WORDS][:MAX_CLUSTERED]
     if len(substantive) < MIN_COMMENTS or max_positions < 1:
         return None
-    idf = _idf([_words(c.text) for c in substantive])
-    vectors = [_vector(_words(c.text), idf) for c in substantive]
-    clusters = _cluster(vectors)
+    terms = [_words(c.text) for c in substantive]
+    idf = inverse_document_frequency(terms)
+    vectors = [unit_vector(t, idf) for t in terms]
+    graph = similarity_graph(vectors)
+    clusters = _cluster(graph)
     by_id = {c.id: c for c in unique}
     cluster_of = {substantive[i].id: n for n, members in enumerate(clusters) for i in members}
     backers: list[set[str]] = [{substantive[i].author for i in m} for m in clusters]
@@ -164,7 +177,7 @@ def recap_comments(
     engaged = [n for n in ranked if len(backers[n] | objectors[n]) >= 2]
     chosen = engaged if len(engaged) >= min(2, max_positions) else ranked
     positions = tuple(
-        _position(clusters[n], substantive, vectors, idf, backers[n], objectors[n])
+        _position(clusters[n], substantive, vectors, graph, idf, backers[n], objectors[n])
         for n in chosen[:max_positions]
     )
     return Recap(positions=positions, comment_count=len(unique), source_url=source_url)
@@ -174,6 +187,7 @@ def _position(
     members: list[int],
     comments: list[Comment],
     vectors: list[dict[str, float]],
+    graph: SimilarityGraph,
     idf: dict[str, float],
     backers: set[str],
     objectors: set[str],
@@ -187,7 +201,7 @@ def _position(
     medoid = min(
         speakers,
         key=lambda i: (
-            -sum(_cosine(vectors[i], vectors[j]) for j in members if j != i),
+            -sum(graph.similarity(i, j) for j in members if j != i),
             -(comments[i].score or 0),
             i,
         ),
@@ -219,34 +233,18 @@ def _label(members: list[int], comments: list[Comment], vectors: list[dict[str, 
 
 
 def _central_sentence(text: str, centroid: Counter[str], idf: dict[str, float]) -> str:
-    sentences = _sentences(text)
+    sentences = split_sentences(text)
     candidates = [s for s in sentences if len(_words(s)) >= _MIN_WORDS] or sentences or [text]
     best = max(
         enumerate(candidates),
-        key=lambda pair: (_cosine(_vector(_words(pair[1]), idf), centroid), -pair[0]),
+        key=lambda pair: (cosine(unit_vector(_words(pair[1]), idf), centroid), -pair[0]),
     )[1]
     return shorten(best, QUOTE_LIMIT)
 
 
-# --- Text: words, sentences, duplicates ----------------------------------------------------------
+# --- Text: words and duplicates ----------------------------------------------------------------
 
 _WORD = re.compile(r"[a-z0-9]+(?:['-][a-z0-9]+)*")
-_STOPWORD_TEXT = """
-    a about above after again against all also am an and any are aren't as at be because been
-    before being below between both but by can can't could couldn't did didn't do does doesn't
-    doing don't down during each even ever every few for from further get gets got had hadn't has
-    hasn't have haven't having he her here hers herself him himself his how i i'd i'll i'm i've
-    if in into is isn't it it's its itself just let's like lot lots many may me might more most
-    much must my myself no nor not now of off on once one only or other our ours ourselves out
-    over own people pretty probably quite rather re really same say says see seems she should
-    so some still such sure than that that's the their theirs them themselves then there there's
-    these they they'd they're they've thing things think this those though through to too under
-    until up us use used using very want was wasn't way we we're we've well were weren't what
-    what's when where which while who whom why will with won't would wouldn't yeah yes yet you
-    you'd you'll you're you've your yours yourself agree agreed disagree exactly actually
-    absolutely right wrong true nope"""
-_STOPWORDS = frozenset(_STOPWORD_TEXT.split())
-_SENTENCE_END = re.compile(r"(?<=[.!?])[\"')\]”’]*\s+(?=[\"'(\[“‘]?[A-Z0-9@])")
 
 
 def _words(text: str) -> list[str]:
@@ -256,28 +254,32 @@ def _words(text: str) -> list[str]:
         token = token.removesuffix("'s")
         if len(token) > 3 and token.endswith("s") and not token.endswith(("ss", "us", "is")):
             token = token[:-1]
-        if token not in _STOPWORDS and (len(token) > 1 or token.isdigit()):
+        if token not in CONVERSATION and (len(token) > 1 or token.isdigit()):
             words.append(token)
     return words
 
 
-def _sentences(text: str) -> list[str]:
-    return [s.strip() for line in text.splitlines() for s in _SENTENCE_END.split(line) if s.strip()]
+@dataclass(frozen=True)
+class DistinctComments:
+    """A thread's comments with verbatim repeats dropped: what a recap counts and quotes."""
+
+    comments: tuple[Comment, ...]
+    kept_for: Mapping[str, str]  # a dropped repeat's id → the id of the comment kept for it
 
 
-def _distinct(comments: Sequence[Comment]) -> tuple[list[Comment], dict[str, str]]:
-    """Comments with verbatim repeats dropped, and each dropped id → the id kept for it."""
+def distinct_comments(comments: Sequence[Comment]) -> DistinctComments:
+    """`comments` that have text and an author, each text (whitespace and case aside) once."""
     kept: dict[str, Comment] = {}
-    alias: dict[str, str] = {}
+    kept_for: dict[str, str] = {}
     for comment in comments:
         key = collapse_whitespace(comment.text).casefold()
         if not key or not comment.author:
             continue
         if key in kept:
-            alias[comment.id] = kept[key].id
+            kept_for[comment.id] = kept[key].id
         else:
             kept[key] = comment
-    return list(kept.values()), alias
+    return DistinctComments(tuple(kept.values()), kept_for)
 
 
 # Cues are read at the start of a reply, where people say whether they agree; a "but" or
@@ -308,39 +310,17 @@ def _reply_cue(text: str) -> Literal["agree", "disagree"] | None:
 # --- Vectors and clustering --------------------------------------------------------------------
 
 
-def _idf(documents: list[list[str]]) -> dict[str, float]:
-    df = Counter(word for words in documents for word in set(words))
-    n = len(documents)
-    return {word: math.log((1 + n) / (1 + count)) + 1 for word, count in df.items()}
-
-
-def _vector(words: list[str], idf: dict[str, float]) -> dict[str, float]:
-    counts = Counter(w for w in words if w in idf)
-    weights = {w: (1 + math.log(c)) * idf[w] for w, c in counts.items()}
-    norm = math.sqrt(sum(v * v for v in weights.values()))
-    return {w: v / norm for w, v in weights.items()} if norm else {}
-
-
-def _cosine(a: dict[str, float], b: dict[str, float]) -> float:
-    if len(a) > len(b):
-        a, b = b, a
-    dot = sum(v * b.get(w, 0.0) for w, v in a.items())
-    norm_a = math.sqrt(sum(v * v for v in a.values()))
-    norm_b = math.sqrt(sum(v * v for v in b.values()))
-    return dot / (norm_a * norm_b) if norm_a and norm_b else 0.0
-
-
-def _cluster(vectors: list[dict[str, float]]) -> list[list[int]]:
-    """Average-linkage agglomerative clusters of `vectors` (indexes), in first-member order.
+def _cluster(graph: SimilarityGraph) -> list[list[int]]:
+    """Average-linkage agglomerative clusters of the graph's documents, in first-member order.
 
     Repeatedly merges the most similar pair of groups until no pair averages above
     MERGE_THRESHOLD; ties go to the earliest pair, so the result is deterministic.
     """
-    n = len(vectors)
+    n = graph.size
     sim = [[0.0] * n for _ in range(n)]
-    for i in range(n):
-        for j in range(i + 1, n):
-            sim[i][j] = sim[j][i] = _cosine(vectors[i], vectors[j])
+    for key, similarity in graph.pairs.items():
+        i, j = divmod(key, n)
+        sim[i][j] = sim[j][i] = similarity
     groups = {i: [i] for i in range(n)}
     while len(groups) > 1:
         active = sorted(groups)

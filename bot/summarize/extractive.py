@@ -13,12 +13,18 @@ from __future__ import annotations
 import asyncio
 import math
 import re
-from collections import Counter
 from dataclasses import dataclass
 
 from bot.content.text import collapse_whitespace, shorten
 from bot.models import Summary
 from bot.summarize.sentences import split_sentences, words
+from bot.summarize.stopwords import ENGLISH
+from bot.summarize.tfidf import (
+    SimilarityGraph,
+    inverse_document_frequency,
+    similarity_graph,
+    unit_vector,
+)
 
 TLDR_MAX_CHARS = 300
 KEY_POINT_MAX_CHARS = 200
@@ -54,24 +60,6 @@ _DUPLICATE_SIMILARITY = 0.6  # this close (cosine) to a chosen sentence says the
 # Bounds the quadratic similarity work on book-length input; that far in, the position prior
 # leaves later sentences no chance anyway.
 _MAX_CANDIDATES = 500
-
-# Space-separated, to keep the list readable.
-_STOP_WORD_LIST = """
-    a about above after again against all also am an and any are aren't as at be because been
-    before being below between both but by can can't cannot could couldn't did didn't do does
-    doesn't doing don't down during each even ever every few for from further get gets got had
-    hadn't has hasn't have haven't having he he'd he'll he's her here here's hers herself him
-    himself his how how's however i i'd i'll i'm i've if in into is isn't it it's its itself
-    just let's like make makes many may me might more most much must mustn't my myself new no
-    nor not now of off on once one only or other others our ours ourselves out over own per
-    same shall she she'd she'll she's should shouldn't so some such than that that's the their
-    theirs them themselves then there there's these they they'd they'll they're they've this
-    those through to too two under until up upon us use used using very via was wasn't we we'd
-    we'll we're we've well were weren't what what's when when's where where's whether which
-    while who who's whom why why's will with within without won't would wouldn't yet you you'd
-    you'll you're you've your yours yourself yourselves
-"""
-_STOP_WORDS = frozenset(_STOP_WORD_LIST.split())
 
 
 @dataclass(frozen=True)
@@ -120,7 +108,8 @@ class ExtractiveSummarizer:
             return Summary(tldr=_tiny_tldr(readable, candidates))
         stems: dict[str, str] = {}  # a word's stem, memoized for this text
         sentences = [_Sentence(i, c.text, _terms(c.words, stems)) for i, c in enumerate(candidates)]
-        similarity = _similarity_graph(sentences)
+        idf = inverse_document_frequency([s.terms for s in sentences])
+        similarity = similarity_graph([unit_vector(s.terms, idf) for s in sentences])
         title_words = tuple(w.lower() for w in words(title))
         scores = _scores(sentences, similarity, title_terms=frozenset(_terms(title_words, stems)))
         best = max(range(len(sentences)), key=lambda i: (scores[i], -i))
@@ -179,7 +168,7 @@ def _terms(lowered_words: tuple[str, ...], stems: dict[str, str]) -> tuple[str, 
     """The content words, stemmed: what similarity is computed on."""
     terms = []
     for word in lowered_words:
-        if word in _STOP_WORDS:
+        if word in ENGLISH:
             continue
         stem = stems.get(word)
         if stem is None:
@@ -206,54 +195,8 @@ def _stem(word: str) -> str:
     return word[:-1] if word.endswith("e") and len(word) > 4 else word
 
 
-@dataclass(frozen=True)
-class _SimilarityGraph:
-    """Cosine similarities between sentences; a pair that shares no term is absent (0)."""
-
-    size: int
-    pairs: dict[int, float]  # key i * size + j, for i < j
-
-    def similarity(self, i: int, j: int) -> float:
-        low, high = (i, j) if i < j else (j, i)
-        return self.pairs.get(low * self.size + high, 0.0)
-
-    def degrees(self) -> list[float]:
-        """Each sentence's summed similarity to all the others."""
-        degrees = [0.0] * self.size
-        for key, weight in self.pairs.items():
-            i, j = divmod(key, self.size)
-            degrees[i] += weight
-            degrees[j] += weight
-        return degrees
-
-
-def _similarity_graph(sentences: list[_Sentence]) -> _SimilarityGraph:
-    """The cosine similarity of the sentences' TF-IDF vectors, each sentence counting as a
-    document for IDF. Pairs are found through the terms they share (an inverted index), so
-    the work grows with shared terms rather than with the square of the sentence count."""
-    size = len(sentences)
-    document_frequency = Counter(t for s in sentences for t in set(s.terms))
-    postings: dict[str, list[tuple[int, float]]] = {}
-    for s in sentences:
-        weights = {
-            term: tf * math.log((size + 1) / document_frequency[term])
-            for term, tf in Counter(s.terms).items()
-        }
-        norm = math.sqrt(sum(w * w for w in weights.values())) or 1.0
-        for term, weight in weights.items():
-            postings.setdefault(term, []).append((s.position, weight / norm))
-    pairs: dict[int, float] = {}
-    for posting in postings.values():
-        # Sentences were added in order, so i < j for every pair below.
-        for a, (i, weight_i) in enumerate(posting[:-1]):
-            row = i * size
-            for j, weight_j in posting[a + 1 :]:
-                pairs[row + j] = pairs.get(row + j, 0.0) + weight_i * weight_j
-    return _SimilarityGraph(size, pairs)
-
-
 def _scores(
-    sentences: list[_Sentence], graph: _SimilarityGraph, *, title_terms: frozenset[str]
+    sentences: list[_Sentence], graph: SimilarityGraph, *, title_terms: frozenset[str]
 ) -> list[float]:
     """How good each sentence is as a summary: central, early, and on the title's subject.
 
@@ -274,7 +217,7 @@ def _scores(
 
 
 def _diverse_picks(
-    scores: list[float], graph: _SimilarityGraph, *, first: int, count: int
+    scores: list[float], graph: SimilarityGraph, *, first: int, count: int
 ) -> list[int]:
     """Up to `count` sentences besides `first`, chosen by maximal marginal relevance: each
     next pick trades its score against its similarity to what is already chosen."""

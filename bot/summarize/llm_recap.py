@@ -22,7 +22,14 @@ import httpx
 from bot.config import LLMSettings
 from bot.content.comments import Comment
 from bot.content.text import collapse_whitespace, shorten
-from bot.summarize.discussion import MIN_COMMENTS, Position, Recap, Stance, recap_comments_async
+from bot.summarize.discussion import (
+    MIN_COMMENTS,
+    Position,
+    Recap,
+    Stance,
+    distinct_comments,
+    recap_comments_async,
+)
 from bot.summarize.llm import ChatClient, ChatFailure
 from bot.summarize.prompt import (
     CHARS_PER_TOKEN,
@@ -133,7 +140,7 @@ class LLMRecapper:
         Threads too small for a recap are left to the extractive recap (which gives None)
         without asking the model.
         """
-        distinct = distinct_comments(comments)
+        distinct = distinct_comments(comments).comments
         if len(distinct) < MIN_COMMENTS or max_positions < 1:
             return await self._fallback.recap(
                 comments, source_url=source_url, max_positions=max_positions
@@ -181,16 +188,6 @@ def recapper_from_settings(
 
 
 # --- The prompt --------------------------------------------------------------------------------
-
-
-def distinct_comments(comments: Sequence[Comment]) -> list[Comment]:
-    """Comments with text and author, verbatim repeats dropped: what `recap_comments` counts."""
-    kept: dict[str, Comment] = {}
-    for comment in comments:
-        key = collapse_whitespace(comment.text).casefold()
-        if key and comment.author and key not in kept:
-            kept[key] = comment
-    return list(kept.values())
 
 
 def build_recap_prompt(

@@ -16,6 +16,8 @@ from typing import Any
 
 from bot.content.text import collapse_whitespace, shorten
 from bot.models import TAGS, Summary
+from bot.summarize.sentences import split_sentences, words
+from bot.summarize.stopwords import ENGLISH
 
 # Bump when the prompt changes, so cached summaries made by an older prompt are not reused.
 PROMPT_VERSION = "1"
@@ -72,12 +74,6 @@ _MIN_ARTICLE_CHARS = 400
 _LEAD_SHARE = 0.4
 # A unit shorter than this is usually a caption, byline or "Share this" line.
 _MIN_INFORMATIVE_CHARS = 40
-_WORD = re.compile(r"[\w][\w.+-]*\w|\w")
-_STOPWORDS = frozenset({
-    "a", "an", "and", "are", "as", "at", "be", "by", "for", "from", "has", "have", "in",
-    "is", "it", "its", "of", "on", "or", "that", "the", "this", "to", "was", "were", "will",
-    "with", "new", "now", "how", "why", "what", "you", "your", "we", "our", "they", "their",
-})  # fmt: skip
 
 
 class InvalidReply(Exception):
@@ -176,32 +172,32 @@ def _units(paragraphs: list[str], max_unit: int) -> list[str]:
         if len(paragraph) <= max_unit:
             units.append(paragraph)
             continue
-        for sentence in re.split(r"(?<=[.!?])\s+", paragraph):
+        for sentence in split_sentences(paragraph):
             units.append(sentence if len(sentence) <= max_unit else shorten(sentence, max_unit))
     return units
 
 
 def _keywords(text: str) -> set[str]:
-    return {w for w in _words(text) if w not in _STOPWORDS and len(w) > 1}
+    return {w for w in _words(text) if w not in ENGLISH and len(w) > 1}
 
 
 def _words(text: str) -> list[str]:
-    return [w.lower() for w in _WORD.findall(text)]
+    return [w.lower() for w in words(text)]
 
 
 def _informativeness(unit: str, title_keywords: set[str]) -> float:
     """Higher for a paragraph about the headline's subject and dense with specifics."""
     if len(unit) < _MIN_INFORMATIVE_CHARS:
         return 0.0
-    words = _words(unit)
-    if not words:
+    unit_words = _words(unit)
+    if not unit_words:
         return 0.0
-    distinct = {w for w in words if w not in _STOPWORDS}
+    distinct = {w for w in unit_words if w not in ENGLISH}
     title_hits = len(distinct & title_keywords)
     specifics = sum(1 for w in distinct if any(c.isdigit() for c in w))
     # Distinct content words per square root of length: rewards substance without simply
     # preferring the longest paragraph.
-    density = len(distinct) / math.sqrt(len(words))
+    density = len(distinct) / math.sqrt(len(unit_words))
     return 3.0 * title_hits + min(specifics, 5) + density
 
 
@@ -298,16 +294,15 @@ _UNDERSCORE = re.compile(r"(?<!\w)_(?!\s)([^_]+?)(?<!\s)_(?!\w)")
 _LINE_PREFIX = re.compile(r"^(?:#{1,6}\s+|>+\s*|[-*•]\s+|\d+[.)]\s+)+")
 # Control characters and bidirectional overrides, which can disguise what text says.
 _INVISIBLE = re.compile(r"[\x00-\x08\x0b-\x1f\x7f\u202a-\u202e\u2066-\u2069]")
-_AT = re.compile(r"@(?!\u200b)")
 
 
 def plain_text(text: str, limit: int) -> str:
     """`text` as one line of plain text of at most `limit` characters.
 
     Markdown links become their text, URLs, HTML tags and Discord mention syntax are removed,
-    emphasis markers are dropped, and every "@" is followed by a zero-width space so
-    "@everyone" cannot ping. Markdown is removed rather than escaped: renderers escape text
-    themselves, and escaping twice would show backslashes.
+    and emphasis markers are dropped. Nothing is escaped: renderers escape text themselves
+    (`bot.content.text.escape_text`, which also keeps "@everyone" from pinging), and escaping
+    twice would show backslashes.
     """
     text = html.unescape(text)
     text = _IMAGE.sub(r"\1", text)
@@ -324,4 +319,4 @@ def plain_text(text: str, limit: int) -> str:
     text = collapse_whitespace(_INVISIBLE.sub(" ", text))
     text = _LINE_PREFIX.sub("", text)
     text = re.sub(r"\s+([,.;:!?])", r"\1", text)  # "see  ." left where a URL was removed
-    return shorten(_AT.sub("@\u200b", text).strip(), limit)
+    return shorten(text.strip(), limit)
