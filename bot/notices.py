@@ -2,17 +2,19 @@
 
 from __future__ import annotations
 
-from bot.content.text import neutralize_markdown
+from bot.content.text import escape_within
 from bot.models import Feed
 
 
 def pause_notice(feed: Feed, reason: str, failures: int) -> str:
     """The message posted when a feed is paused."""
-    name = neutralize_markdown(feed.title or feed.url)
+    # Within Discord's 2,000 characters however long the title, address or reason.
+    name = escape_within(feed.title or feed.url, 200)
+    address = f"<{feed.url}>" if len(feed.url) <= 500 else "address too long to show"
     why = "it failed permanently" if failures <= 1 else f"it failed {failures} times in a row"
-    reason = neutralize_markdown(reason)
+    reason = escape_within(reason, 500)
     return (
-        f"⚠️ Stopped polling the feed **{name}** (<{feed.url}>) because {why}: {reason}.\n"
+        f"⚠️ Stopped polling the feed **{name}** ({address}) because {why}: {reason}.\n"
         "Fix the address or the server, then run `/feeds resume` to try again "
         "(or `/feeds remove` to stop following it)."
     )

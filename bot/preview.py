@@ -2,7 +2,8 @@
 
 The cycle runs the bot's own pipeline, recap writer and outbox rules on a scratch copy of
 the database, so it makes the same decisions (post, thread note or recap; backfill; max
-age; stories across feeds) and the real database is never touched. What it shows is the
+age; stories across feeds) and nothing it decides is written to the real database (which
+is only created or migrated, as the bot would on start). What it shows is the
 outbox the cycle leaves: what the bot would send next.
 """
 
@@ -37,6 +38,9 @@ class Preview:
 
 async def run_preview(settings: Settings, clock: Clock) -> Preview | None:
     """One cycle over every followed feed on a scratch copy; None when there are no feeds."""
+    # Opened (created, migrated) as the bot would first: an unusable database is refused
+    # the same way, and the copy has the current schema.
+    await (await Store.open(settings.storage.database, clock=clock)).close()
     with tempfile.TemporaryDirectory(prefix="bazaar-preview-") as scratch:
         copy = Path(scratch) / "preview.db"
         await asyncio.to_thread(_copy_database, settings.storage.database, copy)
@@ -71,8 +75,6 @@ async def _cycle(settings: Settings, store: Store, clock: Clock) -> Preview | No
 
 def _copy_database(source: Path, target: Path) -> None:
     """A consistent copy of the database (WAL included), read without writing to it."""
-    if not source.exists():
-        return  # a first run: the copy starts empty, as the bot's database would
     with (
         sqlite3.connect(f"file:{source}?mode=ro", uri=True) as src,
         sqlite3.connect(target) as dst,

@@ -10,7 +10,9 @@ from bot.config import Settings, parse_settings
 from bot.feeds.fetch import make_http_client
 from bot.store import Store
 from tests.clock import INSTANTS, TestClock
+from tests.fake_discord import FakeDiscord
 from tests.feed_server import FeedServer
+from tests.harness import Harness
 from tests.llm_server import LLMServer
 
 
@@ -62,3 +64,18 @@ def make_settings(tmp_path: Path, **sections: dict[str, object]) -> Settings:
     raw: dict[str, object] = {"storage": {"database": "bazaar.db"}, **sections}
     raw.setdefault("network", {"allow_private_networks": True})
     return parse_settings(raw, base_dir=tmp_path, environ={})
+
+
+@pytest.fixture
+async def harness(
+    feed_server: FeedServer, tmp_path: Path, clock: TestClock
+) -> AsyncIterator[Harness]:
+    discord = FakeDiscord()
+    await discord.start()
+    with discord.patch_discord():
+        h = Harness(discord, feed_server, tmp_path, clock)
+        try:
+            yield h
+        finally:
+            await h.stop()
+            await discord.stop()

@@ -9,8 +9,9 @@ import httpx
 
 from bot.config import PollingSettings
 from bot.feeds.politeness import HostLimiter
-from bot.models import SubscriptionSource
+from bot.models import OutboxKind, Post, SubscriptionSource
 from bot.pipeline import ArticleSource, Pipeline
+from bot.posts import post_for_item
 from bot.store import Store
 from bot.summarize import Summarizer
 from bot.summarize.extractive import ExtractiveSummarizer
@@ -58,6 +59,15 @@ def pipeline(
 
 async def follow(store: Store, url: str, channel: int = NEWS) -> None:
     await store.subscribe(url, channel, source=SubscriptionSource.COMMAND, guild_id=7)
+
+
+async def queued_posts(store: Store, channel: int | None = None) -> list[Post]:
+    """The posts (not notes or recaps) waiting in the outbox, as they will be sent."""
+    return [
+        post_for_item(row.item, row.source_name)
+        for row in await store.pending_posts()
+        if row.kind is OutboxKind.POST and channel in (None, row.channel_id)
+    ]
 
 
 async def pending_titles(store: Store, channel: int = NEWS) -> list[str]:

@@ -7,133 +7,22 @@ fake), lets it poll feeds from a local server, and checks what a Discord user wo
 from __future__ import annotations
 
 import asyncio
-import contextlib
-from collections.abc import AsyncIterator, Callable
 from datetime import datetime, timedelta
 from pathlib import Path
 
 import aiosqlite
 import pytest
 
-from bot.client import BazaarBot, StartError, run_until_stopped
+from bot.client import StartError, run_until_stopped
 from bot.config import parse_settings
 from tests.clock import TestClock
 from tests.comments_server import HN_STORY, CommentsServer
-from tests.fake_discord import MEMBER_PERMISSIONS, ChannelRef, FakeDiscord
-from tests.feed_server import FeedItem, FeedServer, rss
+from tests.fake_discord import MEMBER_PERMISSIONS, ChannelRef
+from tests.feed_server import FeedItem, rss
+from tests.harness import EPHEMERAL, Harness, stories
 
-EPHEMERAL = 64
 SEND_MESSAGES = 1 << 11
 CREATE_PUBLIC_THREADS = 1 << 35
-
-
-def stories(
-    count: int, *, start: int = 0, text: str = "It ships open weights.", now: datetime
-) -> list[FeedItem]:
-    """Story {start} is the newest, an hour before `now`; one hour between stories."""
-    return [
-        FeedItem(
-            f"Story {n}",
-            f"https://example.org/story-{n}",
-            f"<p>Story {n} is out. {text}</p>",
-            guid=f"story-{n}",
-            published=now - timedelta(hours=n + 1),
-        )
-        for n in range(start, start + count)
-    ]
-
-
-class Harness:
-    """A fake Discord, a feed server, and a bot that can be started and restarted."""
-
-    def __init__(
-        self, discord: FakeDiscord, feeds: FeedServer, tmp_path: Path, clock: TestClock
-    ) -> None:
-        self.discord = discord
-        self.clock = clock
-        self.feeds = feeds
-        self.tmp_path = tmp_path
-        self.bot: BazaarBot | None = None
-        self._task: asyncio.Task[None] | None = None
-
-    @property
-    def news(self) -> int:
-        return self.discord.channel_ids["news"]
-
-    def posts(self, channel: int | None = None) -> list[dict]:
-        return self.discord.messages.get(channel or self.news, [])
-
-    def titles(self, channel: int | None = None) -> list[str]:
-        return [m["embeds"][0]["title"] for m in self.posts(channel) if m.get("embeds")]
-
-    async def start(
-        self,
-        *,
-        config_feeds: list[str] = (),
-        discussions: dict[str, object] | None = None,
-        **polling: object,
-    ) -> BazaarBot:
-        connections = self.discord.connections
-        settings = parse_settings(
-            {
-                "discord": {"token": "fake-token", "guild_ids": [self.discord.guild_id]},
-                "storage": {"database": "bazaar.db"},
-                "polling": {
-                    "interval_seconds": 1,
-                    "min_interval_seconds": 1,
-                    "full_articles": False,  # items link to example.org, never fetched here
-                    **polling,
-                },
-                "network": {"allow_private_networks": True, "per_host_delay_seconds": 0},
-                "discussions": discussions or {"enabled": False},
-                "feeds": [{"url": url, "channel_id": self.news} for url in config_feeds],
-            },
-            base_dir=self.tmp_path,
-            environ={},
-        )
-        self.bot = BazaarBot(settings, clock=self.clock, guild_ready_timeout=0.1)
-        self._task = asyncio.create_task(self.bot.start(settings.discord.token))
-        await self.discord.wait_for(lambda: self.discord.connections > connections)
-        await self.discord.wait_until_ready()
-        await asyncio.wait_for(self.bot.wait_until_ready(), timeout=10)
-        return self.bot
-
-    async def stop(self) -> None:
-        if self.bot is not None:
-            await self.bot.close()
-        if self._task is not None:
-            with contextlib.suppress(Exception):
-                await asyncio.wait_for(self._task, timeout=10)
-        self.bot, self._task = None, None
-
-    async def wait_for(self, predicate: Callable[[], bool]) -> None:
-        await self.discord.wait_for(predicate, timeout=15)
-
-    async def outbox_becomes(self, expected: dict[str, int]) -> None:
-        """Wait until the bot has recorded what Discord answered (it lags the fake a little)."""
-        assert self.bot is not None
-        counts: dict[str, int] = {}
-        for _ in range(250):
-            counts = {s.value: n for s, n in (await self.bot.store.outbox_counts()).items()}
-            if counts == expected:
-                return
-            await asyncio.sleep(0.02)
-        raise AssertionError(f"outbox is {counts}, expected {expected}")
-
-
-@pytest.fixture
-async def harness(
-    feed_server: FeedServer, tmp_path: Path, clock: TestClock
-) -> AsyncIterator[Harness]:
-    discord = FakeDiscord()
-    await discord.start()
-    with discord.patch_discord():
-        h = Harness(discord, feed_server, tmp_path, clock)
-        try:
-            yield h
-        finally:
-            await h.stop()
-            await discord.stop()
 
 
 async def test_new_items_are_posted_as_embeds_with_a_thread_each_and_never_twice(

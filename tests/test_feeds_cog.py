@@ -8,30 +8,12 @@ from __future__ import annotations
 
 import asyncio
 import re
-from collections.abc import AsyncIterator
-from datetime import UTC, datetime
-from pathlib import Path
 
-import pytest
-
-from tests.fake_discord import ChannelRef, FakeDiscord
+from tests.fake_discord import ChannelRef
 from tests.feed_server import FeedItem, FeedServer, rss
-from tests.test_bot import EPHEMERAL, Harness, stories
+from tests.harness import EPHEMERAL, Harness, stories
 
 MESSAGE_CHARS = 2000
-
-
-@pytest.fixture
-async def harness(feed_server: FeedServer, tmp_path: Path) -> AsyncIterator[Harness]:
-    discord = FakeDiscord()
-    await discord.start()
-    with discord.patch_discord():
-        h = Harness(discord, feed_server, tmp_path)
-        try:
-            yield h
-        finally:
-            await h.stop()
-            await discord.stop()
 
 
 def buttons(message: dict) -> dict[str, dict]:
@@ -153,7 +135,8 @@ async def test_adding_an_unreadable_feed_with_a_2048_character_url_gets_an_answe
 async def test_a_feed_at_a_2048_character_url_is_added_listed_and_removed(
     harness: Harness,
 ) -> None:
-    url = harness.feeds.serve(long_path(harness.feeds, 2048), rss("Long Address", stories(1)))
+    feed = rss("Long Address", stories(1, now=harness.clock()))
+    url = harness.feeds.serve(long_path(harness.feeds, 2048), feed)
     await harness.start()
 
     added = await (
@@ -233,7 +216,7 @@ async def test_a_long_text_that_is_no_url_is_explained_briefly(harness: Harness)
 async def test_the_latest_news_fits_even_when_escaping_doubles_a_title(harness: Harness) -> None:
     marked = [
         FeedItem("_" * 300, "https://example.org/u", "<p>Underscores.</p>", guid="u",
-                 published=datetime.now(UTC)),
+                 published=harness.clock()),
     ]  # fmt: skip
     url = harness.feeds.serve("/feed.xml", rss("F", marked))
     await harness.start(config_feeds=[url])

@@ -6,12 +6,13 @@ import pytest
 from bot.config import FeedSettings
 from bot.models import SubscriptionSource
 from bot.store import Store
+from bot.store.schema import MIGRATIONS
 
 
 async def test_a_new_database_is_migrated_and_in_wal_mode(tmp_path: Path) -> None:
     store = await Store.open(tmp_path / "sub" / "bazaar.db")
     try:
-        assert await store.schema_version() == 1
+        assert await store.schema_version() == len(MIGRATIONS)
     finally:
         await store.close()
     async with (

@@ -170,8 +170,16 @@ def _escape_prose(text: str) -> str:
     return _AT.sub("@\u200b", escaped)
 
 
-# The name from before one function escaped text for every message.
-neutralize_markdown = escape_text
+def escape_within(text: str, limit: int) -> str:
+    """`escape_text(text)` in at most `limit` characters: the text is cut (at a word
+    boundary) before escaping, as much as the escaping needs, so the limit holds after it."""
+    budget = limit
+    while True:
+        shown = escape_text(shorten(text, budget))
+        if len(shown) <= limit or budget <= 1:
+            return shown
+        # Escaping grows text by up to 2×: shrink the cut in proportion, by 1 at least.
+        budget = min(budget - 1, budget * limit // len(shown))
 
 
 def shorten(text: str, limit: int) -> str:

@@ -11,9 +11,8 @@ import re
 
 import discord
 
-from bot.content.text import shorten
+from bot.content.text import escape_within, shorten
 from bot.pages import MESSAGE_CHARS
-from bot.render import escape_text
 
 URL_CHARS = 300
 """URLs longer than this are shown cut short, as text that is not a link."""
@@ -30,14 +29,7 @@ def shown_text(text: str, limit: int) -> str:
     The limit holds after escaping, which adds a backslash before each markdown character.
     A space at either end is kept, so pieces of a sentence can be shown one by one.
     """
-    text = _WHITESPACE.sub(" ", text)
-    budget = limit
-    while True:
-        shown = escape_text(shorten(text, budget))
-        if len(shown) <= limit or budget <= 1:
-            return shown
-        # Escaping grows text by up to 2×: shrink the cut in proportion, by 1 at least.
-        budget = min(budget - 1, budget * limit // len(shown))
+    return escape_within(_WHITESPACE.sub(" ", text), limit)
 
 
 def shown_url(url: str, limit: int = URL_CHARS) -> str:
