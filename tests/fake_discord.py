@@ -58,6 +58,8 @@ __all__ = [
     "DiscordError",
     "FakeDiscord",
     "Interaction",
+    "SteppedClock",
+    "snowflake_at",
 ]
 
 JSON = dict[str, Any]
@@ -255,6 +257,20 @@ def iso_timestamp(snowflake: int | None = None) -> str:
 def snowflake_at(seconds: float) -> int:
     """The smallest snowflake of the given Unix time, as ``after=`` takes it."""
     return (int(seconds * 1000) - DISCORD_EPOCH_MS) << 22
+
+
+class SteppedClock:
+    """Real time plus an offset a test jumps forward: ``FakeDiscord(clock=clock)``, then
+    ``clock.advance(301)`` to be past the nonce window without sleeping."""
+
+    def __init__(self) -> None:
+        self.offset = 0.0
+
+    def __call__(self) -> float:
+        return time.time() + self.offset
+
+    def advance(self, seconds: float) -> None:
+        self.offset += seconds
 
 
 class SnowflakeGenerator:
@@ -781,6 +797,11 @@ class FakeDiscord:
             await self._runner.cleanup()
         self._runner = None
         self._notify()
+
+    @property
+    def live_connections(self) -> int:
+        """Gateway connections that IDENTIFYed and are still open."""
+        return len(self._live_sessions())
 
     @property
     def port(self) -> int:

@@ -14,7 +14,7 @@ import pytest_asyncio
 from discord import app_commands
 from discord.ext import commands
 
-from tests.fake_discord import MEMBER_PERMISSIONS, FakeDiscord, snowflake_at
+from tests.fake_discord import MEMBER_PERMISSIONS, FakeDiscord, SteppedClock, snowflake_at
 
 EPHEMERAL = 64
 MANAGE_SERVER_REFUSAL = "You need the Manage Server permission."
@@ -378,16 +378,6 @@ async def test_wait_for_timeout_explains_what_happened(fake: FakeDiscord) -> Non
 # ---- Where crash recovery depends on the fake being faithful ----------------------------------
 
 
-class SteppedClock:
-    """Real time plus an offset a test can jump forward."""
-
-    def __init__(self) -> None:
-        self.offset = 0.0
-
-    def __call__(self) -> float:
-        return time.time() + self.offset
-
-
 @contextlib.asynccontextmanager
 async def started(**options: object) -> AsyncIterator[FakeDiscord]:
     server = FakeDiscord(**options)  # type: ignore[arg-type]
@@ -410,12 +400,12 @@ async def test_a_nonce_returns_the_first_message_only_within_the_window() -> Non
     async with started(clock=clock, nonce_window_seconds=300) as fake, running_bot(fake) as bot:
         channel = await text_channel(bot, fake, "news")
         first = await channel.send("post", nonce="row-1")
-        clock.offset = 299
+        clock.advance(299)
         again = await channel.send("post", nonce="row-1")
         assert again.id == first.id
         assert len(fake.messages[channel.id]) == 1
 
-        clock.offset = 301  # past Discord's few minutes: the same nonce is a new message
+        clock.advance(2)  # past Discord's few minutes: the same nonce is a new message
         late = await channel.send("post", nonce="row-1")
         assert late.id != first.id
         assert len(fake.messages[channel.id]) == 2
