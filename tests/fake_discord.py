@@ -703,7 +703,7 @@ class FakeDiscord:
       is a new message (`forget_nonces` expires every nonce at once).
     - ``write_latency_seconds`` passes between applying a write (message, thread, edit,
       delete) and answering it: a bot killed then has its message on Discord but no answer.
-      ``writes_awaiting_answer`` counts the writes in that state.
+      ``unanswered_writes`` lists the writes in that state.
     - ``send_rate_limit=(limit, per_seconds)`` limits message sends per channel and thread,
       answering 429 with ``Via``, ``Retry-After``, ``retry_after`` and ``X-RateLimit-*`` so
       discord.py waits and retries (off by default).
@@ -729,7 +729,7 @@ class FakeDiscord:
         self.write_latency_seconds = write_latency_seconds
         self._send_limit = SendRateLimit(*send_rate_limit) if send_rate_limit else None
         self.rate_limited: list[tuple[str, str]] = []
-        self.writes_awaiting_answer = 0
+        self.unanswered_writes: list[tuple[str, str]] = []  # (method, path) applied, not answered
         # (channel id, author id, nonce) -> (the message, when it was sent by `clock`)
         self._nonces: dict[tuple[int, str, str], tuple[JSON, float]] = {}
         self._ids = SnowflakeGenerator(clock)
@@ -797,6 +797,16 @@ class FakeDiscord:
             await self._runner.cleanup()
         self._runner = None
         self._notify()
+
+    @property
+    def writes_awaiting_answer(self) -> int:
+        """How many writes are applied but not yet answered (see ``write_latency_seconds``)."""
+        return len(self.unanswered_writes)
+
+    def is_thread(self, channel_id: int) -> bool:
+        """Whether ``channel_id`` is a thread the fake knows."""
+        channel = self._channels.get(channel_id)
+        return channel is not None and channel["type"] in THREAD_TYPES
 
     @property
     def live_connections(self) -> int:
@@ -1805,18 +1815,19 @@ class FakeDiscord:
         self._remember_nonce(channel_id, message)
         self._store_channel_message(channel, message)
         await self._dispatch("MESSAGE_CREATE", self._gateway_message(message))
-        return await self._answer_write(json_response(message, headers=headers))
+        return await self._answer_write(request, json_response(message, headers=headers))
 
-    async def _answer_write(self, response: web.Response) -> web.Response:
-        """Answer an applied write after ``write_latency_seconds`` (counted meanwhile)."""
+    async def _answer_write(self, request: web.Request, response: web.Response) -> web.Response:
+        """Answer an applied write after ``write_latency_seconds`` (listed meanwhile)."""
         if self.write_latency_seconds <= 0:
             return response
-        self.writes_awaiting_answer += 1
+        write = (request.method, request.path.removeprefix(API_PREFIX))
+        self.unanswered_writes.append(write)
         self._notify()
         try:
             await asyncio.sleep(self.write_latency_seconds)
         finally:
-            self.writes_awaiting_answer -= 1
+            self.unanswered_writes.remove(write)
             self._notify()
         return response
 
@@ -1888,7 +1899,7 @@ class FakeDiscord:
         self._edit_message(message, body, files)
         self._notify()
         await self._dispatch("MESSAGE_UPDATE", self._gateway_message(message))
-        return await self._answer_write(json_response(message))
+        return await self._answer_write(request, json_response(message))
 
     async def _delete_message(self, request: web.Request) -> web.Response:
         """Move a channel message to ``deleted_messages`` and dispatch MESSAGE_DELETE."""
@@ -1899,7 +1910,7 @@ class FakeDiscord:
         self._notify()
         event = {"id": message["id"], "channel_id": str(channel_id), "guild_id": str(self.guild_id)}
         await self._dispatch("MESSAGE_DELETE", event)
-        return await self._answer_write(no_content())
+        return await self._answer_write(request, no_content())
 
     async def _post_typing(self, request: web.Request) -> web.Response:
         self._channel(request)
@@ -1920,7 +1931,9 @@ class FakeDiscord:
         message["thread"] = self._thread_channel_payload(thread)
         message["flags"] |= FLAG_HAS_THREAD
         await self._dispatch("THREAD_CREATE", self._thread_create_event(thread))
-        return await self._answer_write(json_response(self._thread_channel_payload(thread)))
+        return await self._answer_write(
+            request, json_response(self._thread_channel_payload(thread))
+        )
 
     async def _post_thread(self, request: web.Request) -> web.Response:
         """Start a thread without a message (``type`` 11 public or 12 private, default 12)."""
@@ -1931,7 +1944,9 @@ class FakeDiscord:
             raise DiscordError(400, 50024, "Cannot execute action on this channel type")
         thread = self._create_thread(parent, body, thread_type, thread_id=self._ids.next())
         await self._dispatch("THREAD_CREATE", self._thread_create_event(thread))
-        return await self._answer_write(json_response(self._thread_channel_payload(thread)))
+        return await self._answer_write(
+            request, json_response(self._thread_channel_payload(thread))
+        )
 
     def _text_channel(self, request: web.Request) -> JSON:
         channel = self._channel(request)

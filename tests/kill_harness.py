@@ -92,9 +92,9 @@ class NewsWorld:
             server.serve(feed.path, rss(feed.title, feed.items))
 
     def add_fresh_stories(self, rng: random.Random, server: FeedServer) -> int:
-        """One or two new stories in random channels, some told by both feeds, some with a
+        """Two to four new stories in random channels, some told by both feeds, some with a
         discussion; returns how many."""
-        count = rng.randint(1, 2)
+        count = rng.randint(2, 4)
         for _ in range(count):
             self._fresh += 1
             c = rng.randrange(len(self.channel_ids))

@@ -489,6 +489,7 @@ async def test_a_write_is_applied_before_it_is_answered() -> None:
         channel = await text_channel(bot, fake, "news")
         send = asyncio.create_task(channel.send("slow answer"))
         await fake.wait_for(lambda: fake.writes_awaiting_answer == 1, timeout=5)
+        assert fake.unanswered_writes == [("POST", f"/channels/{channel.id}/messages")]
         assert [m["content"] for m in fake.messages[channel.id]] == ["slow answer"]
         assert not send.done()  # a bot killed now never learns the message id
         message = await send

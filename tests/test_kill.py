@@ -25,13 +25,14 @@ of the harness itself, which must pass.
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import os
 import random
+import re
 import signal
 import time
 from collections import Counter
-from collections.abc import AsyncIterator
-from contextlib import asynccontextmanager
+from collections.abc import AsyncIterator, Callable
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -60,6 +61,7 @@ WRITE_LATENCY = 0.05
 SEND_RATE_LIMIT = (5, 1.0)
 CHATTER_PER_CHANNEL = 60
 TERM_GRACE = 5.0
+THREAD_MESSAGE = re.compile(r"/channels/(\d+)/messages")
 CONNECT_TIMEOUT = 30.0
 
 
@@ -76,7 +78,13 @@ class KillRun:
     figures: Counter[str]
     rounds: list[str]
 
-    async def until(self, predicate, timeout: float, what: str) -> None:  # noqa: ASYNC109
+    async def until(
+        self,
+        predicate: Callable[[], bool],
+        timeout: float,  # noqa: ASYNC109 (like FakeDiscord.wait_for)
+        what: str,
+    ) -> None:
+        """`FakeDiscord.wait_for`, failing with the tail of the bots' log."""
         try:
             await self.fake.wait_for(predicate, timeout, what=what)
         except TimeoutError as exc:
@@ -86,7 +94,7 @@ class KillRun:
         return "\n".join(self.log_path.read_text(errors="replace").splitlines()[-lines:])
 
 
-@asynccontextmanager
+@contextlib.asynccontextmanager
 async def kill_run(tmp_path: Path, seed: int) -> AsyncIterator[KillRun]:
     clock = SteppedClock()
     fake = FakeDiscord(
@@ -130,12 +138,14 @@ async def random_busy_moment(run: KillRun, *, during_startup: bool) -> str:
     """Wait for a random moment of the bot's work; returns which kind of moment it was.
 
     "in flight": Discord has applied the bot's k-th write of this run but not answered it yet;
-    "random": a random time after the bot connected; "startup": a random time after it logged
-    in (store opening, command sync, the first poll cycle).
+    "thread message in flight": the same for a message in a thread (a note or a recap), or the
+    first write of any kind after 3 s without one; "random": a random time after the bot
+    connected; "startup": a random time after it logged in (store opening, command sync, the
+    first poll cycle).
     """
     fake, rng = run.fake, run.rng
     requests_before, connections_before = len(fake.requests), fake.connections
-    kinds, weights = ["in flight", "random"], [5, 3]
+    kinds, weights = ["in flight", "thread message in flight", "random"], [4, 2, 3]
     if during_startup:
         kinds, weights = [*kinds, "startup"], [*weights, 2]
     kind = rng.choices(kinds, weights)[0]
@@ -155,17 +165,34 @@ async def random_busy_moment(run: KillRun, *, during_startup: bool) -> str:
     if kind == "random":
         await asyncio.sleep(rng.uniform(0, 2.0))
         return kind
-    writes, start = rng.randint(1, 10), len(fake.requests)
+    if kind == "thread message in flight":
+        with contextlib.suppress(TimeoutError):
+            await fake.wait_for(thread_message_in_flight(fake), timeout=3)
+            return kind
+    writes, start = rng.randint(1, 8), len(fake.requests)
+    if kind != "in flight":
+        writes = 1
 
     def kth_write_in_flight() -> bool:
         posts = sum(1 for method, _, _ in fake.requests[start:] if method == "POST")
         return fake.writes_awaiting_answer > 0 and posts >= writes
 
     try:
-        await fake.wait_for(kth_write_in_flight, timeout=4)
+        await fake.wait_for(kth_write_in_flight, timeout=3)
     except TimeoutError:
         return "idle"  # nothing left to send
-    return kind
+    return "in flight"
+
+
+def thread_message_in_flight(fake: FakeDiscord) -> Callable[[], bool]:
+    def check() -> bool:
+        return any(
+            method == "POST" and (match := THREAD_MESSAGE.fullmatch(path)) is not None
+            and fake.is_thread(int(match[1]))
+            for method, path in fake.unanswered_writes
+        )  # fmt: skip
+
+    return check
 
 
 async def between_restarts(run: KillRun, round_number: int, stop: str) -> None:
