@@ -58,6 +58,8 @@ __all__ = [
     "DiscordError",
     "FakeDiscord",
     "Interaction",
+    "SteppedClock",
+    "snowflake_at",
 ]
 
 JSON = dict[str, Any]
@@ -252,16 +254,118 @@ def iso_timestamp(snowflake: int | None = None) -> str:
     return datetime.fromtimestamp(millis / 1000, UTC).isoformat()
 
 
-class SnowflakeGenerator:
-    """Strictly increasing snowflakes whose timestamps are the current time."""
+def snowflake_at(seconds: float) -> int:
+    """The smallest snowflake of the given Unix time, as ``after=`` takes it."""
+    return (int(seconds * 1000) - DISCORD_EPOCH_MS) << 22
+
+
+class SteppedClock:
+    """Real time plus an offset a test jumps forward: ``FakeDiscord(clock=clock)``, then
+    ``clock.advance(301)`` to be past the nonce window without sleeping."""
 
     def __init__(self) -> None:
+        self.offset = 0.0
+
+    def __call__(self) -> float:
+        return time.time() + self.offset
+
+    def advance(self, seconds: float) -> None:
+        self.offset += seconds
+
+
+class SnowflakeGenerator:
+    """Strictly increasing snowflakes whose timestamps are the clock's time."""
+
+    def __init__(self, clock: Callable[[], float] = time.time) -> None:
+        self._clock = clock
         self._last = 0
 
     def next(self) -> int:
-        now = int(time.time() * 1000) - DISCORD_EPOCH_MS
-        self._last = max(self._last + 1, now << 22)
+        self._last = max(self._last + 1, snowflake_at(self._clock()))
         return self._last
+
+
+class SendRateLimit:
+    """Discord's per-channel limit on message sends: ``limit`` per ``per_seconds`` window.
+
+    Measured on the monotonic clock, not the fake's: discord.py sleeps real seconds.
+    """
+
+    def __init__(self, limit: int, per_seconds: float) -> None:
+        if limit < 1 or per_seconds <= 0:
+            raise ValueError("a send rate limit needs limit >= 1 and per_seconds > 0")
+        self.limit = limit
+        self.per_seconds = per_seconds
+        self._windows: dict[int, tuple[float, int]] = {}  # channel -> (reset at, used)
+
+    def take(self, channel_id: int) -> tuple[bool, dict[str, str]]:
+        """(allowed, X-RateLimit headers) for one send to ``channel_id``."""
+        now = time.monotonic()
+        reset_at, used = self._windows.get(channel_id, (0.0, 0))
+        if now >= reset_at:
+            reset_at, used = now + self.per_seconds, 0
+        allowed = used < self.limit
+        if allowed:
+            used += 1
+        self._windows[channel_id] = (reset_at, used)
+        reset_after = max(reset_at - now, 0.001)
+        headers = {
+            "X-RateLimit-Limit": str(self.limit),
+            "X-RateLimit-Remaining": str(self.limit - used),
+            "X-RateLimit-Reset": f"{time.time() + reset_after:.3f}",
+            "X-RateLimit-Reset-After": f"{reset_after:.3f}",
+            "X-RateLimit-Bucket": "fake-channel-messages",
+        }
+        return allowed, headers
+
+    @staticmethod
+    def refusal(headers: dict[str, str]) -> web.Response:
+        """The 429 Discord sends when the window is used up (``Via`` makes discord.py retry)."""
+        retry_after = float(headers["X-RateLimit-Reset-After"])
+        body = {"message": "You are being rate limited.", "retry_after": retry_after}
+        extra = {
+            "Via": "1.1 google",
+            "Retry-After": str(max(1, round(retry_after))),
+            "X-RateLimit-Scope": "user",
+        }
+        return json_response({**body, "global": False}, 429, {**headers, **extra})
+
+
+def history_limit(raw: str) -> int:
+    """The ``limit`` of a history request; 400 (as Discord) outside 1-100."""
+    errors = FormErrors()
+    try:
+        limit = int(raw)
+    except ValueError:
+        errors.add(("limit",), "NUMBER_TYPE_COERCE", f'Value "{raw}" is not int.')
+        errors.raise_if_any()
+    if not 1 <= limit <= 100:
+        errors.add(("limit",), "NUMBER_TYPE_MAX", "int value should be between 1 and 100.")
+        errors.raise_if_any()
+    return limit
+
+
+def snowflake_param(raw: str, name: str) -> int:
+    """A snowflake query parameter; 400 Invalid Form Body if it is not one."""
+    if not raw.isdigit():
+        errors = FormErrors()
+        errors.add((name,), "NUMBER_TYPE_COERCE", f'Value "{raw}" is not snowflake.')
+        errors.raise_if_any()
+    return int(raw)
+
+
+def history_page(history: list[JSON], anchor_kind: str, anchor: int, limit: int) -> list[JSON]:
+    """One page of ``history`` (oldest first) relative to ``anchor``, oldest first."""
+    older = [m for m in history if int(m["id"]) < anchor]
+    newer = [m for m in history if int(m["id"]) > anchor]
+    if anchor_kind == "before":
+        return older[-limit:]
+    if anchor_kind == "after":
+        return newer[:limit]
+    itself = [m for m in history if int(m["id"]) == anchor]
+    before_count = (limit - len(itself)) // 2
+    after_count = limit - len(itself) - before_count
+    return older[len(older) - before_count :] + itself + newer[:after_count]
 
 
 def query_flag(request: web.Request, name: str) -> bool:
@@ -587,13 +691,48 @@ class FakeDiscord:
     The guild has text channels ``news`` and ``general`` (see ``channel_ids``), an @everyone role
     with `MEMBER_PERMISSIONS`, an ``Admin`` role with `ADMIN_PERMISSIONS` and the bot's role with
     `BOT_PERMISSIONS`. State (messages, threads, commands) lives as long as the fake, so a bot
-    that is restarted against the same fake sees what the previous one left.
+    that is restarted against the same fake, in this process or another one, sees what the
+    previous one left.
+
+    Where a bot's crash recovery depends on it, the fake behaves as Discord does:
+
+    - ``clock`` (Unix seconds) times snowflakes, timestamps and the nonce window, so a test can
+      jump past the window without sleeping (`snowflake_at` turns a time into ``after=``).
+    - A message sent with ``enforce_nonce`` and a nonce the same author used in that channel
+      less than ``nonce_window_seconds`` ago returns the earlier message; after the window it
+      is a new message (`forget_nonces` expires every nonce at once).
+    - ``write_latency_seconds`` passes between applying a write (message, thread, edit,
+      delete) and answering it: a bot killed then has its message on Discord but no answer.
+      ``unanswered_writes`` lists the writes in that state.
+    - ``send_rate_limit=(limit, per_seconds)`` limits message sends per channel and thread,
+      answering 429 with ``Via``, ``Retry-After``, ``retry_after`` and ``X-RateLimit-*`` so
+      discord.py waits and retries (off by default).
+    - History (``GET /channels/{id}/messages``) pages with ``before``/``after``/``around`` and
+      ``limit`` 1-100, newest first, in channels and threads; members' messages
+      (`post_as_member`) are part of it.
     """
 
     Interaction = Interaction
 
-    def __init__(self, *, bot_name: str = "Bazaar", guild_name: str = "Test Guild") -> None:
-        self._ids = SnowflakeGenerator()
+    def __init__(
+        self,
+        *,
+        bot_name: str = "Bazaar",
+        guild_name: str = "Test Guild",
+        clock: Callable[[], float] = time.time,
+        nonce_window_seconds: float = 300.0,
+        write_latency_seconds: float = 0.0,
+        send_rate_limit: tuple[int, float] | None = None,
+    ) -> None:
+        self._clock = clock
+        self.nonce_window_seconds = nonce_window_seconds
+        self.write_latency_seconds = write_latency_seconds
+        self._send_limit = SendRateLimit(*send_rate_limit) if send_rate_limit else None
+        self.rate_limited: list[tuple[str, str]] = []
+        self.unanswered_writes: list[tuple[str, str]] = []  # (method, path) applied, not answered
+        # (channel id, author id, nonce) -> (the message, when it was sent by `clock`)
+        self._nonces: dict[tuple[int, str, str], tuple[JSON, float]] = {}
+        self._ids = SnowflakeGenerator(clock)
         self.application_id: int = self._ids.next()
         self.bot_user_id: int = self._ids.next()
         self.guild_id: int = self._ids.next()
@@ -604,10 +743,9 @@ class FakeDiscord:
         self._owner = self._user("guild-owner")
         self._admin_role_id = self._ids.next()
         self._bot_role_id = self._ids.next()
-        self._joined_at = iso_timestamp()
+        self._joined_at = self._now_iso()
 
         self._channels: dict[int, JSON] = {}
-        self._nonces_forgotten_up_to = 0
         self.channel_ids: dict[str, int] = {}
         self.messages: dict[int, list[JSON]] = {}
         self._messages_by_id: dict[int, JSON] = {}
@@ -659,6 +797,21 @@ class FakeDiscord:
             await self._runner.cleanup()
         self._runner = None
         self._notify()
+
+    @property
+    def writes_awaiting_answer(self) -> int:
+        """How many writes are applied but not yet answered (see ``write_latency_seconds``)."""
+        return len(self.unanswered_writes)
+
+    def is_thread(self, channel_id: int) -> bool:
+        """Whether ``channel_id`` is a thread the fake knows."""
+        channel = self._channels.get(channel_id)
+        return channel is not None and channel["type"] in THREAD_TYPES
+
+    @property
+    def live_connections(self) -> int:
+        """Gateway connections that IDENTIFYed and are still open."""
+        return len(self._live_sessions())
 
     @property
     def port(self) -> int:
@@ -913,6 +1066,24 @@ class FakeDiscord:
             user_name,
             message=message,
         )
+
+    async def post_as_member(
+        self, channel: str | int, content: str, *, user_name: str = "member"
+    ) -> JSON:
+        """A member (not the bot) says ``content`` in a channel or thread; returns the message.
+
+        It is stored like any message (history, ``messages``) and dispatched as MESSAGE_CREATE
+        to a connected bot, if any. Works while no bot is connected: chatter between restarts.
+        """
+        target = self._resolve_channel(channel)
+        body: JSON = {"content": content}
+        validate_message_body(body, has_files=False, creating=True)
+        message = self._new_message(int(target["id"]), body, [])
+        message["author"] = self._user(user_name)
+        message["allowed_mentions"] = None
+        self._store_channel_message(target, message)
+        await self._dispatch("MESSAGE_CREATE", self._gateway_message(message))
+        return message
 
     async def force_reconnect(self) -> None:
         """Send RECONNECT (op 7) to connected clients.
@@ -1418,12 +1589,18 @@ class FakeDiscord:
                 channel_id, body, files, message["attachments"]
             )
         message.update(self._mentions(message["content"], message.get("allowed_mentions")))
-        message["edited_timestamp"] = iso_timestamp()
+        message["edited_timestamp"] = self._now_iso()
 
     def _gateway_message(self, message: JSON) -> JSON:
         """A stored message as MESSAGE_CREATE/UPDATE carries it (with guild_id and member)."""
-        member = {key: value for key, value in self._bot_member().items() if key != "user"}
+        author = message["author"]
+        is_bot = author["id"] == self._bot_user["id"]
+        full = self._bot_member() if is_bot else self._member_payload(author)
+        member = {key: value for key, value in full.items() if key != "user"}
         return {**copy.deepcopy(message), "guild_id": str(self.guild_id), "member": member}
+
+    def _now_iso(self) -> str:
+        return datetime.fromtimestamp(self._clock(), UTC).isoformat()
 
     # ---- REST plumbing -----------------------------------------------------------------------
 
@@ -1595,15 +1772,21 @@ class FakeDiscord:
         return json_response(self._public_channel(channel))
 
     async def _get_messages(self, request: web.Request) -> web.Response:
-        """Channel history, newest first; honours ``limit`` (1-100), ``before`` and ``after``."""
+        """Channel or thread history, newest first, at most ``limit`` (1-100, default 50).
+
+        ``before`` gives the newest messages older than it; ``after`` the oldest messages newer
+        than it (still sent newest first, as Discord does); ``around`` those around it, itself
+        included. Without any, the newest messages.
+        """
         channel = self._channel(request)
-        limit = min(max(int(request.query.get("limit", "50")), 1), 100)
+        limit = history_limit(request.query.get("limit", "50"))
+        anchors = [key for key in ("around", "before", "after") if key in request.query]
         history = sorted(self.messages[int(channel["id"])], key=lambda m: int(m["id"]))
-        if "before" in request.query:
-            history = [m for m in history if int(m["id"]) < int(request.query["before"])]
-        if "after" in request.query:
-            history = [m for m in history if int(m["id"]) > int(request.query["after"])][:limit]
-        return json_response(list(reversed(history[-limit:])))
+        page = history[-limit:]
+        if anchors:  # mutually exclusive on Discord; discord.py sends one at a time
+            anchor = snowflake_param(request.query[anchors[0]], anchors[0])
+            page = history_page(history, anchors[0], anchor, limit)
+        return json_response(list(reversed(page)))
 
     async def _get_message(self, request: web.Request) -> web.Response:
         return json_response(self._channel_message(request))
@@ -1611,34 +1794,69 @@ class FakeDiscord:
     async def _post_message(self, request: web.Request) -> web.Response:
         """Create a message in a channel or thread, record it, dispatch MESSAGE_CREATE."""
         channel = self._channel(request)
+        channel_id = int(channel["id"])
+        headers: dict[str, str] = {}
+        if self._send_limit is not None:
+            allowed, headers = self._send_limit.take(channel_id)
+            if not allowed:
+                self.rate_limited.append((request.method, request.path.removeprefix(API_PREFIX)))
+                self._notify()
+                return SendRateLimit.refusal(headers)
         body, files = await read_object(request)
         validate_message_body(body, has_files=bool(files), creating=True)
-        channel_id = int(channel["id"])
         duplicate = self._enforced_nonce_duplicate(channel_id, body)
         if duplicate is not None:
-            return json_response(duplicate)
+            return json_response(duplicate, headers=headers)
         reference = self._reply_reference(channel_id, body)
         message_type = MESSAGE_TYPE_REPLY if reference else MESSAGE_TYPE_DEFAULT
         message = self._new_message(channel_id, body, files, message_type=message_type)
         if reference:
             message.update(reference)
+        self._remember_nonce(channel_id, message)
         self._store_channel_message(channel, message)
         await self._dispatch("MESSAGE_CREATE", self._gateway_message(message))
-        return json_response(message)
+        return await self._answer_write(request, json_response(message, headers=headers))
+
+    async def _answer_write(self, request: web.Request, response: web.Response) -> web.Response:
+        """Answer an applied write after ``write_latency_seconds`` (listed meanwhile)."""
+        if self.write_latency_seconds <= 0:
+            return response
+        write = (request.method, request.path.removeprefix(API_PREFIX))
+        self.unanswered_writes.append(write)
+        self._notify()
+        try:
+            await asyncio.sleep(self.write_latency_seconds)
+        finally:
+            self.unanswered_writes.remove(write)
+            self._notify()
+        return response
+
+    def _remember_nonce(self, channel_id: int, message: JSON) -> None:
+        nonce = message.get("nonce")
+        if nonce is not None:
+            key = (channel_id, message["author"]["id"], str(nonce))
+            self._nonces[key] = (message, self._clock())
 
     def _enforced_nonce_duplicate(self, channel_id: int, body: JSON) -> JSON | None:
+        """The message this one repeats, if its nonce was used within the window."""
         if not body.get("enforce_nonce") or body.get("nonce") is None:
             return None
-        for message in self.messages[channel_id]:
-            recent = int(message["id"]) > self._nonces_forgotten_up_to
-            if recent and message.get("nonce") == body["nonce"]:
-                return message
-        return None
+        key = (channel_id, self._bot_user["id"], str(body["nonce"]))
+        earlier = self._nonces.get(key)
+        if earlier is None:
+            return None
+        message, sent_at = earlier
+        if self._clock() - sent_at >= self.nonce_window_seconds:
+            del self._nonces[key]
+            return None
+        if message not in self.messages[channel_id]:
+            return None  # deleted since
+        return message
 
     def forget_nonces(self) -> None:
         """Let every nonce sent so far expire, as Discord's few-minute window does: a message
         re-sent with the same nonce after this is a new message."""
-        self._nonces_forgotten_up_to = self._ids.next()
+        self._nonces.clear()
 
     def _reply_reference(self, channel_id: int, body: JSON) -> JSON | None:
         """``message_reference``/``referenced_message`` for a reply, or None for a plain message."""
@@ -1681,7 +1899,7 @@ class FakeDiscord:
         self._edit_message(message, body, files)
         self._notify()
         await self._dispatch("MESSAGE_UPDATE", self._gateway_message(message))
-        return json_response(message)
+        return await self._answer_write(request, json_response(message))
 
     async def _delete_message(self, request: web.Request) -> web.Response:
         """Move a channel message to ``deleted_messages`` and dispatch MESSAGE_DELETE."""
@@ -1692,7 +1910,7 @@ class FakeDiscord:
         self._notify()
         event = {"id": message["id"], "channel_id": str(channel_id), "guild_id": str(self.guild_id)}
         await self._dispatch("MESSAGE_DELETE", event)
-        return no_content()
+        return await self._answer_write(request, no_content())
 
     async def _post_typing(self, request: web.Request) -> web.Response:
         self._channel(request)
@@ -1713,7 +1931,9 @@ class FakeDiscord:
         message["thread"] = self._thread_channel_payload(thread)
         message["flags"] |= FLAG_HAS_THREAD
         await self._dispatch("THREAD_CREATE", self._thread_create_event(thread))
-        return json_response(self._thread_channel_payload(thread))
+        return await self._answer_write(
+            request, json_response(self._thread_channel_payload(thread))
+        )
 
     async def _post_thread(self, request: web.Request) -> web.Response:
         """Start a thread without a message (``type`` 11 public or 12 private, default 12)."""
@@ -1724,7 +1944,9 @@ class FakeDiscord:
             raise DiscordError(400, 50024, "Cannot execute action on this channel type")
         thread = self._create_thread(parent, body, thread_type, thread_id=self._ids.next())
         await self._dispatch("THREAD_CREATE", self._thread_create_event(thread))
-        return json_response(self._thread_channel_payload(thread))
+        return await self._answer_write(
+            request, json_response(self._thread_channel_payload(thread))
+        )
 
     def _text_channel(self, request: web.Request) -> JSON:
         channel = self._channel(request)
@@ -1750,7 +1972,7 @@ class FakeDiscord:
         if auto_archive not in AUTO_ARCHIVE_DURATIONS:
             errors.add(("auto_archive_duration",), "BASE_TYPE_CHOICES", "Value must be one of ...")
         errors.raise_if_any()
-        now = iso_timestamp()
+        now = self._now_iso()
         thread = {
             "id": str(thread_id),
             "type": thread_type,

@@ -4,15 +4,17 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import time
 from collections.abc import AsyncIterator, Awaitable
 
+import aiohttp
 import discord
 import pytest
 import pytest_asyncio
 from discord import app_commands
 from discord.ext import commands
 
-from tests.fake_discord import MEMBER_PERMISSIONS, FakeDiscord
+from tests.fake_discord import MEMBER_PERMISSIONS, FakeDiscord, SteppedClock, snowflake_at
 
 EPHEMERAL = 64
 MANAGE_SERVER_REFUSAL = "You need the Manage Server permission."
@@ -371,3 +373,139 @@ async def test_reconnect_falls_back_to_identify(fake: FakeDiscord) -> None:
 async def test_wait_for_timeout_explains_what_happened(fake: FakeDiscord) -> None:
     with pytest.raises(TimeoutError, match="the impossible"):
         await fake.wait_for(lambda: False, timeout=0.05, what="the impossible")
+
+
+# ---- Where crash recovery depends on the fake being faithful ----------------------------------
+
+
+@contextlib.asynccontextmanager
+async def started(**options: object) -> AsyncIterator[FakeDiscord]:
+    server = FakeDiscord(**options)  # type: ignore[arg-type]
+    await server.start()
+    try:
+        with server.patch_discord():
+            yield server
+    finally:
+        await server.stop()
+
+
+async def text_channel(bot: SampleBot, fake: FakeDiscord, name: str) -> discord.TextChannel:
+    channel = bot.get_channel(fake.channel_ids[name])
+    assert isinstance(channel, discord.TextChannel)
+    return channel
+
+
+async def test_a_nonce_returns_the_first_message_only_within_the_window() -> None:
+    clock = SteppedClock()
+    async with started(clock=clock, nonce_window_seconds=300) as fake, running_bot(fake) as bot:
+        channel = await text_channel(bot, fake, "news")
+        first = await channel.send("post", nonce="row-1")
+        clock.advance(299)
+        again = await channel.send("post", nonce="row-1")
+        assert again.id == first.id
+        assert len(fake.messages[channel.id]) == 1
+
+        clock.advance(2)  # past Discord's few minutes: the same nonce is a new message
+        late = await channel.send("post", nonce="row-1")
+        assert late.id != first.id
+        assert len(fake.messages[channel.id]) == 2
+        assert late.created_at.timestamp() >= time.time() + 300  # snowflakes follow the clock
+
+        fake.forget_nonces()
+        assert (await channel.send("post", nonce="row-1")).id != late.id
+
+
+async def test_history_pages_after_a_time_newest_first_in_channels_and_threads() -> None:
+    async with started() as fake, running_bot(fake) as bot:
+        channel = await text_channel(bot, fake, "general")
+        for n in range(30):
+            await fake.post_as_member("general", f"early {n}")
+        await asyncio.sleep(0.01)  # snowflakes have millisecond resolution
+        since = time.time()
+        await asyncio.sleep(0.01)
+        for n in range(130):
+            await fake.post_as_member("general", f"chat {n}", user_name=f"user{n % 3}")
+
+        later = [
+            m async for m in channel.history(limit=None, after=discord.Object(snowflake_at(since)))
+        ]
+        assert [m.content for m in later] == [f"chat {n}" for n in range(130)]
+        assert later[0].author.name == "user0" and not later[0].author.bot
+        newest = [m async for m in channel.history(limit=60)]
+        assert [m.content for m in newest] == [f"chat {n}" for n in range(129, 69, -1)]
+        pages = [r for r in fake.requests if r[0] == "GET" and r[1].endswith("/messages")]
+        assert len(pages) >= 3  # at most 100 a page
+
+        anchor = fake.messages[channel.id][50]
+        around = [
+            m async for m in channel.history(limit=5, around=discord.Object(int(anchor["id"])))
+        ]
+        assert int(anchor["id"]) in [m.id for m in around] and len(around) == 5
+
+        message = await channel.send("a post")
+        thread = await message.create_thread(name="talk")
+        await thread.send("in the thread")
+        await fake.post_as_member(thread.id, "a reply")
+        assert [m.content async for m in thread.history(limit=10)] == ["a reply", "in the thread"]
+
+
+async def test_a_second_thread_on_one_message_is_refused() -> None:
+    async with started() as fake, running_bot(fake) as bot:
+        message = await (await text_channel(bot, fake, "news")).send("post")
+        thread = await message.create_thread(name="first")
+        assert thread.id == message.id
+        with pytest.raises(discord.HTTPException) as raised:
+            await message.create_thread(name="second")
+        assert raised.value.status == 400 and raised.value.code == 160004
+        assert len(fake.threads) == 1
+
+
+async def test_sends_beyond_the_channel_rate_limit_wait_and_all_arrive() -> None:
+    async with started(send_rate_limit=(2, 0.4)) as fake, running_bot(fake) as bot:
+        channel = await text_channel(bot, fake, "news")
+        begun = time.monotonic()
+        for n in range(5):
+            await channel.send(f"m{n}")
+        assert time.monotonic() - begun >= 0.8  # three windows of two sends
+        assert [m["content"] for m in fake.messages[channel.id]] == [f"m{n}" for n in range(5)]
+
+        # A client that ignores the headers (a restarted bot does not know them) gets a 429.
+        await asyncio.sleep(0.45)  # a fresh window
+        url = f"{fake.base_url}/channels/{channel.id}/messages"
+        headers = {"Authorization": "Bot fake-token"}
+        async with aiohttp.ClientSession(headers=headers) as http:
+            answers = [await http.post(url, json={"content": "raw"}) for _ in range(3)]
+            refused = answers[-1]
+            assert [a.status for a in answers] == [200, 200, 429]
+            assert refused.headers["Via"] and int(refused.headers["Retry-After"]) >= 1
+            assert refused.headers["X-RateLimit-Remaining"] == "0"
+            body = await refused.json()
+            assert 0 < body["retry_after"] <= 0.4 and body["global"] is False
+        assert fake.rate_limited == [("POST", f"/channels/{channel.id}/messages")]
+
+
+async def test_a_write_is_applied_before_it_is_answered() -> None:
+    async with started(write_latency_seconds=0.3) as fake, running_bot(fake) as bot:
+        channel = await text_channel(bot, fake, "news")
+        send = asyncio.create_task(channel.send("slow answer"))
+        await fake.wait_for(lambda: fake.writes_awaiting_answer == 1, timeout=5)
+        assert fake.unanswered_writes == [("POST", f"/channels/{channel.id}/messages")]
+        assert [m["content"] for m in fake.messages[channel.id]] == ["slow answer"]
+        assert not send.done()  # a bot killed now never learns the message id
+        message = await send
+        assert message.id == int(fake.messages[channel.id][0]["id"])
+        assert fake.writes_awaiting_answer == 0
+
+
+async def test_member_chatter_reaches_a_connected_bot_and_outlives_it() -> None:
+    async with started() as fake:
+        await fake.post_as_member("general", "before the bot")
+        async with running_bot(fake) as bot:
+            heard = asyncio.ensure_future(bot.wait_for("message", timeout=5))
+            await fake.post_as_member("general", "hello bot", user_name="carol")
+            message = await heard
+            assert (
+                message.author.name == "carol" and message.channel.id == fake.channel_ids["general"]
+            )
+        general = fake.messages[fake.channel_ids["general"]]
+        assert [m["content"] for m in general] == ["before the bot", "hello bot"]
