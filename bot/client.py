@@ -4,9 +4,12 @@ from __future__ import annotations
 
 import asyncio
 import logging
+import signal
 
+import aiohttp
 import discord
 from discord import app_commands
+from discord.backoff import ExponentialBackoff
 from discord.ext import commands
 
 from bot.clients import HttpClients, open_http_clients
@@ -21,6 +24,7 @@ from bot.reports import CycleReport
 from bot.store import Store
 from bot.subscriptions import SubscriptionService
 from bot.summarize.llm_recap import recapper_from_settings
+from bot.waiting import wait_for_event
 
 log = logging.getLogger(__name__)
 
@@ -92,9 +96,61 @@ class BazaarBot(commands.Bot):
         self.settings = settings
         self.clock = clock
         self.posts_queued = asyncio.Event()
+        self._stopping = asyncio.Event()
         self._poll_task: asyncio.Task[None] | None = None
 
+    async def start(self, token: str, *, reconnect: bool = True) -> None:
+        """Run until closed. The core (store, polling, queueing) starts first and keeps
+        running while Discord cannot be reached; logging in and connecting are retried
+        with backoff, one plain log line per outage."""
+        if not hasattr(self, "store"):
+            await self._start_core()
+        await self._login_until_reachable(token)
+        await self._connect_until_closed(reconnect)
+
+    async def _login_until_reachable(self, token: str) -> None:
+        backoff = ExponentialBackoff()
+        outage = False
+        while not self.is_closed():
+            try:
+                await self.login(token)
+            except (OSError, TimeoutError, aiohttp.ClientError, discord.DiscordServerError) as exc:
+                outage = _log_outage(outage, "log in to Discord", exc)
+                await self.http.close()
+                # A closed session closes its connector; the next login needs a new one.
+                self.http.connector = discord.utils.MISSING
+                await wait_for_event(self._stopping, backoff.delay())
+            else:
+                if outage:
+                    log.info("logged in to Discord again")
+                return
+
+    async def _connect_until_closed(self, reconnect: bool) -> None:
+        backoff = ExponentialBackoff()
+        outage = False
+        while not self.is_closed():
+            try:
+                await self.connect(reconnect=reconnect)
+                return
+            except AttributeError:
+                # discord.py 2.7 (Rapptz/discord.py#10520): when the very first gateway
+                # handshake fails, its retry reads `self.ws.sequence` while ws is None.
+                if self.ws is not None:
+                    raise
+                outage = _log_outage(outage, "connect to Discord's gateway", None)
+            except (OSError, TimeoutError, aiohttp.ClientError, discord.GatewayNotFound) as exc:
+                outage = _log_outage(outage, "connect to Discord's gateway", exc)
+            await wait_for_event(self._stopping, backoff.delay())
+
     async def setup_hook(self) -> None:
+        # Runs once Discord accepted the token (again after a failed login, so each step
+        # must tolerate having run before).
+        for extension in EXTENSIONS:
+            if extension not in self.extensions:
+                await self.load_extension(extension)
+        await self._sync_commands()
+
+    async def _start_core(self) -> None:
         settings = self.settings
         self.store = await Store.open(settings.storage.database, clock=self.clock)
         await self.store.sync_config_feeds(settings.feeds)
@@ -121,9 +177,6 @@ class BazaarBot(commands.Bot):
             ),
             clock=self.clock,
         )
-        for extension in EXTENSIONS:
-            await self.load_extension(extension)
-        await self._sync_commands()
         # Polling needs no gateway: items are stored and queued while the bot connects.
         # Started here rather than in on_ready, which can run after close() has begun.
         self._poll_task = asyncio.create_task(self.poller.run_forever(), name="bazaar-poller")
@@ -160,6 +213,12 @@ class BazaarBot(commands.Bot):
             self.posts_queued.set()
 
     async def close(self) -> None:
+        """Stop polling, let the publisher finish the message in flight, close the gateway
+        (code 1000), then the HTTP clients and the database. Safe to call twice."""
+        if self._stopping.is_set():
+            await super().close()
+            return
+        self._stopping.set()
         if self._poll_task is not None:
             self._poll_task.cancel()
             await asyncio.gather(self._poll_task, return_exceptions=True)
@@ -170,15 +229,50 @@ class BazaarBot(commands.Bot):
             await self.store.close()
 
 
+def _log_outage(ongoing: bool, action: str, error: BaseException | None) -> bool:
+    """Log the first failure of an outage in one line (no traceback); return True."""
+    if not ongoing:
+        reason = f": {error.__class__.__name__}: {error}" if error else ""
+        log.warning("cannot %s%s; the bot keeps polling and retries with backoff", action, reason)
+    return True
+
+
+class OneLineReconnects(logging.Filter):
+    """discord.py logs each reconnect attempt with a traceback; one line says as much."""
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        if record.exc_info and record.getMessage().startswith("Attempting a reconnect"):
+            error = record.exc_info[1]
+            record.msg = f"{record.getMessage()} ({error.__class__.__name__}: {error})"
+            record.args = ()
+            record.exc_info = None
+        return True
+
+
 class StartError(Exception):
     """The bot could not start; the message says what to fix."""
 
 
-async def run_until_stopped(settings: Settings) -> None:
-    """Run the bot until it is stopped; `StartError` when Discord refuses it."""
+async def run_until_stopped(settings: Settings, *, clock: Clock = system_clock) -> None:
+    """Run the bot until SIGTERM or SIGINT (a clean stop: polling stops, the message in
+    flight is finished, the gateway and the database are closed); `StartError` when
+    Discord refuses the bot."""
+    logging.getLogger("discord.client").addFilter(OneLineReconnects())
+    bot = BazaarBot(settings, clock=clock)
+    loop = asyncio.get_running_loop()
+    stopping: list[asyncio.Task[None]] = []
+
+    def stop(signal_name: str) -> None:
+        if not stopping:
+            log.info("%s received: stopping", signal_name)
+            stopping.append(asyncio.create_task(bot.close()))
+
+    for signum in (signal.SIGTERM, signal.SIGINT):
+        loop.add_signal_handler(signum, stop, signal.Signals(signum).name)
     try:
-        async with BazaarBot(settings) as bot:
+        async with bot:
             await bot.start(settings.discord.token)
+        await asyncio.gather(*stopping)
     except discord.LoginFailure:
         raise StartError(
             f"Discord rejected the token; check {TOKEN_ENV} or discord.token"
@@ -187,3 +281,6 @@ async def run_until_stopped(settings: Settings) -> None:
         raise StartError(
             "the bot asked for an intent that is not enabled in the developer portal"
         ) from None
+    finally:
+        for signum in (signal.SIGTERM, signal.SIGINT):
+            loop.remove_signal_handler(signum)

@@ -70,7 +70,9 @@ def make_settings(tmp_path: Path, **sections: dict[str, object]) -> Settings:
 async def harness(
     feed_server: FeedServer, tmp_path: Path, clock: TestClock
 ) -> AsyncIterator[Harness]:
-    discord = FakeDiscord()
+    # Discord dates its messages by the same clock as the bot: history "since a time" works
+    # at any date the test runs at.
+    discord = FakeDiscord(clock=clock.timestamp)
     await discord.start()
     with discord.patch_discord():
         h = Harness(discord, feed_server, tmp_path, clock)
