@@ -8,8 +8,10 @@ import sys
 from datetime import timedelta
 from pathlib import Path
 
+from bot.clients import open_http_clients
 from bot.config import load_settings
 from bot.content.lexicon import Lexicon
+from bot.pipeline import build_pipeline
 from bot.store import Store
 from tests.clock import TestClock
 from tests.feed_server import FeedItem, FeedServer, rss
@@ -80,6 +82,43 @@ async def test_preview_prints_what_would_be_posted_and_changes_nothing(
     try:
         assert await store.pending_posts() == []
         assert await store.known_identities(1, ["guid:ds-v4"], []) == set()
+    finally:
+        await store.close()
+
+
+async def test_preview_shows_a_second_source_as_the_thread_note_the_bot_then_queues(
+    clock: TestClock, feed_server: FeedServer, tmp_path: Path
+) -> None:
+    now = clock().replace(microsecond=0)
+    story = "Mistral releases Large 3 under Apache 2.0"
+    first = feed_server.serve("/a.xml", rss("Open Models Weekly", [
+        FeedItem(story, "https://a.example/m3", "<p>Large 3 is out.</p>", guid="a",
+                 published=now - timedelta(hours=2)),
+    ]))  # fmt: skip
+    second = feed_server.serve("/b.xml", rss("AI Wire", [
+        FeedItem(f"{story} - AI Wire", "https://b.example/x", "<p>Large 3 ships.</p>", guid="b",
+                 published=now - timedelta(hours=1)),
+    ]))  # fmt: skip
+    config = write_config(tmp_path, first, second)
+
+    code, out, err = await run_cli("preview", "--config", str(config), "--now", now.isoformat())
+
+    assert code == 0, err
+    assert "Would post 1 item(s), add 1 thread note(s)." in out
+    assert "in the thread of this story's post" in out
+    assert out.count("Also covered by ") == 1
+
+    # The bot's own cycle, on the database the preview left untouched, queues the same.
+    settings = load_settings(config)
+    store = await Store.open(settings.storage.database, clock=lambda: now)
+    try:
+        assert await store.pending_posts() == []
+        await store.sync_config_feeds(settings.feeds)  # as the bot does on start
+        async with open_http_clients(settings) as clients:
+            pipeline = build_pipeline(settings, store, clients, clock=lambda: now)
+            await pipeline.poll_feeds(await store.followed_feeds(), now=now)
+        kinds = sorted(row.kind.value for row in await store.pending_posts())
+        assert kinds == ["note", "post"]
     finally:
         await store.close()
 
