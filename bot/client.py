@@ -103,6 +103,7 @@ class BazaarBot(commands.Bot):
         """Run until closed. The core (store, polling, queueing) starts first and keeps
         running while Discord cannot be reached; logging in and connecting are retried
         with backoff, one plain log line per outage."""
+        _quiet_reconnect_tracebacks()
         if not hasattr(self, "store"):
             await self._start_core()
         await self._login_until_reachable(token)
@@ -246,7 +247,15 @@ class OneLineReconnects(logging.Filter):
             record.msg = f"{record.getMessage()} ({error.__class__.__name__}: {error})"
             record.args = ()
             record.exc_info = None
+            # Retrying is what should happen: a warning, not an error.
+            record.levelno, record.levelname = logging.WARNING, "WARNING"
         return True
+
+
+def _quiet_reconnect_tracebacks() -> None:
+    logger = logging.getLogger("discord.client")
+    if not any(isinstance(f, OneLineReconnects) for f in logger.filters):
+        logger.addFilter(OneLineReconnects())
 
 
 class StartError(Exception):
@@ -257,7 +266,6 @@ async def run_until_stopped(settings: Settings, *, clock: Clock = system_clock) 
     """Run the bot until SIGTERM or SIGINT (a clean stop: polling stops, the message in
     flight is finished, the gateway and the database are closed); `StartError` when
     Discord refuses the bot."""
-    logging.getLogger("discord.client").addFilter(OneLineReconnects())
     bot = BazaarBot(settings, clock=clock)
     loop = asyncio.get_running_loop()
     stopping: list[asyncio.Task[None]] = []

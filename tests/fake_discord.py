@@ -765,6 +765,9 @@ class FakeDiscord:
 
         self._sessions: list[GatewaySession] = []
         self._failures: list[FailureRule] = []
+        self.gateway_refusals = 0
+        """How many of the next gateway connections are refused with 503 (an outage)."""
+        self.refused_gateway_connections = 0
         self._waiters: list[asyncio.Future[None]] = []
         self._runner: web.AppRunner | None = None
         self._port: int | None = None
@@ -1646,6 +1649,11 @@ class FakeDiscord:
     ) -> web.StreamResponse:
         """Record every REST call, then apply failure injection, routing and auth."""
         if request.path == GATEWAY_PATH:
+            if self.gateway_refusals > 0:
+                self.gateway_refusals -= 1
+                self.refused_gateway_connections += 1
+                self._notify()
+                return web.Response(status=503, text="upstream connect error")
             return await handler(request)
         path = request.path.removeprefix(API_PREFIX)
         try:

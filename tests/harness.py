@@ -61,8 +61,10 @@ class Harness:
         *,
         config_feeds: list[str] = (),
         discussions: dict[str, object] | None = None,
+        wait: bool = True,
         **polling: object,
     ) -> BazaarBot:
+        """Start the bot; with `wait`, return once it is connected and ready."""
         connections = self.discord.connections
         settings = parse_settings(
             {
@@ -83,6 +85,8 @@ class Harness:
         )
         self.bot = BazaarBot(settings, clock=self.clock, guild_ready_timeout=0.1)
         self._task = asyncio.create_task(self.bot.start(settings.discord.token))
+        if not wait:
+            return self.bot
         await self.discord.wait_for(lambda: self.discord.connections > connections)
         await self.discord.wait_until_ready()
         await asyncio.wait_for(self.bot.wait_until_ready(), timeout=10)

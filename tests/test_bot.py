@@ -387,3 +387,27 @@ async def test_a_token_discord_rejects_gives_one_plain_error(harness: Harness) -
 
     with pytest.raises(StartError, match="Discord rejected the token; check DISCORD_TOKEN"):
         await asyncio.wait_for(run_until_stopped(settings), timeout=10)
+
+
+async def test_discord_down_at_start_keeps_the_bot_polling_and_it_posts_once_discord_is_back(
+    clock: TestClock, harness: Harness, caplog: pytest.LogCaptureFixture
+) -> None:
+    # Discord's API answers 503 to the first logins, then its gateway refuses connections.
+    harness.discord.fail_next("GET", r"/users/@me$", 503, code=0, message="down", times=2)
+    harness.discord.gateway_refusals = 2
+    url = harness.feeds.serve("/feed.xml", rss("F", stories(2, now=clock())))
+
+    bot = await harness.start(config_feeds=[url], wait=False)
+
+    # Meanwhile the feed is polled and its posts queued.
+    await harness.wait_for(lambda: len(harness.feeds.hits("/feed.xml")) >= 1)
+    await harness.wait_for(lambda: harness.discord.refused_gateway_connections == 2)
+    await asyncio.wait_for(bot.wait_until_ready(), timeout=30)
+    await harness.wait_for(lambda: len(harness.discord.threads) == 2)
+    assert harness.titles() == ["Story 1", "Story 0"]
+    outages = [r for r in caplog.records if r.name == "bot.client" and "cannot" in r.message]
+    # One line per outage, saying what failed.
+    assert len(outages) == 2
+    assert outages[0].getMessage().startswith("cannot log in to Discord: DiscordServerError: 503")
+    assert outages[1].getMessage().startswith("cannot connect to Discord's gateway")
+    assert all(r.exc_info is None for r in caplog.records if r.name.startswith("discord"))
