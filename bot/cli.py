@@ -16,10 +16,10 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import TextIO
 
-from bot.clients import open_http_clients
 from bot.clock import Clock, system_clock
 from bot.config import TOKEN_ENV, ConfigError, Settings, load_settings
 from bot.content.relevance import default_lexicon_toml
+from bot.http.clients import open_http_clients
 from bot.preview import format_preview, run_preview
 from bot.reports import FeedStatus
 from bot.store import StoreOpenError

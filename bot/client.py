@@ -12,18 +12,18 @@ from discord import app_commands
 from discord.backoff import ExponentialBackoff
 from discord.ext import commands
 
-from bot.clients import HttpClients, open_http_clients
 from bot.clock import Clock, system_clock
 from bot.config import TOKEN_ENV, Settings
 from bot.delivery import DeliveryService
-from bot.discussions import DiscussionRecaps, RecapWriter
-from bot.feeds.poller import Poller
+from bot.discussions.llm_recap import recapper_from_settings
+from bot.discussions.service import DiscussionRecaps, RecapWriter
+from bot.http.clients import HttpClients, open_http_clients
 from bot.news import NewsService
 from bot.pipeline import Pipeline, build_pipeline
+from bot.poller import Poller
 from bot.reports import CycleReport
 from bot.store import Store
 from bot.subscriptions import SubscriptionService
-from bot.summarize.llm_recap import recapper_from_settings
 from bot.waiting import wait_for_event
 
 log = logging.getLogger(__name__)

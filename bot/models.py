@@ -5,10 +5,6 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from enum import StrEnum
-from typing import TYPE_CHECKING
-
-if TYPE_CHECKING:
-    from bot.content.relevance import Relevance
 
 
 @dataclass(frozen=True)
@@ -109,6 +105,27 @@ class Item:
 
 
 TAGS = ("model-release", "tooling", "research", "licensing", "policy", "funding", "community")
+# An item scoring at least this is about open-source AI (the default; `[relevance]` sets it).
+RELEVANCE_THRESHOLD = 0.4
+
+
+@dataclass(frozen=True)
+class Relevance:
+    """How much an item is about open-source AI.
+
+    `tags` are a subset of `TAGS`, strongest first, at most three (computed whether or not
+    the item is relevant); `matched` are the lexicon phrases that counted fully, strongest
+    first, to explain the score. `relevant` compares with the lexicon's threshold.
+    """
+
+    score: float  # 0..1
+    tags: tuple[str, ...]
+    matched: tuple[str, ...]
+    threshold: float = RELEVANCE_THRESHOLD
+
+    @property
+    def relevant(self) -> bool:
+        return self.score >= self.threshold
 
 
 @dataclass(frozen=True)

@@ -19,11 +19,8 @@ from typing import Protocol
 
 import httpx
 
-from bot.clients import HttpClients
 from bot.clock import Clock, system_clock
 from bot.config import PollingSettings, Settings
-from bot.content.comments import discussion_url
-from bot.content.fulltext import PageArticles
 from bot.content.relevance import DEFAULT_LEXICON, Lexicon, Relevance, score_relevance
 from bot.decide.deliveries import plan_deliveries
 from bot.decide.entries import Candidate, PostPlan, plan_posts, select_new_entries
@@ -34,9 +31,11 @@ from bot.decide.schedule import (
     server_hints,
 )
 from bot.decide.stories import STORY_WINDOW, match_story
-from bot.feeds.fetch import FetchedBody, FetchError, NotModified, fetch
+from bot.discussions.comments import discussion_url
 from bot.feeds.parse import NotAFeedError, parse_feed_async
-from bot.feeds.politeness import HostLimiter
+from bot.http.clients import HttpClients
+from bot.http.fetch import FetchedBody, FetchError, NotModified, fetch
+from bot.http.limits import HostLimiter
 from bot.models import Entry, Feed, Item, NewItem, ParsedFeed, Summary
 from bot.notices import pause_notice
 from bot.reports import CycleReport, FeedReport, FeedStatus
@@ -44,6 +43,7 @@ from bot.store import FeedState, PollResult, Store, StoreSummaryCache
 from bot.summarize import Summarizer
 from bot.summarize.extractive import ExtractiveSummarizer
 from bot.summarize.llm import summarizer_from_settings
+from bot.teasers import PageArticles
 
 log = logging.getLogger(__name__)
 

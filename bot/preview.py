@@ -16,16 +16,16 @@ import textwrap
 from dataclasses import dataclass
 from pathlib import Path
 
-from bot.clients import open_http_clients
 from bot.clock import Clock
 from bot.config import Settings
-from bot.discussions import DiscussionRecaps, RecapWriter
+from bot.discussions.llm_recap import recapper_from_settings
+from bot.discussions.service import DiscussionRecaps, RecapWriter
+from bot.http.clients import open_http_clients
 from bot.models import Notice, OutboxKind, OutboxRow, Post
 from bot.pipeline import build_pipeline
 from bot.posts import post_for_item
 from bot.reports import CycleReport, FeedStatus
 from bot.store import Store
-from bot.summarize.llm_recap import recapper_from_settings
 
 
 @dataclass(frozen=True)

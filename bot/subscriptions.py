@@ -9,8 +9,8 @@ import httpx
 
 from bot.clock import Clock, system_clock
 from bot.config import PollingSettings
-from bot.feeds.fetch import FetchError, NotModified, fetch
 from bot.feeds.parse import NotAFeedError, parse_feed_async
+from bot.http.fetch import FetchError, NotModified, fetch
 from bot.models import FeedFilter, SubscriptionSource
 from bot.store import Store, SubscriptionView
 

@@ -7,7 +7,7 @@ import httpx
 import pytest
 
 from bot.config import Settings, parse_settings
-from bot.feeds.fetch import make_http_client
+from bot.http.fetch import make_http_client
 from bot.store import Store
 from tests.clock import INSTANTS, TestClock
 from tests.fake_discord import FakeDiscord

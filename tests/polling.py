@@ -8,7 +8,7 @@ from typing import Any
 import httpx
 
 from bot.config import PollingSettings
-from bot.feeds.politeness import HostLimiter
+from bot.http.limits import HostLimiter
 from bot.models import OutboxKind, Post, SubscriptionSource
 from bot.pipeline import ArticleSource, Pipeline
 from bot.posts import post_for_item

@@ -8,9 +8,9 @@ import sys
 from datetime import timedelta
 from pathlib import Path
 
-from bot.clients import open_http_clients
 from bot.config import load_settings
 from bot.content.lexicon import Lexicon
+from bot.http.clients import open_http_clients
 from bot.pipeline import build_pipeline
 from bot.store import Store
 from tests.clock import TestClock

@@ -14,10 +14,9 @@ from typing import Any
 import httpx
 import pytest
 
-from bot.content.comments import hn_text, reddit_text
 from bot.content.text import collapse_whitespace
-from bot.feeds.fetch import FetchError
-from bot.summarize.discussion import (
+from bot.discussions.comments import hn_text, reddit_text
+from bot.discussions.recap import (
     Comment,
     CommentFetcher,
     DiscussionRef,
@@ -27,6 +26,7 @@ from bot.summarize.discussion import (
     recap_comments,
     recap_comments_async,
 )
+from bot.http.fetch import FetchError
 from tests.comments_server import (
     HN_DEEP_LENGTH,
     HN_DEEP_STORY,

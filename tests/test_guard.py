@@ -17,7 +17,7 @@ import httpx
 import pytest
 from aiohttp import web
 
-from bot.feeds.guard import (
+from bot.http.guard import (
     AddressPolicy,
     BlockedAddressError,
     Resolver,

@@ -8,11 +8,11 @@ from datetime import timedelta
 
 import httpx
 
-from bot.content.fulltext import PageArticles
-from bot.feeds.fetch import make_http_client
-from bot.feeds.politeness import HostLimiter
+from bot.http.fetch import make_http_client
+from bot.http.limits import HostLimiter
 from bot.models import Feed, FeedFilter, SubscriptionSource, Summary
 from bot.store import Store
+from bot.teasers import PageArticles
 from tests.clock import TestClock
 from tests.feed_server import FeedItem, FeedServer, rss
 from tests.polling import NEWS, follow, items, pending_titles, pipeline, queued_posts

@@ -10,7 +10,8 @@ from dataclasses import replace
 import httpx
 import pytest
 
-from bot.feeds.fetch import make_http_client
+from bot.http.clients import make_llm_http_client
+from bot.http.fetch import make_http_client
 from bot.models import Summary
 from bot.posts import make_post
 from bot.render import render_post
@@ -18,7 +19,6 @@ from bot.summarize.extractive import ExtractiveSummarizer
 from bot.summarize.llm import (
     LLMSummarizer,
     MemorySummaryCache,
-    make_llm_http_client,
     summarizer_from_settings,
 )
 from bot.summarize.prompt import (

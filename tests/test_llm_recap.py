@@ -14,8 +14,7 @@ from dataclasses import replace
 import httpx
 import pytest
 
-from bot.summarize.discussion import Comment, Position, Recap, recap_comments
-from bot.summarize.llm_recap import (
+from bot.discussions.llm_recap import (
     COMMENTS_END,
     COMMENTS_START,
     ExtractiveRecapper,
@@ -23,6 +22,7 @@ from bot.summarize.llm_recap import (
     parse_positions,
     recapper_from_settings,
 )
+from bot.discussions.recap import Comment, Position, Recap, recap_comments
 from bot.summarize.prompt import CHARS_PER_TOKEN, InvalidReply
 from tests.llm_server import (
     LLMServer,

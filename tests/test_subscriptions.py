@@ -8,7 +8,7 @@ import httpx
 import pytest
 
 from bot.config import PollingSettings
-from bot.feeds.fetch import make_http_client
+from bot.http.fetch import make_http_client
 from bot.store import Store
 from bot.subscriptions import SubscriptionError, SubscriptionService
 from tests.feed_server import FeedItem, FeedServer, rss

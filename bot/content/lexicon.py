@@ -27,10 +27,8 @@ from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from enum import StrEnum
 
-from bot.models import TAGS
+from bot.models import RELEVANCE_THRESHOLD, TAGS
 
-# An item scoring at least this (0..1) is relevant; `[relevance] threshold` overrides it.
-RELEVANCE_THRESHOLD = 0.4
 # The config group of terms that carry no tag.
 GENERAL = "general"
 GROUPS = (GENERAL, *TAGS)

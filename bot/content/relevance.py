@@ -24,7 +24,7 @@ from bot.content.lexicon import (
     TermKind,
     default_lexicon_toml,
 )
-from bot.models import TAGS
+from bot.models import TAGS, Relevance
 
 __all__ = [
     "RELEVANCE_THRESHOLD",
@@ -81,25 +81,6 @@ _WORD_SPLIT = re.compile(f"({ATOM.pattern})")
 _SENTENCE_END = re.compile(r"(?<=[.!?])\s+")
 # What may stand between the words of one phrase: "open-source", "llama.cpp", "r/LocalLLaMA".
 _JOINERS = frozenset("-‐–./_")
-
-
-@dataclass(frozen=True)
-class Relevance:
-    """How much an item is about open-source AI.
-
-    `tags` are a subset of `TAGS`, strongest first, at most three (computed whether or not
-    the item is relevant); `matched` are the lexicon phrases that counted fully, strongest
-    first, to explain the score. `relevant` compares with the lexicon's threshold.
-    """
-
-    score: float  # 0..1
-    tags: tuple[str, ...]
-    matched: tuple[str, ...]
-    threshold: float = RELEVANCE_THRESHOLD
-
-    @property
-    def relevant(self) -> bool:
-        return self.score >= self.threshold
 
 
 class _Hit(NamedTuple):  # a NamedTuple: hundreds are made per item, and it is cheap

@@ -6,8 +6,8 @@ import logging
 from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import UTC, datetime
+from typing import Protocol
 
-from bot.config import FeedSettings
 from bot.models import (
     Feed,
     FeedFilter,
@@ -23,6 +23,19 @@ from bot.store.schema import (
 )
 
 log = logging.getLogger("bot.store")
+
+
+class ConfigFeed(Protocol):
+    """A feed the config file follows (`[[feeds]]`), as the store needs it."""
+
+    @property
+    def url(self) -> str: ...
+    @property
+    def channel_id(self) -> int: ...
+    @property
+    def name(self) -> str | None: ...
+    @property
+    def filter(self) -> FeedFilter: ...
 
 
 @dataclass(frozen=True)
@@ -83,7 +96,7 @@ class FeedQueries(StoreBase):
         assert row is not None
         return subscription_from_row(row), created
 
-    async def sync_config_feeds(self, feeds: Iterable[FeedSettings]) -> None:
+    async def sync_config_feeds(self, feeds: Iterable[ConfigFeed]) -> None:
         """Make the config file's `[[feeds]]` the set of config subscriptions.
 
         Feeds added with `/feeds add` are left alone; config feeds removed from the file

@@ -10,7 +10,7 @@ import httpx
 
 from bot.content.article import Article, extract_article_async
 from bot.content.relevance import DEFAULT_LEXICON, Lexicon, Relevance, score_relevance
-from bot.feeds.fetch import FetchError, NotModified, fetch
+from bot.http.fetch import FetchError, NotModified, fetch
 from bot.models import Summary
 from bot.summarize import Summarizer
 

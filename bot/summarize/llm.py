@@ -6,7 +6,7 @@ Ollama, llama.cpp's server, vLLM, LM Studio, OpenRouter and OpenAI all speak thi
 Whatever goes wrong (timeout, refused connection, HTTP error, a reply that is not the JSON
 asked for) the item still gets the fallback summarizer's summary; `summarize` never raises.
 `ChatClient` is the exchange itself (limits, deadline, retries, logging), shared with the
-discussion recaps of `bot.summarize.llm_recap`.
+discussion recaps of `bot.discussions.llm_recap`.
 """
 
 from __future__ import annotations
@@ -26,8 +26,7 @@ from typing import Any, Protocol
 import httpx
 
 from bot.config import LLMSettings
-from bot.feeds.fetch import user_agent
-from bot.feeds.guard import BlockedAddressError
+from bot.http.guard import BlockedAddressError
 from bot.models import Summary
 from bot.summarize import Summarizer
 from bot.summarize.extractive import ExtractiveSummarizer
@@ -330,19 +329,6 @@ class LLMSummarizer:
     ) -> None:
         outcome = "; using the fallback summary" if fallback else ""
         self._chat.log_failure("summary", cause, detail, outcome=outcome, exc_info=exc_info)
-
-
-def make_llm_http_client(settings: LLMSettings, *, contact: str = "") -> httpx.AsyncClient:
-    """An HTTP client for the LLM server alone.
-
-    Not the feeds' client: that one refuses private addresses (SSRF guard), while the LLM
-    usually runs on 127.0.0.1 or the LAN, and llm.base_url comes from the admin, not from users.
-    """
-    return httpx.AsyncClient(
-        timeout=httpx.Timeout(settings.timeout_seconds),
-        follow_redirects=False,
-        headers={"User-Agent": user_agent(contact)},
-    )
 
 
 def summarizer_from_settings(

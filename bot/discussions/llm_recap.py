@@ -5,7 +5,7 @@
 The model writes each position's summary, but every quote must be words its named author
 really wrote: a position whose quote or author is invented is dropped, and with none left
 (or on any timeout, HTTP error or malformed reply) the recap is the extractive one from
-`bot.summarize.discussion`. The exchange itself is `bot.summarize.llm.ChatClient`, the same
+`bot.discussions.recap`. The exchange itself is `bot.summarize.llm.ChatClient`, the same
 one LLM summaries use. Choosing comments, building the prompt and validating the reply are
 pure functions; only `LLMRecapper` does I/O.
 """
@@ -20,9 +20,9 @@ from typing import Any, Protocol, cast, get_args
 import httpx
 
 from bot.config import LLMSettings
-from bot.content.comments import Comment
 from bot.content.text import collapse_whitespace, shorten
-from bot.summarize.discussion import (
+from bot.discussions.comments import Comment
+from bot.discussions.recap import (
     MIN_COMMENTS,
     Position,
     Recap,

@@ -7,9 +7,8 @@ from types import TracebackType
 
 import httpx
 
-from bot.config import Settings
-from bot.feeds.fetch import make_http_client
-from bot.summarize.llm import make_llm_http_client
+from bot.config import LLMSettings, Settings
+from bot.http.fetch import make_http_client, user_agent
 
 
 @dataclass(frozen=True)
@@ -44,4 +43,17 @@ def open_http_clients(settings: Settings) -> HttpClients:
             allow_private_networks=settings.network.allow_private_networks,
         ),
         llm=make_llm_http_client(settings.llm, contact=settings.network.user_agent_contact),
+    )
+
+
+def make_llm_http_client(settings: LLMSettings, *, contact: str = "") -> httpx.AsyncClient:
+    """An HTTP client for the LLM server alone.
+
+    Not the feeds' client: that one refuses private addresses (SSRF guard), while the LLM
+    usually runs on 127.0.0.1 or the LAN, and llm.base_url comes from the admin, not from users.
+    """
+    return httpx.AsyncClient(
+        timeout=httpx.Timeout(settings.timeout_seconds),
+        follow_redirects=False,
+        headers={"User-Agent": user_agent(contact)},
     )

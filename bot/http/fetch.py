@@ -9,7 +9,7 @@ from dataclasses import dataclass, field
 import httpx
 
 from bot import __version__
-from bot.feeds.guard import BlockedAddressError, guarded_transport
+from bot.http.guard import BlockedAddressError, guarded_transport
 
 DEFAULT_MAX_REDIRECTS = 5
 

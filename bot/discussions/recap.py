@@ -5,7 +5,7 @@
 Extractive and deterministic: every quote is a sentence a commenter wrote, attributed to them;
 the same comments always give the same recap. Agreement and disagreement come from replies: a
 reply opening with "Exactly" backs its parent's position, one opening with "I disagree" or
-"Not really" pushes back on it. Fetching lives in `bot.content.comments`; this module only
+"Not really" pushes back on it. Fetching lives in `bot.discussions.comments`; this module only
 decides, so it runs in a thread (`recap_comments_async`) and is tested without a server.
 """
 
@@ -19,8 +19,8 @@ from dataclasses import dataclass
 from typing import Literal
 from urllib.parse import urlsplit
 
-from bot.content.comments import Comment, CommentFetcher, DiscussionRef, discussion_url
 from bot.content.text import collapse_whitespace, escape_text, shorten
+from bot.discussions.comments import Comment, CommentFetcher, DiscussionRef, discussion_url
 from bot.summarize.sentences import split_sentences
 from bot.summarize.stopwords import CONVERSATION
 from bot.summarize.tfidf import (

@@ -8,8 +8,8 @@ from dataclasses import replace
 import httpx
 
 from bot.content.article import extract_article_async, looks_like_teaser
-from bot.feeds.fetch import FetchedBody, FetchError, fetch
-from bot.feeds.politeness import HostLimiter
+from bot.http.fetch import FetchedBody, FetchError, fetch
+from bot.http.limits import HostLimiter
 from bot.models import Entry
 
 log = logging.getLogger(__name__)

@@ -8,12 +8,12 @@ import httpx
 
 from bot.clock import Clock, system_clock
 from bot.config import DiscussionSettings
-from bot.content.comments import CommentFetcher, discussion_url
 from bot.decide.outbox import MAX_ATTEMPTS, retry_delay
-from bot.feeds.fetch import FetchError
+from bot.discussions.comments import CommentFetcher, discussion_url
+from bot.discussions.llm_recap import ExtractiveRecapper, Recapper
+from bot.http.fetch import FetchError
 from bot.models import Item
 from bot.store import Store
-from bot.summarize.llm_recap import ExtractiveRecapper, Recapper
 
 log = logging.getLogger(__name__)
 

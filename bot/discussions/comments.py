@@ -23,7 +23,7 @@ from urllib.parse import parse_qs, urlsplit
 import httpx
 
 from bot.content.text import collapse_whitespace, html_to_text
-from bot.feeds.fetch import FetchedBody, FetchError, fetch
+from bot.http.fetch import FetchedBody, FetchError, fetch
 
 HN_API = "https://hacker-news.firebaseio.com/v0"
 REDDIT_BASE = "https://www.reddit.com"
