@@ -20,6 +20,7 @@ from bot.clock import Clock, system_clock
 from bot.config import TOKEN_ENV, ConfigError, Settings, load_settings
 from bot.content.relevance import default_lexicon_toml
 from bot.http.clients import open_http_clients
+from bot.http.fetch import Fetcher
 from bot.preview import format_preview, run_preview
 from bot.reports import FeedStatus
 from bot.store import StoreOpenError
@@ -181,10 +182,12 @@ async def _summarize(settings: Settings, source: str) -> DocumentSummary:
     async with open_http_clients(settings) as clients:
         return await summarize_document(
             source,
-            http=clients.web,
+            fetcher=Fetcher(
+                clients.web,
+                max_bytes=settings.polling.max_body_bytes,
+                deadline=settings.polling.timeout_seconds,
+            ),
             summarizer=summarizer_from_settings(settings.llm, http=clients.llm),
-            max_bytes=settings.polling.max_body_bytes,
-            deadline=settings.polling.timeout_seconds,
             lexicon=settings.relevance,
         )
 

@@ -18,6 +18,7 @@ from bot.delivery import DeliveryService
 from bot.discussions.llm_recap import recapper_from_settings
 from bot.discussions.service import DiscussionRecaps, RecapWriter
 from bot.http.clients import HttpClients, open_http_clients
+from bot.http.fetch import Fetcher
 from bot.news import NewsService
 from bot.pipeline import Pipeline, build_pipeline
 from bot.poller import Poller
@@ -162,8 +163,12 @@ class BazaarBot(commands.Bot):
         )
         self.subscriptions = SubscriptionService(
             store=self.store,
-            http=self.http_clients.web,
-            polling=settings.polling,
+            # An admin waits for the answer: no queueing behind the poll's per-host turns.
+            fetcher=Fetcher(
+                self.http_clients.web,
+                max_bytes=settings.polling.max_body_bytes,
+                deadline=settings.polling.timeout_seconds,
+            ),
             on_change=self.poller.wake,
             clock=self.clock,
         )

@@ -17,8 +17,6 @@ from collections.abc import Sequence
 from datetime import datetime, timedelta
 from typing import Protocol
 
-import httpx
-
 from bot.clock import Clock, system_clock
 from bot.config import PollingSettings, Settings
 from bot.content.relevance import DEFAULT_LEXICON, Lexicon, Relevance, score_relevance
@@ -34,7 +32,7 @@ from bot.decide.stories import STORY_WINDOW, match_story
 from bot.discussions.comments import discussion_url
 from bot.feeds.parse import NotAFeedError, parse_feed_async
 from bot.http.clients import HttpClients
-from bot.http.fetch import FetchedBody, FetchError, NotModified, fetch
+from bot.http.fetch import FetchedBody, Fetcher, FetchError, NotModified
 from bot.http.limits import HostLimiter
 from bot.models import Entry, Feed, Item, NewItem, ParsedFeed, Summary
 from bot.notices import pause_notice
@@ -61,10 +59,9 @@ class Pipeline:
         self,
         *,
         store: Store,
-        http: httpx.AsyncClient,
+        fetcher: Fetcher,
         summarizer: Summarizer,
         settings: PollingSettings,
-        limiter: HostLimiter | None = None,
         articles: ArticleSource | None = None,
         notice_channel_id: int | None = None,
         quick_summarizer: Summarizer | None = None,
@@ -74,13 +71,12 @@ class Pipeline:
     ) -> None:
         self._store = store
         self._now = clock
-        self._http = http
+        self._fetcher = fetcher
         self._summarizer = summarizer
         self._quick_summarizer = quick_summarizer or ExtractiveSummarizer()
         self._lexicon = lexicon
         self._recaps = recaps
         self._settings = settings
-        self._limiter = limiter or HostLimiter(concurrency=2, delay=0)
         self._articles = articles
         self._notice_channel_id = notice_channel_id
         self._policy = SchedulePolicy(
@@ -129,7 +125,9 @@ class Pipeline:
     async def poll_feed(self, feed: Feed, *, now: datetime) -> FeedReport:
         """Fetch, parse and store one feed; queue its posts."""
         try:
-            fetched = await self._fetch(feed)
+            fetched = await self._fetcher.get(
+                feed.url, etag=feed.etag, last_modified=feed.last_modified
+            )
             if isinstance(fetched, NotModified):
                 return await self._not_modified(feed, fetched, now)
             parsed = await parse_feed_async(
@@ -138,17 +136,6 @@ class Pipeline:
         except (FetchError, NotAFeedError) as exc:
             return await self._failed(feed, exc, now)
         return await self._updated(feed, fetched, parsed, now)
-
-    async def _fetch(self, feed: Feed) -> FetchedBody | NotModified:
-        async with self._limiter.slot(feed.url):
-            return await fetch(
-                self._http,
-                feed.url,
-                max_bytes=self._settings.max_body_bytes,
-                deadline=self._settings.timeout_seconds,
-                etag=feed.etag,
-                last_modified=feed.last_modified,
-            )
 
     async def _not_modified(self, feed: Feed, fetched: NotModified, now: datetime) -> FeedReport:
         state = FeedState(
@@ -364,29 +351,32 @@ def build_pipeline(
     settings: Settings, store: Store, clients: HttpClients, *, clock: Clock = system_clock
 ) -> Pipeline:
     """The pipeline as the bot and the CLI run it, from the config."""
-    limiter = HostLimiter(
-        concurrency=settings.network.per_host_concurrency,
-        delay=settings.network.per_host_delay_seconds,
-    )
-    articles = PageArticles(
-        http=clients.web,
-        limiter=limiter,
-        max_bytes=settings.polling.max_body_bytes,
-        deadline=settings.polling.timeout_seconds,
-    )
+    fetcher = polite_fetcher(settings, clients)
     return Pipeline(
         store=store,
-        http=clients.web,
+        fetcher=fetcher,
         summarizer=summarizer_from_settings(
             settings.llm, http=clients.llm, cache=StoreSummaryCache(store)
         ),
         settings=settings.polling,
-        limiter=limiter,
-        articles=articles if settings.polling.full_articles else None,
+        articles=PageArticles(fetcher) if settings.polling.full_articles else None,
         notice_channel_id=settings.publish.log_channel_id or None,
         lexicon=settings.relevance,
         recaps=settings.discussions.enabled,
         clock=clock,
+    )
+
+
+def polite_fetcher(settings: Settings, clients: HttpClients) -> Fetcher:
+    """Fetching for the poll: the feeds' limits and per-host politeness, from the config."""
+    return Fetcher(
+        clients.web,
+        max_bytes=settings.polling.max_body_bytes,
+        deadline=settings.polling.timeout_seconds,
+        limiter=HostLimiter(
+            concurrency=settings.network.per_host_concurrency,
+            delay=settings.network.per_host_delay_seconds,
+        ),
     )
 
 

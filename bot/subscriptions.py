@@ -8,9 +8,8 @@ from dataclasses import dataclass
 import httpx
 
 from bot.clock import Clock, system_clock
-from bot.config import PollingSettings
 from bot.feeds.parse import NotAFeedError, parse_feed_async
-from bot.http.fetch import FetchError, NotModified, fetch
+from bot.http.fetch import Fetcher, FetchError, NotModified
 from bot.models import FeedFilter, SubscriptionSource
 from bot.store import Store, SubscriptionView
 
@@ -36,15 +35,13 @@ class SubscriptionService:
         self,
         *,
         store: Store,
-        http: httpx.AsyncClient,
-        polling: PollingSettings,
+        fetcher: Fetcher,
         on_change: Callable[[], None] = lambda: None,
         clock: Clock = system_clock,
     ) -> None:
         self._now = clock
         self._store = store
-        self._http = http
-        self._polling = polling
+        self._fetcher = fetcher
         self._on_change = on_change
 
     async def add(
@@ -59,12 +56,7 @@ class SubscriptionService:
         """Check that `url` is a readable feed, then make the channel follow it."""
         url = validate_feed_url(url)
         try:
-            fetched = await fetch(
-                self._http,
-                url,
-                max_bytes=self._polling.max_body_bytes,
-                deadline=self._polling.timeout_seconds,
-            )
+            fetched = await self._fetcher.get(url)
             if isinstance(fetched, NotModified):  # only with validators, which we did not send
                 raise FetchError("the server answered 304 Not Modified to a plain request")
             parsed = await parse_feed_async(

@@ -5,16 +5,11 @@ from __future__ import annotations
 import logging
 from dataclasses import replace
 
-import httpx
-
 from bot.content.article import extract_article_async, looks_like_teaser
-from bot.http.fetch import FetchedBody, FetchError, fetch
-from bot.http.limits import HostLimiter
+from bot.http.fetch import Fetcher, FetchError
 from bot.models import Entry
 
 log = logging.getLogger(__name__)
-
-HTML_ACCEPT = "text/html, application/xhtml+xml;q=0.9, */*;q=0.5"
 
 
 class PageArticles:
@@ -24,30 +19,16 @@ class PageArticles:
     the stub summarized as if it were the article. Failures keep the feed's own text.
     """
 
-    def __init__(
-        self, *, http: httpx.AsyncClient, limiter: HostLimiter, max_bytes: int, deadline: float
-    ) -> None:
-        self._http = http
-        self._limiter = limiter
-        self._max_bytes = max_bytes
-        self._deadline = deadline
+    def __init__(self, fetcher: Fetcher) -> None:
+        self._fetcher = fetcher
 
     async def complete(self, entry: Entry) -> Entry:
         if not entry.link or not looks_like_teaser(entry.text):
             return entry
         try:
-            async with self._limiter.slot(entry.link):
-                page = await fetch(
-                    self._http,
-                    entry.link,
-                    max_bytes=self._max_bytes,
-                    deadline=self._deadline,
-                    accept=HTML_ACCEPT,
-                )
+            page = await self._fetcher.get_page(entry.link)
         except FetchError as exc:
             log.info("kept the feed's teaser for %s: %s", entry.link, exc)
-            return entry
-        if not isinstance(page, FetchedBody):
             return entry
         article = await extract_article_async(page.body, url=page.url)
         if article.partial:

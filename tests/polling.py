@@ -8,6 +8,7 @@ from typing import Any
 import httpx
 
 from bot.config import PollingSettings
+from bot.http.fetch import Fetcher
 from bot.http.limits import HostLimiter
 from bot.models import OutboxKind, Post, SubscriptionSource
 from bot.pipeline import ArticleSource, Pipeline
@@ -45,13 +46,19 @@ def pipeline(
     **polling: Any,
 ) -> Pipeline:
     """A pipeline that reads the time from the store's clock (the test's)."""
+    settings = PollingSettings(**polling)
+    fetcher = Fetcher(
+        http,
+        max_bytes=settings.max_body_bytes,
+        deadline=settings.timeout_seconds,
+        limiter=limiter or HostLimiter(concurrency=2, delay=0),
+    )
     return Pipeline(
         store=store,
-        http=http,
+        fetcher=fetcher,
         summarizer=summarizer or ExtractiveSummarizer(),
-        settings=PollingSettings(**polling),
+        settings=settings,
         articles=articles,
-        limiter=limiter,
         notice_channel_id=notice_channel_id,
         clock=store.clock,
     )

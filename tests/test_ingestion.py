@@ -8,7 +8,7 @@ from datetime import timedelta
 
 import httpx
 
-from bot.http.fetch import make_http_client
+from bot.http.fetch import Fetcher, make_http_client
 from bot.http.limits import HostLimiter
 from bot.models import Feed, FeedFilter, SubscriptionSource, Summary
 from bot.store import Store
@@ -275,9 +275,7 @@ async def test_a_teaser_is_completed_from_its_page_and_a_paywall_stub_marked_par
     ]  # fmt: skip
     url = feed_server.serve("/feed.xml", rss("Teasers", teasers))
     await follow(store, url)
-    articles = PageArticles(
-        http=http, limiter=HostLimiter(concurrency=2, delay=0), max_bytes=1_000_000, deadline=5
-    )
+    articles = PageArticles(Fetcher(http, max_bytes=1_000_000, deadline=5))
 
     await pipeline(store, http, articles=articles).poll_due()
 

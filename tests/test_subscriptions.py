@@ -8,7 +8,7 @@ import httpx
 import pytest
 
 from bot.config import PollingSettings
-from bot.http.fetch import make_http_client
+from bot.http.fetch import Fetcher, make_http_client
 from bot.store import Store
 from bot.subscriptions import SubscriptionError, SubscriptionService
 from tests.feed_server import FeedItem, FeedServer, rss
@@ -17,7 +17,9 @@ GUILD, NEWS = 7, 1001
 
 
 def service(store: Store, http: httpx.AsyncClient) -> SubscriptionService:
-    return SubscriptionService(store=store, http=http, polling=PollingSettings())
+    polling = PollingSettings()
+    fetcher = Fetcher(http, max_bytes=polling.max_body_bytes, deadline=polling.timeout_seconds)
+    return SubscriptionService(store=store, fetcher=fetcher)
 
 
 async def test_adding_a_feed_checks_it_and_reports_its_title_and_size(

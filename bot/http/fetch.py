@@ -1,8 +1,9 @@
-"""HTTP fetching of feeds: one shared client, conditional GET, a body cap, plain-word errors."""
+"""Fetching from the web: one shared client, conditional GET, a byte cap and a deadline."""
 
 from __future__ import annotations
 
 import asyncio
+import contextlib
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 
@@ -10,6 +11,7 @@ import httpx
 
 from bot import __version__
 from bot.http.guard import BlockedAddressError, guarded_transport
+from bot.http.limits import HostLimiter
 
 DEFAULT_MAX_REDIRECTS = 5
 
@@ -71,6 +73,49 @@ def make_http_client(
     )
 
 
+FEED_ACCEPT = "application/rss+xml, application/atom+xml, application/xml;q=0.9, */*;q=0.8"
+HTML_ACCEPT = "text/html, application/xhtml+xml;q=0.9, text/plain;q=0.8, */*;q=0.5"
+
+
+@dataclass(frozen=True)
+class Fetcher:
+    """The shared client and the limits every fetch obeys, held once: at most `max_bytes`
+    of decoded body, `deadline` seconds in all, and (with a `limiter`) per-host politeness.
+    Used for feeds, article pages and pages summarized on demand."""
+
+    client: httpx.AsyncClient
+    max_bytes: int
+    deadline: float
+    limiter: HostLimiter | None = None
+
+    async def get(
+        self,
+        url: str,
+        *,
+        etag: str | None = None,
+        last_modified: str | None = None,
+        accept: str = FEED_ACCEPT,
+    ) -> FetchedBody | NotModified:
+        """GET `url` within the limits (see `fetch`), waiting for its host's turn first."""
+        async with self.limiter.slot(url) if self.limiter else contextlib.nullcontext():
+            return await fetch(
+                self.client,
+                url,
+                max_bytes=self.max_bytes,
+                deadline=self.deadline,
+                etag=etag,
+                last_modified=last_modified,
+                accept=accept,
+            )
+
+    async def get_page(self, url: str) -> FetchedBody:
+        """An HTML (or text) page; `FetchError` if it cannot be read."""
+        page = await self.get(url, accept=HTML_ACCEPT)
+        if isinstance(page, NotModified):  # only with validators, which were not sent
+            raise FetchError("the server answered 304 Not Modified to a plain request")
+        return page
+
+
 async def fetch(
     client: httpx.AsyncClient,
     url: str,
@@ -79,7 +124,7 @@ async def fetch(
     deadline: float | None = None,
     etag: str | None = None,
     last_modified: str | None = None,
-    accept: str = "application/rss+xml, application/atom+xml, application/xml;q=0.9, */*;q=0.8",
+    accept: str = FEED_ACCEPT,
 ) -> FetchedBody | NotModified:
     """GET `url`, conditionally when `etag`/`last_modified` are known.
 

@@ -6,15 +6,11 @@ import asyncio
 from dataclasses import dataclass
 from pathlib import Path
 
-import httpx
-
 from bot.content.article import Article, extract_article_async
 from bot.content.relevance import DEFAULT_LEXICON, Lexicon, Relevance, score_relevance
-from bot.http.fetch import FetchError, NotModified, fetch
+from bot.http.fetch import Fetcher, FetchError
 from bot.models import Summary
 from bot.summarize import Summarizer
-
-HTML_ACCEPT = "text/html, application/xhtml+xml;q=0.9, text/plain;q=0.8, */*;q=0.5"
 
 
 class DocumentError(Exception):
@@ -29,21 +25,17 @@ class DocumentSummary:
     relevance: Relevance
 
 
-async def read_document(
-    source: str, *, http: httpx.AsyncClient, max_bytes: int, deadline: float
-) -> Article:
-    """The article at `source`: an http(s) URL, or a path to an HTML or plain-text file."""
+async def read_document(source: str, *, fetcher: Fetcher) -> Article:
+    """The article at `source`: an http(s) URL, or a path to an HTML or plain-text file
+    (within the fetcher's byte cap either way)."""
     if source.startswith(("http://", "https://")):
         try:
-            page = await fetch(
-                http, source, max_bytes=max_bytes, deadline=deadline, accept=HTML_ACCEPT
-            )
+            page = await fetcher.get_page(source)
         except FetchError as exc:
             raise DocumentError(f"cannot read {source}: {exc}") from None
-        assert not isinstance(page, NotModified)  # no validators were sent
         return await _article_from_bytes(page.body, url=page.url)
     try:
-        data, uri = await asyncio.to_thread(_read_file, Path(source), max_bytes)
+        data, uri = await asyncio.to_thread(_read_file, Path(source), fetcher.max_bytes)
     except OSError as exc:
         raise DocumentError(f"cannot read {source}: {exc.strerror or exc}") from None
     return await _article_from_bytes(data, url=uri)
@@ -72,14 +64,12 @@ async def _article_from_bytes(data: bytes, *, url: str) -> Article:
 async def summarize_document(
     source: str,
     *,
-    http: httpx.AsyncClient,
+    fetcher: Fetcher,
     summarizer: Summarizer,
-    max_bytes: int,
-    deadline: float,
     lexicon: Lexicon = DEFAULT_LEXICON,
 ) -> DocumentSummary:
     """Read, extract and summarize `source`; score its relevance to open-source AI."""
-    article = await read_document(source, http=http, max_bytes=max_bytes, deadline=deadline)
+    article = await read_document(source, fetcher=fetcher)
     if not article.text.strip():
         raise DocumentError(f"found no readable text in {source}")
     title = article.title or source
