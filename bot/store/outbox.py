@@ -76,19 +76,15 @@ class OutboxQueries(StoreBase):
 
     async def apply_outcome(self, outbox_id: int, transition: Transition) -> None:
         """Write what was decided about an attempt: posted, retry later, or given up."""
-        match transition:
-            case MarkPosted(message_id, thread_id, note):
-                await self.mark_posted(
-                    outbox_id, message_id=message_id, thread_id=thread_id, note=note
-                )
-            case Retry(error, at):
-                await self._write(
-                    """UPDATE outbox SET status = 'pending', last_error = ?,
-                       next_attempt_at = ? WHERE id = ?""",
-                    (error, to_db_time(at), outbox_id),
-                )
-            case MarkFailed(reason):
-                await self.mark_failed(outbox_id, reason)
+        if isinstance(transition, MarkPosted):
+            await self.mark_posted(
+                outbox_id,
+                message_id=transition.message_id,
+                thread_id=transition.thread_id,
+                note=transition.note,
+            )
+        else:
+            await self._retry_or_fail("outbox", outbox_id, transition)
 
     async def mark_posted(
         self, outbox_id: int, *, message_id: int, thread_id: int | None, note: str | None = None
@@ -158,21 +154,26 @@ class OutboxQueries(StoreBase):
         )
 
     async def apply_notice_outcome(self, notice_id: int, transition: Transition) -> None:
+        if isinstance(transition, MarkPosted):
+            await self._write(
+                """UPDATE notices SET status = 'sent', sent_at = ?, message_id = ?,
+                   last_error = NULL WHERE id = ?""",
+                (to_db_time(self._now()), transition.message_id, notice_id),
+            )
+        else:
+            await self._retry_or_fail("notices", notice_id, transition)
+
+    async def _retry_or_fail(self, table: str, row_id: int, transition: Transition) -> None:
+        assert table in ("outbox", "notices")  # never from input: the two queues' tables
         match transition:
-            case MarkPosted(message_id, _, _):
-                await self._write(
-                    """UPDATE notices SET status = 'sent', sent_at = ?, message_id = ?,
-                       last_error = NULL WHERE id = ?""",
-                    (to_db_time(self._now()), message_id, notice_id),
-                )
             case Retry(error, at):
                 await self._write(
-                    """UPDATE notices SET status = 'pending', last_error = ?,
-                       next_attempt_at = ? WHERE id = ?""",
-                    (error, to_db_time(at), notice_id),
+                    f"""UPDATE {table} SET status = 'pending', last_error = ?,
+                        next_attempt_at = ? WHERE id = ?""",
+                    (error, to_db_time(at), row_id),
                 )
             case MarkFailed(reason):
                 await self._write(
-                    "UPDATE notices SET status = 'failed', last_error = ? WHERE id = ?",
-                    (reason, notice_id),
+                    f"UPDATE {table} SET status = 'failed', last_error = ? WHERE id = ?",
+                    (reason, row_id),
                 )
