@@ -43,6 +43,7 @@ def pipeline(
     limiter: HostLimiter | None = None,
     notice_channel_id: int | None = None,
     summarizer: Summarizer | None = None,
+    recaps: bool = False,
     **polling: Any,
 ) -> Pipeline:
     """A pipeline that reads the time from the store's clock (the test's)."""
@@ -60,6 +61,7 @@ def pipeline(
         settings=settings,
         articles=articles,
         notice_channel_id=notice_channel_id,
+        recaps=recaps,
         clock=store.clock,
     )
 

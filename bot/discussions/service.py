@@ -64,7 +64,7 @@ class RecapWriter:
     async def write_pending(self) -> int:
         """Write the recaps whose text is missing; return how many are ready to send."""
         written = 0
-        for row in await self._store.unwritten_recaps():
+        for row in await self._store.unwritten_recaps(self._now()):
             try:
                 text = await self._recaps.recap_text(row.item)
             except FetchError as exc:

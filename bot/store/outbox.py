@@ -15,13 +15,15 @@ from bot.store.schema import from_db_time, item_from_row, to_db_time
 
 class OutboxQueries(StoreBase):
     async def pending_posts(
-        self, limit: int = 50, *, now: datetime | None = None
+        self, limit: int = 50, *, now: datetime | None = None, unwritten_recaps: bool = False
     ) -> list[OutboxRow]:
         """Posts, then notes, then recaps, not yet sent to Discord, oldest story first;
-        with `now`, only those whose retry time has come."""
+        with `now`, only those whose retry time has come; with `unwritten_recaps`, only
+        recaps whose text is not written yet."""
         due = to_db_time(now) if now is not None else None
+        only = "AND o.kind = 'recap' AND o.body IS NULL" if unwritten_recaps else ""
         rows = await self._fetchall(
-            """SELECT o.id AS outbox_id, o.channel_id, o.status, o.attempts, o.kind,
+            f"""SELECT o.id AS outbox_id, o.channel_id, o.status, o.attempts, o.kind,
                       o.first_attempt_at, o.body, i.*,
                       COALESCE(s.name, f.title, f.url) AS source_name,
                       p.status AS story_post_status, p.thread_id AS story_thread_id
@@ -32,7 +34,7 @@ class OutboxQueries(StoreBase):
                LEFT JOIN outbox p ON p.story_id = o.story_id AND p.channel_id = o.channel_id
                                   AND p.kind = 'post'
                WHERE o.status IN ('pending', 'sending')
-                 AND (? IS NULL OR o.next_attempt_at IS NULL OR o.next_attempt_at <= ?)
+                 AND (? IS NULL OR o.next_attempt_at IS NULL OR o.next_attempt_at <= ?) {only}
                ORDER BY o.kind != 'post', o.kind = 'recap', i.sort_at, i.id, o.id LIMIT ?""",
             (due, due, limit),
         )
@@ -55,13 +57,9 @@ class OutboxQueries(StoreBase):
             for row in rows
         ]
 
-    async def unwritten_recaps(self, limit: int = 50) -> list[OutboxRow]:
-        """Recaps queued whose text the core has not written yet."""
-        return [
-            row
-            for row in await self.pending_posts(limit=10_000)
-            if row.kind is OutboxKind.RECAP and row.body is None
-        ][:limit]
+    async def unwritten_recaps(self, now: datetime, limit: int = 50) -> list[OutboxRow]:
+        """Recaps queued whose text the core has not written yet (and may try now)."""
+        return await self.pending_posts(limit, now=now, unwritten_recaps=True)
 
     async def write_recap(self, outbox_id: int, body: str) -> None:
         await self._write("UPDATE outbox SET body = ? WHERE id = ?", (body, outbox_id))
