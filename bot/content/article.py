@@ -20,6 +20,13 @@ from lxml.etree import LxmlError, _Element
 from lxml.html import HtmlElement
 from trafilatura.utils import decode_file
 
+from bot.content.glued import (
+    NEXT_ARTICLE_MARKER,
+    drop_glued_articles,
+    element_text,
+    page_title,
+)
+from bot.content.paywall import is_paywall_prompt, paywall_reason
 from bot.content.text import collapse_whitespace, html_to_text
 
 
@@ -85,12 +92,12 @@ def extract_article(html: str | bytes, *, url: str) -> Article:
     if tree is None:
         return Article(text="", title=None, partial=False, partial_reason=None)
     _drop_hidden(tree)
-    title = _page_title(tree)
-    _drop_glued_articles(tree, title)
+    title = page_title(tree)
+    drop_glued_articles(tree, title)
     text = _trafilatura_text(tree, url) or _fallback_text(tree)
-    reason = _paywall_reason(tree, len(text))
+    reason = paywall_reason(tree, len(text))
     if reason is not None:
-        text = "\n".join(line for line in text.split("\n") if not _is_paywall_prompt(line))
+        text = "\n".join(line for line in text.split("\n") if not is_paywall_prompt(line))
     if title and text.split("\n", 1)[0].casefold() == title.casefold():
         text = text.partition("\n")[2]
     return Article(text=text, title=title, partial=reason is not None, partial_reason=reason)
@@ -183,151 +190,6 @@ def _drop_hidden(tree: HtmlElement) -> None:
         element.drop_tree()
 
 
-# --- title and glued articles -----------------------------------------------------------------
-
-_SITE_CHROME = re.compile(r"site-(?:title|name|logo|branding)|\blogo\b|\bbrand\b|masthead", re.I)
-_NEXT_ARTICLE_MARKER = re.compile(
-    r"^\W*(?:read next|up next|next (?:article|story|post|up)|more stories)\W*$",
-    re.I,
-)
-# Enough paragraph text to be an article in its own right rather than a teaser card.
-_FULL_ARTICLE_CHARS = 500
-
-
-def _page_title(tree: HtmlElement) -> str | None:
-    for path in ('//meta[@property="og:title"]/@content', '//meta[@name="twitter:title"]/@content'):
-        for value in tree.xpath(path):
-            if title := collapse_whitespace(unescape(str(value))):
-                return title
-    document_title = collapse_whitespace(unescape(tree.findtext(".//title") or "")) or None
-    heading = _primary_heading(_content_headings(tree), document_title)
-    # The heading, when there is one, is the <title> without the " | Site name" around it.
-    return _text(heading) if heading is not None else document_title
-
-
-def _drop_glued_articles(tree: HtmlElement, title: str | None) -> None:
-    """Cut whatever the page appends after the first article that is an article of its own.
-
-    trafilatura (and the readability fallback it consults) happily returns a second, longer
-    article glued under the first, or both, so the tree is cut before extraction. A later
-    heading or article counts as glued only when it sits in a separate top-level <article>
-    or follows a "Read next"-style marker: an <h1> used as a section heading inside one
-    article must not cut it short.
-    """
-    order = {element: index for index, element in enumerate(tree.iter())}
-    headings = _content_headings(tree)
-    primary = _primary_heading(headings, title)
-    articles = [a for a in tree.iter("article") if _outermost_article(a) is a and not _in_chrome(a)]
-    full = [a for a in articles if _is_full_article(a)]
-    primary_article = _outermost_article(primary) if primary is not None else None
-    if primary_article is None:
-        # The title may sit above its <article>, or there may be no title: the article is then
-        # the first one after the title, or the first full one.
-        after = [a for a in articles if primary is not None and order[a] > order[primary]]
-        primary_article = next(iter(after or full), None)
-    anchor = primary_article if primary_article is not None else primary
-    if anchor is None:
-        return
-
-    starts: list[HtmlElement] = []
-    for heading in headings:
-        if primary is None or order[heading] <= order[primary]:
-            continue
-        own = _outermost_article(heading)
-        in_other_article = (
-            own is not None and primary_article is not None and own is not primary_article
-        )
-        if in_other_article or _marker_between(tree, order, primary, heading):
-            starts.append(heading)
-    if primary_article is not None:
-        starts += [a for a in full if order[a] > order[primary_article]]
-    if starts:
-        _cut_from(anchor, min(starts, key=order.__getitem__))
-
-
-def _content_headings(tree: HtmlElement) -> list[HtmlElement]:
-    """<h1> elements that title content, not the site's name in its header or menus."""
-    return [h for h in tree.iter("h1") if _text(h) and not _in_chrome(h)]
-
-
-def _in_chrome(element: HtmlElement) -> bool:
-    for node in (element, *element.iterancestors()):
-        if node.tag in ("nav", "footer", "aside") or node.get("role") in ("banner", "navigation"):
-            return True
-        if _SITE_CHROME.search(f"{node.get('class', '')} {node.get('id', '')}"):
-            return True
-    return False
-
-
-def _primary_heading(headings: list[HtmlElement], title: str | None) -> HtmlElement | None:
-    if title:
-        wanted = title.casefold()
-        # The longest heading found in the page title: "Site" is inside "Story | Site" too.
-        matching = [h for h in headings if (t := _text(h).casefold()) in wanted or wanted in t]
-        if matching:
-            return max(matching, key=lambda h: len(_text(h)))
-    # Without a title to go by, skip a heading in the page's own <header> (the site's name).
-    return next((h for h in headings if not _in_page_header(h)), headings[0] if headings else None)
-
-
-def _in_page_header(element: HtmlElement) -> bool:
-    header = next(element.iterancestors("header"), None)
-    return header is not None and next(header.iterancestors("article", "main"), None) is None
-
-
-def _outermost_article(element: HtmlElement) -> HtmlElement | None:
-    found = element if element.tag == "article" else None
-    for ancestor in element.iterancestors("article"):
-        found = ancestor
-    return found
-
-
-def _is_full_article(article: HtmlElement) -> bool:
-    has_heading = next(article.iter("h1", "h2"), None) is not None
-    paragraphs = sum(len(_text(p)) for p in article.iter("p"))
-    return has_heading and paragraphs >= _FULL_ARTICLE_CHARS
-
-
-def _marker_between(
-    tree: HtmlElement, order: dict[HtmlElement, int], start: HtmlElement, end: HtmlElement
-) -> bool:
-    for element in tree.iter():
-        if order[start] < order[element] < order[end] and _is_next_article_marker(element):
-            return True
-    return False
-
-
-def _is_next_article_marker(element: HtmlElement) -> bool:
-    text = _text(element)
-    return len(text) <= 80 and bool(_NEXT_ARTICLE_MARKER.match(text)) and not _in_chrome(element)
-
-
-def _cut_from(anchor: HtmlElement, start: HtmlElement) -> None:
-    """Remove `start`'s branch, everything after it, and "Read next" markers before it.
-
-    Works at the level of the closest element holding both the first article and `start`, so
-    the first article itself is never touched.
-    """
-    # A set of the elements themselves: it keeps their lxml proxies alive, so identity holds.
-    anchor_path = {anchor, *anchor.iterancestors()}
-    branch = start
-    for node in start.iterancestors():
-        if node in anchor_path:
-            break
-        branch = node
-    parent = branch.getparent()
-    if parent is None:
-        return
-    doomed = [branch, *branch.itersiblings()]
-    for sibling in branch.itersiblings(preceding=True):
-        if sibling in anchor_path:
-            break
-        if _is_next_article_marker(sibling) or any(map(_is_next_article_marker, sibling.iter())):
-            doomed.append(sibling)
-    for node in doomed:
-        parent.remove(node)
-
-
 # --- text -------------------------------------------------------------------------------------
 
 
@@ -383,7 +245,7 @@ def _fallback_text(tree: HtmlElement) -> str:
     """html_to_text of the page's article, main or body, without its menus and footers."""
     # Explicit None checks: an lxml element without children is falsy.
     candidates = [
-        max(tree.iter("article"), key=lambda a: len(_text(a)), default=None),
+        max(tree.iter("article"), key=lambda a: len(element_text(a)), default=None),
         tree.find(".//main"),
         tree.find(".//body"),
     ]
@@ -420,99 +282,6 @@ def _tidy(text: str) -> str:
         if line and line not in seen:
             seen.add(line)
             lines.append(line)
-    while lines and _NEXT_ARTICLE_MARKER.match(lines[-1]):
+    while lines and NEXT_ARTICLE_MARKER.match(lines[-1]):
         lines.pop()
     return "\n".join(lines)
-
-
-def _text(element: HtmlElement) -> str:
-    return collapse_whitespace(element.text_content())
-
-
-# --- paywalls ---------------------------------------------------------------------------------
-
-_PAID = "the article is for paid subscribers only"
-_MEMBERS = "the article is for members only"
-_SUBSCRIBERS = "the rest of the article is for subscribers only"
-_SIGN_IN = "the article can only be read after signing in"
-_LIMIT = "the site's limit of free articles was reached"
-_NOT_FREE = "the publisher marks the article as not free to read"
-
-# Phrases that state outright that the text stops here. A long article hardly ever carries
-# them, so they count up to a generous length (a Substack preview can run several paragraphs).
-_STUB_STATEMENTS = (
-    (r"this (?:post|article|story|issue|episode) is for paid subscribers", _PAID),
-    (r"this (?:post|article|story|content) is (?:only )?for paying (?:subscribers|members)", _PAID),
-    (r"keep reading with a \d+-day free trial", _PAID),
-    (
-        r"this (?:post|article|story|content|page) is (?:only )?for (?:members|subscribers)",
-        _MEMBERS,
-    ),
-    (r"(?:subscribe|sign up|register) (?:now )?to (?:continue|keep) reading", _SUBSCRIBERS),
-    (r"to (?:continue|keep) reading,? (?:please )?(?:subscribe|become a)", _SUBSCRIBERS),
-    (r"the rest of this (?:post|article|story) is (?:only )?(?:for|available to)", _SUBSCRIBERS),
-    (r"you(?:'ve| have) reached your (?:free )?(?:article|story|monthly) limit", _LIMIT),
-    (r"(?:log|sign) ?in to (?:continue|keep) reading", _SIGN_IN),
-)
-# Prompts that also appear around full articles (site headers, footers, comment boxes): they
-# mark a stub only when little text came out.
-_STUB_HINTS = (
-    (r"already a paid subscriber\?", _PAID),
-    (r"\bmembers[- ]only\b|\bfor members only\b", _MEMBERS),
-    (r"already a member\? ?(?:sign|log) ?in", _MEMBERS),
-    (r"to (?:continue|keep) reading,? (?:please )?(?:sign|log) ?in", _SIGN_IN),
-    (r"(?:log|sign) ?in to read\b", _SIGN_IN),  # also "Log in to read comments"
-)
-_STATEMENT_MAX_CHARS = 5000
-_HINT_MAX_CHARS = 1500
-_STATEMENTS = [(re.compile(p), reason) for p, reason in _STUB_STATEMENTS]
-_HINTS = [(re.compile(p), reason) for p, reason in _STUB_HINTS]
-_NOT_ACCESSIBLE_FOR_FREE = re.compile(r'"isAccessibleForFree"\s*:\s*"?false\b', re.I)
-_PROMPT_LINE = re.compile(
-    r"^(?:subscribe(?: now)?|sign in|log in|sign up|upgrade|become a (?:member|subscriber)"
-    r"|start (?:your )?free trial|already a (?:paid )?(?:member|subscriber)\?.*)$",
-    re.I,
-)
-
-
-def _paywall_reason(tree: HtmlElement, text_chars: int) -> str | None:
-    if text_chars >= _STATEMENT_MAX_CHARS:
-        return None
-    visible = _visible_text(tree)
-    for pattern, reason in _STATEMENTS:
-        if pattern.search(visible):
-            return reason
-    if text_chars >= _HINT_MAX_CHARS:
-        return None
-    for pattern, reason in _HINTS:
-        if pattern.search(visible):
-            return reason
-    if _declared_not_free(tree):
-        return _NOT_FREE
-    return None
-
-
-def _visible_text(tree: HtmlElement) -> str:
-    # Scripts are skipped: app bundles carry paywall strings on free pages too.
-    nodes = tree.xpath(
-        "//body//text()[not(ancestor::script or ancestor::style or ancestor::noscript"
-        " or ancestor::template)]"
-    )
-    return collapse_whitespace(" ".join(nodes)).casefold().replace("\u2019", "'")
-
-
-def _declared_not_free(tree: HtmlElement) -> bool:
-    """JSON-LD isAccessibleForFree=false, or a locked content tier in the page's meta tags."""
-    tiers = tree.xpath('//meta[@property="article:content_tier" or @name="article:content_tier"]')
-    if any(meta.get("content", "").strip().lower() == "locked" for meta in tiers):
-        return True
-    # A pattern, not json.loads: JSON-LD in the wild is often invalid JSON.
-    scripts = tree.xpath('//script[@type="application/ld+json"]/text()')
-    return any(_NOT_ACCESSIBLE_FOR_FREE.search(script) for script in scripts)
-
-
-def _is_paywall_prompt(line: str) -> bool:
-    folded = line.casefold().replace("\u2019", "'")
-    if len(line) <= 60 and _PROMPT_LINE.match(line):
-        return True
-    return any(p.search(folded) for p, _ in (*_STATEMENTS, *_HINTS)) and len(line) <= 120
