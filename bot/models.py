@@ -196,22 +196,28 @@ class Notice:
 
 @dataclass(frozen=True)
 class NewItem:
-    """An entry seen for the first time, with its summary and story, ready to be stored.
+    """An entry seen for the first time, with its story, ready to be stored.
 
     `story_id` is the story it tells again (from another source), or None for a new story.
+    Only an entry about to be posted has a summary and a relevance score; one only stored
+    keeps its text, and is summarized and scored if it is ever posted.
     """
 
     entry: Entry
-    summary: Summary
+    summary: Summary | None = None
     story_id: int | None = None
     relevance: Relevance | None = None
 
     @property
     def tags(self) -> tuple[str, ...]:
-        """The summarizer's tags when it gave some (an LLM does), else the lexicon's."""
-        if self.summary.tags:
-            return self.summary.tags
-        return self.relevance.tags if self.relevance else ()
+        return tags_of(self.summary, self.relevance)
+
+
+def tags_of(summary: Summary | None, relevance: Relevance | None) -> tuple[str, ...]:
+    """The summarizer's tags when it gave some (an LLM does), else the lexicon's."""
+    if summary is not None and summary.tags:
+        return summary.tags
+    return relevance.tags if relevance else ()
 
 
 @dataclass(frozen=True)

@@ -2,19 +2,33 @@
 
 from __future__ import annotations
 
-from bot.models import Post
+from dataclasses import replace
+
+from bot.models import Item, Post
 from bot.posts import post_for_item
 from bot.store import Store
+from bot.summarize import Summarizer
+from bot.summarize.extractive import ExtractiveSummarizer
 
 MAX_LATEST = 10  # Discord shows at most 10 embeds in one message
 
 
 class NewsService:
-    def __init__(self, store: Store) -> None:
+    def __init__(self, store: Store, *, summarizer: Summarizer | None = None) -> None:
         self._store = store
+        self._summarizer = summarizer or ExtractiveSummarizer()
 
     async def latest(self, guild_id: int, count: int = 5) -> list[Post]:
         """The newest `count` posts (1 to 10) from the guild's feeds, newest first."""
         count = min(max(count, 1), MAX_LATEST)
         rows = await self._store.latest_items(guild_id, count)
-        return [post_for_item(item, source) for item, source in rows]
+        return [post_for_item(await self._summarized(item), source) for item, source in rows]
+
+    async def _summarized(self, item: Item) -> Item:
+        """The item with a summary: one only stored (never posted) is summarized when it is
+        first read, and the summary kept."""
+        if item.summary:
+            return item
+        summary = await self._summarizer.summarize(title=item.title, text=item.text)
+        await self._store.set_summary(item.id, summary.text)
+        return replace(item, summary=summary.text)

@@ -34,12 +34,11 @@ from bot.feeds.parse import NotAFeedError, parse_feed_async
 from bot.http.clients import HttpClients
 from bot.http.fetch import FetchedBody, Fetcher, FetchError, NotModified
 from bot.http.limits import HostLimiter
-from bot.models import Entry, Feed, Item, NewItem, ParsedFeed, Summary
+from bot.models import Entry, Feed, Item, NewItem, ParsedFeed, Subscription, Summary
 from bot.notices import pause_notice
 from bot.reports import CycleReport, FeedReport, FeedStatus
-from bot.store import FeedState, PollResult, Store, StoreSummaryCache
+from bot.store import FeedState, PollResult, Store, StoredItemUpdate, StoreSummaryCache
 from bot.summarize import Summarizer
-from bot.summarize.extractive import ExtractiveSummarizer
 from bot.summarize.llm import summarizer_from_settings
 from bot.teasers import PageArticles
 
@@ -64,7 +63,6 @@ class Pipeline:
         settings: PollingSettings,
         articles: ArticleSource | None = None,
         notice_channel_id: int | None = None,
-        quick_summarizer: Summarizer | None = None,
         lexicon: Lexicon = DEFAULT_LEXICON,
         recaps: bool = False,
         clock: Clock = system_clock,
@@ -73,7 +71,6 @@ class Pipeline:
         self._now = clock
         self._fetcher = fetcher
         self._summarizer = summarizer
-        self._quick_summarizer = quick_summarizer or ExtractiveSummarizer()
         self._lexicon = lexicon
         self._recaps = recaps
         self._settings = settings
@@ -215,49 +212,38 @@ class Pipeline:
         status: FeedStatus,
         now: datetime,
     ) -> FeedReport:
-        """Decide what each following channel gets, prepare the new entries (full article,
-        summary, story) and write it all with the feed's new state."""
-        stored = await self._store.recent_items(feed.id, max(self._settings.backfill, 1))
+        """Decide what each following channel gets, prepare what will be posted (full
+        article, relevance, summary) and the story of every new entry, and write it all with
+        the feed's new state. A cycle's cost grows with what is new, not with what is stored:
+        a feed with nothing new and no channel waiting for its backfill reads nothing more."""
         subscriptions = await self._store.feed_subscriptions(feed.id)
-
-        def plan(relevance: dict[str, Relevance] | None) -> PostPlan:
-            return plan_posts(
-                feed_id=feed.id,
-                subscriptions=subscriptions,
-                new=[
-                    Candidate(
-                        e.key,
-                        e.published_at or now,
-                        relevance[e.key].relevant if relevance is not None else True,
-                    )
-                    for e in new_entries
-                ],
-                stored=[Candidate(i.key, i.sort_time, i.relevant) for i in stored],
-                now=now,
-                backfill=self._settings.backfill,
-                max_age=timedelta(days=self._settings.max_age_days),
-            )
-
-        # Relevance is scored once, on the text that is summarized: the full article of
-        # an entry that may be posted, so a teaser's score never decides alone.
-        maybe_posted = {post.item_key for post in plan(None).posts}
-        new_entries = await self._complete(new_entries, maybe_posted)
-        relevance = await self._relevance(new_entries)
-        posts = plan(relevance)
+        backfilling = any(not s.initialized for s in subscriptions)
+        if not new_entries and not backfilling:
+            await self._store.apply_poll(PollResult(feed.id, now, state))
+            return FeedReport(feed.url, status)
+        stored = (
+            await self._store.recent_items(feed.id, max(self._settings.backfill, 1))
+            if backfilling or self._recaps
+            else []
+        )
+        entries, relevance, posts = await self._plan_with_relevance(
+            feed.id, subscriptions, new_entries, stored, now
+        )
         posted = {post.item_key for post in posts.posts}
-        summaries = await self._summaries(new_entries, posted)
+        summaries = await self._summaries([e for e in entries if e.key in posted])
+        stored_updates = await self._prepare_stored(stored, posted, relevance)
         async with self._commit_lock:
-            new_items = await self._with_stories(feed.id, new_entries, summaries, relevance, now)
+            new_items = await self._with_stories(feed.id, entries, summaries, relevance, now)
             story_of = {i.key: i.story_id for i in stored}
             story_of.update({n.entry.key: n.story_id for n in new_items})
             deliveries = plan_deliveries(
                 posts.posts,
                 story_of=story_of,
                 posted_stories=await self._store.posted_stories(
-                    (story for story in story_of.values() if story is not None),
+                    {story_of[key] for key in posted if story_of.get(key) is not None},
                     (s.channel_id for s in subscriptions),
                 ),
-                discussions=self._discussions(new_entries, stored, posted),
+                discussions=self._discussions(entries, stored, posted),
             )
             await self._store.apply_poll(
                 PollResult(
@@ -267,9 +253,71 @@ class Pipeline:
                     new_items=new_items,
                     deliveries=deliveries,
                     initialized_subscription_ids=posts.initialized_subscription_ids,
+                    stored_items=stored_updates,
                 )
             )
-        return FeedReport(feed.url, status, new_items=len(new_entries), deliveries=len(deliveries))
+        return FeedReport(feed.url, status, new_items=len(entries), deliveries=len(deliveries))
+
+    async def _plan_with_relevance(
+        self,
+        feed_id: int,
+        subscriptions: Sequence[Subscription],
+        entries: list[Entry],
+        stored: Sequence[Item],
+        now: datetime,
+    ) -> tuple[list[Entry], dict[str, Relevance], PostPlan]:
+        """The post plan, with relevance scored only for what it may post.
+
+        Unscored items count as relevant while planning; whatever the plan would post is
+        then completed (full article) and scored, on the text that is summarized, and the
+        plan made again, until it posts only scored items. Entries only stored are never
+        scored or summarized.
+        """
+        relevance: dict[str, Relevance] = {}  # new scores, to be stored
+        relevant = {i.key: i.relevant for i in stored if i.relevance is not None}
+        by_key = {e.key: e for e in entries}
+        stored_by_key = {i.key: i for i in stored}
+        while True:
+            plan = plan_posts(
+                feed_id=feed_id,
+                subscriptions=subscriptions,
+                new=[
+                    Candidate(e.key, e.published_at or now, relevant.get(e.key, True))
+                    for e in entries
+                ],
+                stored=[Candidate(i.key, i.sort_time, relevant.get(i.key, True)) for i in stored],
+                now=now,
+                backfill=self._settings.backfill,
+                max_age=timedelta(days=self._settings.max_age_days),
+            )
+            unscored = {p.item_key for p in plan.posts} - relevant.keys()
+            if not unscored:
+                return entries, relevance, plan
+            completed = await self._complete([by_key[k] for k in unscored if k in by_key])
+            by_key.update({e.key: e for e in completed})
+            entries = [by_key[e.key] for e in entries]
+            relevance.update(await self._relevance(completed))
+            relevance.update(
+                await self._relevance_of_items([stored_by_key[k] for k in unscored - by_key.keys()])
+            )
+            relevant.update({key: score.relevant for key, score in relevance.items()})
+
+    async def _prepare_stored(
+        self, stored: Sequence[Item], posted: set[str], relevance: dict[str, Relevance]
+    ) -> list[StoredItemUpdate]:
+        """Summaries (and scores) for stored items about to be posted that have none yet:
+        entries that were only stored when they arrived, now a new channel's backfill."""
+        updates = []
+        for item in stored:
+            if item.key not in posted or (item.summary and item.relevance is not None):
+                continue
+            summary = (
+                await self._summarizer.summarize(title=item.title, text=item.text)
+                if not item.summary
+                else None
+            )
+            updates.append(StoredItemUpdate(item.id, summary, relevance.get(item.key)))
+        return updates
 
     def _discussions(
         self, entries: Sequence[Entry], stored: Sequence[Item], posted: set[str]
@@ -285,32 +333,29 @@ class Pipeline:
 
     async def _relevance(self, entries: Sequence[Entry]) -> dict[str, Relevance]:
         """Score entries off the event loop (a feed can bring hundreds at once)."""
+        return await self._score([(e.key, e.title, e.text) for e in entries])
 
+    async def _relevance_of_items(self, items: Sequence[Item]) -> dict[str, Relevance]:
+        return await self._score([(i.key, i.title, i.text) for i in items])
+
+    async def _score(self, texts: Sequence[tuple[str, str, str]]) -> dict[str, Relevance]:
         def score_all() -> dict[str, Relevance]:
-            return {e.key: score_relevance(e.title, e.text, self._lexicon) for e in entries}
+            return {key: score_relevance(title, text, self._lexicon) for key, title, text in texts}
 
-        return await asyncio.to_thread(score_all) if entries else {}
+        return await asyncio.to_thread(score_all) if texts else {}
 
-    async def _complete(self, entries: list[Entry], posted: set[str]) -> list[Entry]:
-        """Fetch the full article of teaser entries that will be posted (only those: a new
-        feed's 200 old entries are stored with their feed text, not fetched page by page)."""
+    async def _complete(self, entries: list[Entry]) -> list[Entry]:
+        """The full article of teaser entries that may be posted (only those: a new feed's
+        200 old entries are stored with their feed text, not fetched page by page)."""
         if self._articles is None:
             return entries
-        return list(
-            await asyncio.gather(
-                *(self._articles.complete(e) if e.key in posted else _same(e) for e in entries)
-            )
+        return list(await asyncio.gather(*(self._articles.complete(e) for e in entries)))
+
+    async def _summaries(self, entries: Sequence[Entry]) -> dict[str, Summary]:
+        """The configured summarizer (perhaps an LLM) for what will be posted, concurrently."""
+        results = await asyncio.gather(
+            *(self._summarizer.summarize(title=e.title, text=e.text) for e in entries)
         )
-
-    async def _summaries(self, entries: Sequence[Entry], posted: set[str]) -> dict[str, Summary]:
-        """The configured summarizer (perhaps an LLM) for what will be posted, concurrently;
-        the offline one for entries only stored."""
-
-        async def summarize(entry: Entry) -> Summary:
-            summarizer = self._summarizer if entry.key in posted else self._quick_summarizer
-            return await summarizer.summarize(title=entry.title, text=entry.text)
-
-        results = await asyncio.gather(*(summarize(e) for e in entries))
         return {entry.key: summary for entry, summary in zip(entries, results, strict=True)}
 
     async def _with_stories(
@@ -342,7 +387,7 @@ class Pipeline:
 
         story_ids = await asyncio.to_thread(match_all) if entries else []
         return [
-            NewItem(entry, summaries[entry.key], story_id, relevance[entry.key])
+            NewItem(entry, summaries.get(entry.key), story_id, relevance.get(entry.key))
             for entry, story_id in zip(entries, story_ids, strict=True)
         ]
 
@@ -378,7 +423,3 @@ def polite_fetcher(settings: Settings, clients: HttpClients) -> Fetcher:
             delay=settings.network.per_host_delay_seconds,
         ),
     )
-
-
-async def _same(entry: Entry) -> Entry:
-    return entry

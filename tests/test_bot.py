@@ -161,6 +161,14 @@ async def test_members_read_the_latest_news(clock: TestClock, harness: Harness) 
     assert [e["title"] for e in reply["embeds"]] == ["Story 0", "Story 1"]
     assert reply["allowed_mentions"] == {"parse": []}
 
+    # Story 3 was only stored (beyond the backfill), never summarized: it is when first read.
+    everything = await harness.discord.invoke_slash(
+        "news", {"count": 4}, group_sub="latest", permissions=MEMBER_PERMISSIONS
+    )
+    [*_, oldest] = (await everything.final_message())["embeds"]
+    assert oldest["title"] == "Story 3"
+    assert oldest["description"] == "Story 3 is out.\n• It ships open weights."
+
 
 async def test_without_permission_to_post_a_post_is_given_up_not_retried_forever(
     clock: TestClock,

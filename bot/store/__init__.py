@@ -10,7 +10,7 @@ from __future__ import annotations
 from bot.store.base import StoreOpenError
 from bot.store.cache import StoreSummaryCache, SummaryCacheQueries
 from bot.store.feeds import FeedQueries, SubscriptionView
-from bot.store.items import FeedState, ItemQueries, PollResult
+from bot.store.items import FeedState, ItemQueries, PollResult, StoredItemUpdate
 from bot.store.outbox import OutboxQueries
 from bot.store.schema import from_db_time, to_db_time
 
@@ -20,6 +20,7 @@ __all__ = [
     "Store",
     "StoreOpenError",
     "StoreSummaryCache",
+    "StoredItemUpdate",
     "SubscriptionView",
     "from_db_time",
     "to_db_time",

@@ -9,7 +9,7 @@ from datetime import datetime
 
 from bot.decide.deliveries import Delivery
 from bot.decide.stories import StoryRef
-from bot.models import Item, NewItem
+from bot.models import Item, NewItem, Relevance, Summary, tags_of
 from bot.store.base import _CHUNK, StoreBase
 from bot.store.schema import (
     from_db_time,
@@ -36,6 +36,19 @@ class FeedState:
 
 
 @dataclass(frozen=True)
+class StoredItemUpdate:
+    """A stored item about to be posted after all, with what it lacked: a summary, a score."""
+
+    item_id: int
+    summary: Summary | None
+    relevance: Relevance | None
+
+    @property
+    def tags(self) -> tuple[str, ...]:
+        return tags_of(self.summary, self.relevance)
+
+
+@dataclass(frozen=True)
 class PollResult:
     """What one poll of one feed changes in the store, written in one transaction."""
 
@@ -46,6 +59,7 @@ class PollResult:
     deliveries: Sequence[Delivery] = ()
     initialized_subscription_ids: Sequence[int] = ()
     notices: Sequence[tuple[int, str]] = ()  # (channel id, text) for the admins
+    stored_items: Sequence[StoredItemUpdate] = ()
 
 
 class ItemQueries(StoreBase):
@@ -125,6 +139,9 @@ class ItemQueries(StoreBase):
         )
         return [(item_from_row(row), row["source_name"]) for row in rows]
 
+    async def set_summary(self, item_id: int, summary: str) -> None:
+        await self._write("UPDATE items SET summary = ? WHERE id = ?", (summary, item_id))
+
     async def apply_poll(self, result: PollResult) -> None:
         """Write everything one poll of one feed decided, atomically."""
         polled = to_db_time(result.polled_at)
@@ -132,6 +149,8 @@ class ItemQueries(StoreBase):
             await self._record_feed_state(result.feed_id, result.state, polled)
             for new in result.new_items:
                 await self._insert_item(result.feed_id, new, polled)
+            for update in result.stored_items:
+                await self._update_item(update)
             for delivery in result.deliveries:
                 await self._queue(delivery, polled)
             await self._db.executemany(
@@ -216,7 +235,7 @@ class ItemQueries(StoreBase):
                 entry.title_key,
                 entry.author,
                 entry.text,
-                new.summary.text,
+                new.summary.text if new.summary else "",
                 entry.partial_reason,
                 new.relevance.score if new.relevance else None,
                 new.relevance.relevant if new.relevance else True,
@@ -225,6 +244,22 @@ class ItemQueries(StoreBase):
                 published,
                 seen,
                 published or seen,
+            ),
+        )
+
+    async def _update_item(self, update: StoredItemUpdate) -> None:
+        score = update.relevance
+        await self._db.execute(
+            """UPDATE items SET summary = COALESCE(?, summary),
+               relevance = COALESCE(?, relevance), relevant = COALESCE(?, relevant),
+               tags = CASE WHEN ? = '' THEN tags ELSE ? END WHERE id = ?""",
+            (
+                update.summary.text if update.summary else None,
+                score.score if score else None,
+                score.relevant if score else None,
+                ",".join(update.tags),
+                ",".join(update.tags),
+                update.item_id,
             ),
         )
 

@@ -1,0 +1,93 @@
+"""A poll costs what changed, not what is stored: what a cycle must not do, pinned."""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+
+import httpx
+
+from bot.models import Summary
+from bot.store import Store
+from bot.summarize.extractive import ExtractiveSummarizer
+from tests.clock import TestClock
+from tests.feed_server import FeedServer, rss
+from tests.polling import GENERAL, follow, items, pending_titles, pipeline
+
+
+class CountingSummarizer:
+    """The offline summarizer, counting what it is asked to summarize."""
+
+    def __init__(self) -> None:
+        self.titles: list[str] = []
+        self._inner = ExtractiveSummarizer()
+
+    async def summarize(self, *, title: str, text: str) -> Summary:
+        self.titles.append(title)
+        return await self._inner.summarize(title=title, text=text)
+
+
+@asynccontextmanager
+async def statements(store: Store) -> AsyncIterator[list[str]]:
+    """Every SQL statement the store runs meanwhile (SQLite's own trace)."""
+    seen: list[str] = []
+    await store._db.set_trace_callback(seen.append)
+    try:
+        yield seen
+    finally:
+        await store._db.set_trace_callback(None)
+
+
+def reading(table: str, sql: list[str]) -> list[str]:
+    return [s for s in sql if s.lstrip().upper().startswith("SELECT") and table in s]
+
+
+async def test_only_what_is_posted_is_summarized_and_a_known_entry_never_again(
+    clock: TestClock, feed_server: FeedServer, store: Store, http: httpx.AsyncClient
+) -> None:
+    url = feed_server.serve("/feed.xml", rss("F", items(200, now=clock())), conditional=False)
+    await follow(store, url)
+    summarizer = CountingSummarizer()
+    poller = pipeline(store, http, summarizer=summarizer)
+
+    await poller.poll_due()
+    await poller.poll_feeds(await store.followed_feeds(), now=clock())  # the same 200 again
+
+    assert sorted(summarizer.titles) == ["Story 0", "Story 1", "Story 2"]  # the backfill, once
+
+
+async def test_a_feed_with_nothing_new_reads_no_story_and_summarizes_nothing(
+    clock: TestClock, feed_server: FeedServer, store: Store, http: httpx.AsyncClient
+) -> None:
+    url = feed_server.serve("/feed.xml", rss("F", items(5, now=clock())))
+    await follow(store, url)
+    summarizer = CountingSummarizer()
+    poller = pipeline(store, http, summarizer=summarizer)
+    await poller.poll_due()
+    summarizer.titles.clear()
+
+    async with statements(store) as sql:
+        await poller.poll_feeds(await store.followed_feeds(), now=clock())  # a 304
+
+    assert feed_server.hits("/feed.xml")[-1].status == 304
+    assert reading("stories", sql) == [] and reading("FROM items", sql) == []
+    assert summarizer.titles == []
+
+
+async def test_a_stored_entry_becomes_a_new_channels_backfill_with_a_summary_made_then(
+    clock: TestClock, feed_server: FeedServer, store: Store, http: httpx.AsyncClient
+) -> None:
+    url = feed_server.serve("/feed.xml", rss("F", items(5, now=clock())))
+    await follow(store, url)
+    summarizer = CountingSummarizer()
+    poller = pipeline(store, http, summarizer=summarizer, backfill=1)
+    await poller.poll_due()  # Story 0 posted; Stories 1-4 only stored
+
+    await follow(store, url, GENERAL)
+    poller = pipeline(store, http, summarizer=summarizer, backfill=2)
+    await poller.poll_due()
+
+    assert await pending_titles(store, GENERAL) == ["Story 1", "Story 0"]
+    assert summarizer.titles == ["Story 0", "Story 1"]  # Story 1 only now, Story 0 not again
+    [row] = [r for r in await store.pending_posts() if r.item.title == "Story 1"]
+    assert row.item.summary == "Story 1 is about open weights. It matters."
