@@ -28,7 +28,7 @@ from bot.decide.schedule import (
     next_poll_after_success,
     server_hints,
 )
-from bot.decide.stories import STORY_WINDOW, match_story
+from bot.decide.stories import STORY_WINDOW, lookup_words, match_story
 from bot.discussions.comments import discussion_url
 from bot.feeds.parse import NotAFeedError, parse_feed_async
 from bot.http.clients import HttpClients
@@ -366,13 +366,18 @@ class Pipeline:
         relevance: dict[str, Relevance],
         now: datetime,
     ) -> list[NewItem]:
+        if not entries:
+            return []
+        counts = await self._store.word_counts(w for e in entries for w in e.title_key.split())
         stories = await self._store.candidate_stories(
-            since=now - STORY_WINDOW, url_keys=(e.url_key for e in entries if e.url_key)
+            since=now - STORY_WINDOW,
+            url_keys=(e.url_key for e in entries if e.url_key),
+            words={w for e in entries for w in lookup_words(e.title_key, counts)},
         )
 
         def match_all() -> list[int | None]:
-            # Title matching compares every new entry with every recent story: CPU work
-            # that grows with both, so it runs in a worker thread.
+            # Each new entry against the few stories its rarest words found: CPU work
+            # all the same, so it runs in a worker thread.
             matches = []
             for entry in entries:
                 story = match_story(

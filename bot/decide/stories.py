@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+import math
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
@@ -50,6 +51,24 @@ def match_story(
         if similarity >= TITLE_SIMILARITY and (best is None or similarity > best[0]):
             best = (similarity, story)
     return best[1] if best else None
+
+
+def lookup_words(title_key: str, stories_with: Mapping[str, int]) -> frozenset[str]:
+    """The few words of a headline that any story it could match must share at least one
+    of, so only those are looked up (prefix filtering, as in all-pairs similarity joins).
+
+    A story at `TITLE_SIMILARITY` or more shares at least ⌈s·n⌉ of the n words, so it lacks
+    at most n − ⌈s·n⌉ of them: among any n − ⌈s·n⌉ + 1 words it has one. The rarest are
+    chosen (`stories_with` counts the stories having each word; missing means none), so the
+    lookup reads few rows however common "the" or "model" are. Empty when the headline is
+    too short to be matched by title at all.
+    """
+    words = set(title_key.split())
+    if len(words) < MIN_TITLE_WORDS:
+        return frozenset()
+    shared = math.ceil(round(TITLE_SIMILARITY * len(words), 9))
+    rarest = sorted(words, key=lambda word: (stories_with.get(word, 0), word))
+    return frozenset(rarest[: len(words) - shared + 1])
 
 
 def _jaccard(a: set[str], b: set[str]) -> float:

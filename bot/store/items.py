@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import logging
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass
 from datetime import datetime
 
@@ -80,21 +80,36 @@ class ItemQueries(StoreBase):
                 known.update(row[0] for row in rows)
         return known
 
+    async def word_counts(self, words: Iterable[str]) -> dict[str, int]:
+        """How many stories have each of `words` in their headline (absent: none)."""
+        counts: dict[str, int] = {}
+        for chunk in _chunks(list(dict.fromkeys(words))):
+            rows = await self._fetchall(
+                f"SELECT word, stories FROM word_counts WHERE word IN ({_marks(chunk)})", chunk
+            )
+            counts.update((row[0], int(row[1])) for row in rows)
+        return counts
+
     async def candidate_stories(
-        self, *, since: datetime, url_keys: Iterable[str]
+        self, *, since: datetime, url_keys: Iterable[str], words: Iterable[str] = ()
     ) -> list[StoryRef]:
-        """Stories a new item could belong to: those with one of `url_keys`, and recent ones."""
-        wanted = [key for key in dict.fromkeys(url_keys) if key]
+        """Stories a new item could belong to: those with one of `url_keys`, and those seen
+        since `since` whose headline has one of `words`. Read through indexes: the cost
+        grows with the matches, not with the stories stored."""
         ids: set[int] = set()
-        for start in range(0, len(wanted), _CHUNK):
-            chunk = wanted[start : start + _CHUNK]
-            marks = ",".join("?" * len(chunk))
-            rows = await self._fetchall(f"SELECT id FROM stories WHERE url_key IN ({marks})", chunk)
-            ids.update(row["id"] for row in rows)
-        rows = await self._fetchall(
-            "SELECT id FROM stories WHERE first_seen_at >= ?", (to_db_time(since),)
-        )
-        ids.update(row["id"] for row in rows)
+        for chunk in _chunks([key for key in dict.fromkeys(url_keys) if key]):
+            rows = await self._fetchall(
+                f"SELECT id FROM stories WHERE url_key IN ({_marks(chunk)})", chunk
+            )
+            ids.update(row[0] for row in rows)
+        for chunk in _chunks(list(dict.fromkeys(words))):
+            rows = await self._fetchall(
+                f"""SELECT DISTINCT w.story_id FROM story_words w
+                    JOIN stories s ON s.id = w.story_id
+                    WHERE w.word IN ({_marks(chunk)}) AND s.first_seen_at >= ?""",
+                (*chunk, to_db_time(since)),
+            )
+            ids.update(row[0] for row in rows)
         return await self._story_refs(sorted(ids))
 
     async def _story_refs(self, ids: list[int]) -> list[StoryRef]:
@@ -212,11 +227,7 @@ class ItemQueries(StoreBase):
         entry = new.entry
         story_id = new.story_id
         if story_id is None:
-            cursor = await self._db.execute(
-                "INSERT INTO stories (url_key, title_key, first_seen_at) VALUES (?, ?, ?)",
-                (entry.url_key, entry.title_key, seen),
-            )
-            story_id = cursor.lastrowid
+            story_id = await self._insert_story(entry.url_key, entry.title_key, seen)
         published = to_db_time(entry.published_at) if entry.published_at else None
         await self._db.execute(
             """INSERT INTO items (feed_id, story_id, key, guid, link, url_key, title, title_key,
@@ -246,6 +257,25 @@ class ItemQueries(StoreBase):
                 published or seen,
             ),
         )
+
+    async def _insert_story(self, url_key: str | None, title_key: str, seen: str) -> int:
+        cursor = await self._db.execute(
+            "INSERT INTO stories (url_key, title_key, first_seen_at) VALUES (?, ?, ?)",
+            (url_key, title_key, seen),
+        )
+        story_id = cursor.lastrowid
+        assert story_id is not None
+        words = [(word,) for word in dict.fromkeys(title_key.split())]
+        await self._db.executemany(
+            "INSERT OR IGNORE INTO story_words (word, story_id) VALUES (?, ?)",
+            [(word, story_id) for (word,) in words],
+        )
+        await self._db.executemany(
+            """INSERT INTO word_counts (word, stories) VALUES (?, 1)
+               ON CONFLICT (word) DO UPDATE SET stories = stories + 1""",
+            words,
+        )
+        return story_id
 
     async def _update_item(self, update: StoredItemUpdate) -> None:
         score = update.relevance
@@ -293,3 +323,12 @@ class ItemQueries(StoreBase):
             )
             found.update((int(row[0]), int(row[1])) for row in rows)
         return found
+
+
+def _chunks(values: list[str]) -> Iterator[list[str]]:
+    for start in range(0, len(values), _CHUNK):
+        yield values[start : start + _CHUNK]
+
+
+def _marks(values: Sequence[object]) -> str:
+    return ",".join("?" * len(values))

@@ -123,6 +123,32 @@ MIGRATIONS: tuple[str, ...] = (
     ALTER TABLE notices ADD COLUMN next_attempt_at TEXT;
     ALTER TABLE notices ADD COLUMN message_id INTEGER;
     """,
+    # 3: stories are found by index, not by scanning a window: each headline word points to
+    #    the stories whose title has it, and each word counts its stories (the rarest words
+    #    of a new headline are the ones looked up). Filled from the stories already stored.
+    """
+    CREATE TABLE story_words (
+        word     TEXT NOT NULL,
+        story_id INTEGER NOT NULL REFERENCES stories(id) ON DELETE CASCADE,
+        PRIMARY KEY (word, story_id)
+    ) WITHOUT ROWID;
+    CREATE TABLE word_counts (
+        word    TEXT PRIMARY KEY,
+        stories INTEGER NOT NULL
+    ) WITHOUT ROWID;
+    INSERT OR IGNORE INTO story_words (word, story_id)
+        WITH RECURSIVE split (story_id, word, rest) AS (
+            SELECT id, '', title_key || ' ' FROM stories
+            UNION ALL
+            SELECT story_id, substr(rest, 1, instr(rest, ' ') - 1),
+                   substr(rest, instr(rest, ' ') + 1)
+            FROM split WHERE rest != ''
+        )
+        SELECT word, story_id FROM split WHERE word != '';
+    INSERT INTO word_counts (word, stories)
+        SELECT word, COUNT(*) FROM story_words GROUP BY word;
+    CREATE INDEX outbox_story_channel ON outbox(story_id, channel_id);
+    """,
 )
 
 _TIME_FORMAT = "%Y-%m-%dT%H:%M:%S.%fZ"
@@ -134,9 +160,9 @@ def to_db_time(value: datetime) -> str:
 
 
 def from_db_time(value: str | None) -> datetime | None:
-    if value is None:
-        return None
-    return datetime.strptime(value, _TIME_FORMAT).replace(tzinfo=UTC)
+    # fromisoformat reads our fixed format ("…T12:00:00.000000Z") about 20 times faster
+    # than strptime, which a cycle would otherwise call for every timestamp it reads.
+    return datetime.fromisoformat(value) if value is not None else None
 
 
 def statements(script: str) -> list[str]:
