@@ -109,22 +109,45 @@ class Pipeline:
         return report
 
     async def _poll_with_slot(self, feed: Feed, now: datetime) -> FeedReport:
-        async with self._fetch_slots:
-            try:
-                return await self.poll_feed(feed, now=now)
-            except Exception:
-                # One broken feed must never stop the others or the loop, nor be retried
-                # every second: it backs off like any failing feed.
-                log.exception("unexpected error while polling %s", feed.url)
-                error = FetchError("internal error while reading this feed (see the bot's logs)")
-                return await self._failed(feed, error, now)
+        try:
+            return await self.poll_feed(feed, now=now)
+        except Exception:
+            # One broken feed must never stop the others or the loop, nor be retried
+            # every second: it backs off like any failing feed.
+            log.exception("unexpected error while polling %s", feed.url)
+            error = FetchError("internal error while reading this feed (see the bot's logs)")
+            return await self._failed(feed, error, now)
 
     async def poll_feed(self, feed: Feed, *, now: datetime) -> FeedReport:
-        """Fetch, parse and store one feed; queue its posts."""
+        """Fetch, parse and store one feed; queue its posts.
+
+        The feed waits for its host's turn holding nothing, then takes one of the
+        `max_concurrent_fetches` slots for the fetch and the work on what it brought: a
+        feed queued behind its host's politeness gap never blocks a feed on another host.
+        """
+        failure: FetchError | None = None
+        async with self._fetcher.host_turn(feed.url):
+            await self._fetch_slots.acquire()
+            try:
+                fetched = await self._fetcher.get(
+                    feed.url, etag=feed.etag, last_modified=feed.last_modified, in_turn=True
+                )
+            except FetchError as exc:
+                failure = exc
+            except BaseException:
+                self._fetch_slots.release()
+                raise
         try:
-            fetched = await self._fetcher.get(
-                feed.url, etag=feed.etag, last_modified=feed.last_modified
-            )
+            if failure is not None:
+                return await self._failed(feed, failure, now)
+            return await self._process(feed, fetched, now)
+        finally:
+            self._fetch_slots.release()
+
+    async def _process(
+        self, feed: Feed, fetched: FetchedBody | NotModified, now: datetime
+    ) -> FeedReport:
+        try:
             if isinstance(fetched, NotModified):
                 return await self._not_modified(feed, fetched, now)
             parsed = await parse_feed_async(

@@ -43,8 +43,8 @@ class SeenRequest:
 class FeedServer(LocalServer):
     """Serve `Resource`s by path; answer 304 when the client's ETag still matches."""
 
-    def __init__(self) -> None:
-        super().__init__()
+    def __init__(self, host: str = "127.0.0.1") -> None:
+        super().__init__(host)
         self.resources: dict[str, Resource] = {}
         self.requests: list[SeenRequest] = []
         self.in_flight = 0
@@ -77,7 +77,7 @@ class FeedServer(LocalServer):
         )
 
     def url(self, path: str) -> str:
-        return f"http://127.0.0.1:{self.port}{path}"
+        return f"http://{self.host}:{self.port}{path}"
 
     def hits(self, path: str) -> list[SeenRequest]:
         return [r for r in self.requests if r.path == path]

@@ -1,4 +1,4 @@
-"""The plumbing every local test server shares: an aiohttp app on 127.0.0.1, a free port."""
+"""The plumbing every local test server shares: an aiohttp app on loopback, a free port."""
 
 from __future__ import annotations
 
@@ -6,9 +6,11 @@ from aiohttp import web
 
 
 class LocalServer:
-    """Serves the routes a subclass adds in `add_routes`, on 127.0.0.1 at a free port."""
+    """Serves the routes a subclass adds in `add_routes`, on 127.0.0.1 (or another loopback
+    address, to stand for a second host) at a free port."""
 
-    def __init__(self) -> None:
+    def __init__(self, host: str = "127.0.0.1") -> None:
+        self.host = host
         self.port = 0
         self._runner: web.AppRunner | None = None
 
@@ -23,7 +25,7 @@ class LocalServer:
             app, access_log=None, handler_cancellation=True, shutdown_timeout=0.1
         )
         await self._runner.setup()
-        site = web.TCPSite(self._runner, "127.0.0.1", 0)
+        site = web.TCPSite(self._runner, self.host, 0)
         await site.start()
         self.port = site._server.sockets[0].getsockname()[1]  # type: ignore[union-attr]
 

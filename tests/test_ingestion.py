@@ -310,6 +310,31 @@ async def test_one_host_gets_few_requests_at_once_spaced_apart_with_a_named_user
     assert feed_server.requests[0].headers["User-Agent"].startswith("Bazaar/")
 
 
+async def test_a_feed_waiting_for_its_host_does_not_hold_a_slot_another_host_could_use(
+    clock: TestClock, feed_server: FeedServer, store: Store, http: httpx.AsyncClient
+) -> None:
+    other_host = FeedServer(host="127.0.0.2")  # another loopback address: another host
+    await other_host.start()
+    try:
+        for n in range(3):
+            await follow(store, feed_server.serve(f"/a{n}.xml", rss("A", items(1, now=clock()))))
+        for n in range(3):
+            await follow(store, other_host.serve(f"/b{n}.xml", rss("B", items(1, now=clock()))))
+        # One request per host at a time, a second apart; two fetches at once in all.
+        limiter = HostLimiter(concurrency=1, delay=1.0)
+
+        await pipeline(store, http, limiter=limiter, max_concurrent_fetches=2).poll_due()
+    finally:
+        await other_host.stop()
+
+    # Host B's first feed went out at once, while host A's second waited out A's gap (a
+    # second): not once A's queue had freed a slot.
+    assert len(feed_server.requests) == len(other_host.requests) == 3
+    first_b = min(r.arrived for r in other_host.requests)
+    second_a = sorted(r.arrived for r in feed_server.requests)[1]
+    assert first_b < second_a
+
+
 async def test_with_the_guard_on_a_feed_on_a_private_address_is_refused_with_the_reason(
     clock: TestClock, feed_server: FeedServer, store: Store
 ) -> None:

@@ -95,9 +95,11 @@ class Fetcher:
         etag: str | None = None,
         last_modified: str | None = None,
         accept: str = FEED_ACCEPT,
+        in_turn: bool = False,
     ) -> FetchedBody | NotModified:
-        """GET `url` within the limits (see `fetch`), waiting for its host's turn first."""
-        async with self.limiter.slot(url) if self.limiter else contextlib.nullcontext():
+        """GET `url` within the limits (see `fetch`), waiting for its host's turn first
+        (unless the caller already has it: `in_turn`, inside `host_turn`)."""
+        async with self.host_turn(url) if not in_turn else contextlib.nullcontext():
             return await fetch(
                 self.client,
                 url,
@@ -107,6 +109,10 @@ class Fetcher:
                 last_modified=last_modified,
                 accept=accept,
             )
+
+    def host_turn(self, url: str) -> contextlib.AbstractAsyncContextManager[None]:
+        """Wait for the turn of `url`'s host (per-host concurrency and spacing), and hold it."""
+        return self.limiter.slot(url) if self.limiter else contextlib.nullcontext()
 
     async def get_page(self, url: str) -> FetchedBody:
         """An HTML (or text) page; `FetchError` if it cannot be read."""
