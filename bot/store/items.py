@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import logging
+from collections import Counter
 from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass
 from datetime import datetime
@@ -162,12 +163,10 @@ class ItemQueries(StoreBase):
         polled = to_db_time(result.polled_at)
         async with self._transaction():
             await self._record_feed_state(result.feed_id, result.state, polled)
-            for new in result.new_items:
-                await self._insert_item(result.feed_id, new, polled)
+            await self._insert_items(result.feed_id, result.new_items, polled)
             for update in result.stored_items:
                 await self._update_item(update)
-            for delivery in result.deliveries:
-                await self._queue(delivery, polled)
+            await self._queue(result.deliveries, polled)
             await self._db.executemany(
                 "UPDATE subscriptions SET initialized = 1 WHERE id = ?",
                 [(i,) for i in result.initialized_subscription_ids],
@@ -223,59 +222,46 @@ class ItemQueries(StoreBase):
         await self._db.execute("UPDATE feeds SET url = ? WHERE id = ?", (new_url, feed_id))
         log.info("feed %s moved permanently to %s", feed_id, new_url)
 
-    async def _insert_item(self, feed_id: int, new: NewItem, seen: str) -> None:
-        entry = new.entry
-        story_id = new.story_id
-        if story_id is None:
-            story_id = await self._insert_story(entry.url_key, entry.title_key, seen)
-        published = to_db_time(entry.published_at) if entry.published_at else None
-        await self._db.execute(
+    async def _insert_items(self, feed_id: int, new_items: Sequence[NewItem], seen: str) -> None:
+        """Insert the new items, and a story for each that tells a new one, in a few batched
+        statements (not a few per item: a new feed brings hundreds)."""
+        if not new_items:
+            return
+        # Ids are given here so that stories and items go in as two batches; inside this
+        # transaction (BEGIN IMMEDIATE) no other writer can take the same ones.
+        row = await self._fetchone("SELECT COALESCE(MAX(id), 0) FROM stories")
+        next_id = int(row[0]) + 1 if row else 1
+        stories, words, items = [], Counter[str](), []
+        story_words: list[tuple[str, int]] = []
+        for new in new_items:
+            entry, story_id = new.entry, new.story_id
+            if story_id is None:
+                story_id, next_id = next_id, next_id + 1
+                stories.append((story_id, entry.url_key, entry.title_key, seen))
+                title_words = list(dict.fromkeys(entry.title_key.split()))
+                story_words += [(word, story_id) for word in title_words]
+                words.update(title_words)
+            items.append(_item_row(feed_id, story_id, new, seen))
+        await self._db.executemany(
+            "INSERT INTO stories (id, url_key, title_key, first_seen_at) VALUES (?, ?, ?, ?)",
+            stories,
+        )
+        await self._db.executemany(
+            "INSERT OR IGNORE INTO story_words (word, story_id) VALUES (?, ?)", story_words
+        )
+        await self._db.executemany(
+            """INSERT INTO word_counts (word, stories) VALUES (?, ?)
+               ON CONFLICT (word) DO UPDATE SET stories = stories + excluded.stories""",
+            list(words.items()),
+        )
+        await self._db.executemany(
             """INSERT INTO items (feed_id, story_id, key, guid, link, url_key, title, title_key,
                                   author, text, summary, partial_reason, relevance, relevant,
                                   tags, comments_url, published_at, seen_at, sort_at)
                VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
                ON CONFLICT (feed_id, key) DO NOTHING""",
-            (
-                feed_id,
-                story_id,
-                entry.key,
-                entry.guid,
-                entry.link,
-                entry.url_key,
-                entry.title,
-                entry.title_key,
-                entry.author,
-                entry.text,
-                new.summary.text if new.summary else "",
-                entry.partial_reason,
-                new.relevance.score if new.relevance else None,
-                new.relevance.relevant if new.relevance else True,
-                ",".join(new.tags),
-                entry.comments_url,
-                published,
-                seen,
-                published or seen,
-            ),
+            items,
         )
-
-    async def _insert_story(self, url_key: str | None, title_key: str, seen: str) -> int:
-        cursor = await self._db.execute(
-            "INSERT INTO stories (url_key, title_key, first_seen_at) VALUES (?, ?, ?)",
-            (url_key, title_key, seen),
-        )
-        story_id = cursor.lastrowid
-        assert story_id is not None
-        words = [(word,) for word in dict.fromkeys(title_key.split())]
-        await self._db.executemany(
-            "INSERT OR IGNORE INTO story_words (word, story_id) VALUES (?, ?)",
-            [(word, story_id) for (word,) in words],
-        )
-        await self._db.executemany(
-            """INSERT INTO word_counts (word, stories) VALUES (?, 1)
-               ON CONFLICT (word) DO UPDATE SET stories = stories + 1""",
-            words,
-        )
-        return story_id
 
     async def _update_item(self, update: StoredItemUpdate) -> None:
         score = update.relevance
@@ -293,14 +279,14 @@ class ItemQueries(StoreBase):
             ),
         )
 
-    async def _queue(self, delivery: Delivery, now: str) -> None:
+    async def _queue(self, deliveries: Sequence[Delivery], now: str) -> None:
         """Queue what was decided; a story's second post in a channel is refused by the
         schema (one post per story and channel), never silently doubled."""
-        await self._db.execute(
+        await self._db.executemany(
             """INSERT INTO outbox (item_id, story_id, channel_id, kind, status, created_at)
                SELECT id, story_id, ?, ?, 'pending', ? FROM items WHERE feed_id = ? AND key = ?
                ON CONFLICT DO NOTHING""",
-            (delivery.channel_id, delivery.kind.value, now, delivery.feed_id, delivery.item_key),
+            [(d.channel_id, d.kind.value, now, d.feed_id, d.item_key) for d in deliveries],
         )
 
     async def posted_stories(
@@ -332,3 +318,29 @@ def _chunks(values: list[str]) -> Iterator[list[str]]:
 
 def _marks(values: Sequence[object]) -> str:
     return ",".join("?" * len(values))
+
+
+def _item_row(feed_id: int, story_id: int, new: NewItem, seen: str) -> tuple[object, ...]:
+    entry, relevance = new.entry, new.relevance
+    published = to_db_time(entry.published_at) if entry.published_at else None
+    return (
+        feed_id,
+        story_id,
+        entry.key,
+        entry.guid,
+        entry.link,
+        entry.url_key,
+        entry.title,
+        entry.title_key,
+        entry.author,
+        entry.text,
+        new.summary.text if new.summary else "",
+        entry.partial_reason,
+        relevance.score if relevance else None,
+        relevance.relevant if relevance else True,
+        ",".join(new.tags),
+        entry.comments_url,
+        published,
+        seen,
+        published or seen,
+    )
