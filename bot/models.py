@@ -49,6 +49,7 @@ class Feed:
     failures: int = 0
     paused_at: datetime | None = None
     pause_reason: str | None = None
+    body_digest: str | None = None  # of the last body parsed
 
     @property
     def paused(self) -> bool:

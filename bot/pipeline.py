@@ -150,6 +150,10 @@ class Pipeline:
         try:
             if isinstance(fetched, NotModified):
                 return await self._not_modified(feed, fetched, now)
+            if feed.body_digest is not None and fetched.digest == feed.body_digest:
+                # The very same document (a server without validators): nothing to parse.
+                same = NotModified(fetched.headers, fetched.moved_to)
+                return await self._not_modified(feed, same, now)
             parsed = await parse_feed_async(
                 fetched.body, url=fetched.url, content_type=fetched.content_type
             )
@@ -222,6 +226,7 @@ class Pipeline:
             etag=fetched.etag,
             last_modified=fetched.last_modified,
             moved_to=fetched.moved_to,
+            body_digest=fetched.digest,
         )
         status = FeedStatus.UPDATED
         return await self._queue(feed, state, new_entries, parsed.title, status, now)

@@ -77,6 +77,8 @@ async def test_nothing_is_queued_twice_after_a_restart(
         await first.mark_posted(row.id, message_id=row.id, thread_id=None)
     await first.close()
 
+    # The same entries in a changed document (so it is parsed again, not skipped as seen).
+    feed_server.serve("/feed.xml", rss("F, renamed", items(3, now=clock())), conditional=False)
     reopened = await Store.open(tmp_path / "bazaar.db", clock=clock)
     try:
         later = clock() + timedelta(hours=1)

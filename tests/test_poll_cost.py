@@ -8,6 +8,7 @@ from contextlib import asynccontextmanager
 import httpx
 
 from bot.models import Summary
+from bot.reports import FeedStatus
 from bot.store import Store
 from bot.summarize.extractive import ExtractiveSummarizer
 from tests.clock import TestClock
@@ -91,3 +92,19 @@ async def test_a_stored_entry_becomes_a_new_channels_backfill_with_a_summary_mad
     assert summarizer.titles == ["Story 0", "Story 1"]  # Story 1 only now, Story 0 not again
     [row] = [r for r in await store.pending_posts() if r.item.title == "Story 1"]
     assert row.item.summary == "Story 1 is about open weights. It matters."
+
+
+async def test_the_same_body_again_without_validators_is_not_parsed_again(
+    clock: TestClock, feed_server: FeedServer, store: Store, http: httpx.AsyncClient
+) -> None:
+    url = feed_server.serve("/feed.xml", rss("F", items(3, now=clock())), conditional=False)
+    await follow(store, url)
+    poller = pipeline(store, http)
+    await poller.poll_due()
+
+    async with statements(store) as sql:
+        report = await poller.poll_feeds(await store.followed_feeds(), now=clock())
+
+    assert feed_server.hits("/feed.xml")[-1].status == 200  # no ETag: the whole body again
+    assert report.feeds[0].status is FeedStatus.NOT_MODIFIED
+    assert reading("FROM items", sql) == []  # not even its entries' keys were looked up

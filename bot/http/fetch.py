@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import hashlib
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 
@@ -40,6 +41,11 @@ class FetchedBody:
     content_type: str | None
     headers: Mapping[str, str] = field(default_factory=dict)
     moved_to: str | None = None
+
+    @property
+    def digest(self) -> str:
+        """A digest of the body: the same digest is the same document."""
+        return hashlib.blake2b(self.body, digest_size=16).hexdigest()
 
 
 @dataclass(frozen=True)

@@ -34,6 +34,7 @@ class FeedState:
     etag: str | None = None
     last_modified: str | None = None
     moved_to: str | None = None
+    body_digest: str | None = None
 
 
 @dataclass(frozen=True)
@@ -203,9 +204,9 @@ class ItemQueries(StoreBase):
         )
         if not state.not_modified:
             await self._db.execute(
-                """UPDATE feeds SET etag = ?, last_modified = ?, title = COALESCE(?, title)
-                   WHERE id = ?""",
-                (state.etag, state.last_modified, state.title, feed_id),
+                """UPDATE feeds SET etag = ?, last_modified = ?, title = COALESCE(?, title),
+                   body_digest = COALESCE(?, body_digest) WHERE id = ?""",
+                (state.etag, state.last_modified, state.title, state.body_digest, feed_id),
             )
         if state.moved_to:
             await self._move_feed(feed_id, state.moved_to)

@@ -149,6 +149,11 @@ MIGRATIONS: tuple[str, ...] = (
         SELECT word, COUNT(*) FROM story_words GROUP BY word;
     CREATE INDEX outbox_story_channel ON outbox(story_id, channel_id);
     """,
+    # 4: a feed remembers a digest of the last body it parsed: the same body again (from a
+    #    server that sends no validators) is not parsed again.
+    """
+    ALTER TABLE feeds ADD COLUMN body_digest TEXT;
+    """,
 )
 
 _TIME_FORMAT = "%Y-%m-%dT%H:%M:%S.%fZ"
@@ -183,6 +188,7 @@ def feed_from_row(row: aiosqlite.Row, *, id_column: str = "id") -> Feed:
         failures=int(row["failures"]),
         paused_at=from_db_time(row["paused_at"]),
         pause_reason=row["pause_reason"],
+        body_digest=row["body_digest"],
     )
 
 
