@@ -30,11 +30,11 @@ from bot.decide.schedule import (
 )
 from bot.decide.stories import STORY_WINDOW, lookup_words, match_story
 from bot.discussions.comments import discussion_url
-from bot.feeds.parse import NotAFeedError, parse_feed_async
+from bot.feeds.parse import FeedDocument, NotAFeedError, clean_entries, read_feed
 from bot.http.clients import HttpClients
 from bot.http.fetch import FetchedBody, Fetcher, FetchError, NotModified
 from bot.http.limits import HostLimiter
-from bot.models import Entry, Feed, Item, NewItem, ParsedFeed, Subscription, Summary
+from bot.models import Entry, Feed, Item, NewItem, Subscription, Summary
 from bot.notices import pause_notice
 from bot.reports import CycleReport, FeedReport, FeedStatus
 from bot.store import FeedState, PollResult, Store, StoredItemUpdate, StoreSummaryCache
@@ -154,12 +154,12 @@ class Pipeline:
                 # The very same document (a server without validators): nothing to parse.
                 same = NotModified(fetched.headers, fetched.moved_to)
                 return await self._not_modified(feed, same, now)
-            parsed = await parse_feed_async(
-                fetched.body, url=fetched.url, content_type=fetched.content_type
+            document = await asyncio.to_thread(
+                read_feed, fetched.body, url=fetched.url, content_type=fetched.content_type
             )
         except (FetchError, NotAFeedError) as exc:
             return await self._failed(feed, exc, now)
-        return await self._updated(feed, fetched, parsed, now)
+        return await self._updated(feed, fetched, document, now)
 
     async def _not_modified(self, feed: Feed, fetched: NotModified, now: datetime) -> FeedReport:
         state = FeedState(
@@ -211,25 +211,28 @@ class Pipeline:
         return [(channel, text) for channel in sorted(channels)]
 
     async def _updated(
-        self, feed: Feed, fetched: FetchedBody, parsed: ParsedFeed, now: datetime
+        self, feed: Feed, fetched: FetchedBody, document: FeedDocument, now: datetime
     ) -> FeedReport:
         known = await self._store.known_identities(
             feed.id,
-            (e.key for e in parsed.entries),
-            (e.url_key for e in parsed.entries if e.url_key),
+            (e.key for e in document.entries),
+            (e.url_key for e in document.entries if e.url_key),
         )
-        new_entries = select_new_entries(parsed.entries, known)
-        hints = server_hints(fetched.headers, now, parsed.interval_hint)
+        new_entries = select_new_entries(document.entries, known)
+        # Only what is new has its text cleaned: the rest is known by its key.
+        if new_entries:
+            new_entries = await asyncio.to_thread(clean_entries, document, new_entries)
+        hints = server_hints(fetched.headers, now, document.interval_hint)
         state = FeedState(
             next_poll_at=next_poll_after_success(now, self._policy, hints),
-            title=parsed.title,
+            title=document.title,
             etag=fetched.etag,
             last_modified=fetched.last_modified,
             moved_to=fetched.moved_to,
             body_digest=fetched.digest,
         )
         status = FeedStatus.UPDATED
-        return await self._queue(feed, state, new_entries, parsed.title, status, now)
+        return await self._queue(feed, state, new_entries, document.title, status, now)
 
     async def _queue(
         self,

@@ -1,11 +1,18 @@
-"""feedparser output → our `ParsedFeed`. CPU-bound: callers run it off the event loop."""
+"""feedparser output → our `ParsedFeed`. CPU-bound: callers run it off the event loop.
+
+In two steps when the caller knows some entries already (`read_feed`, then `clean_entries`
+for the new ones only): an entry already stored is recognized by its key before its text,
+the costly part, is cleaned.
+"""
 
 from __future__ import annotations
 
 import asyncio
 import calendar
 import time
-from datetime import UTC, datetime
+from collections.abc import Sequence
+from dataclasses import dataclass, replace
+from datetime import UTC, datetime, timedelta
 from typing import Any
 
 import feedparser
@@ -21,11 +28,22 @@ class NotAFeedError(ValueError):
     """The document is not RSS or Atom that feedparser can read."""
 
 
-def parse_feed(body: bytes, *, url: str, content_type: str | None = None) -> ParsedFeed:
-    """Parse an RSS/Atom document fetched from `url`. Raises `NotAFeedError` if it is not one.
+@dataclass(frozen=True)
+class FeedDocument:
+    """A feed read as far as recognizing its entries: each `Entry` has its key, title and
+    link, and an empty text until `clean_entries` cleans it from `html` (by entry key)."""
 
-    Malformed XML that feedparser can still read ("bozo" feeds) is accepted.
-    """
+    title: str
+    link: str | None
+    entries: tuple[Entry, ...]
+    html: dict[str, str]
+    interval_hint: timedelta | None = None
+
+
+def read_feed(body: bytes, *, url: str, content_type: str | None = None) -> FeedDocument:
+    """Read an RSS/Atom document fetched from `url`, entries' text not cleaned yet.
+    Raises `NotAFeedError` if it is not one; malformed XML that feedparser can still read
+    ("bozo" feeds) is accepted."""
     headers = {"content-location": url}
     if content_type:
         headers["content-type"] = content_type
@@ -33,16 +51,37 @@ def parse_feed(body: bytes, *, url: str, content_type: str | None = None) -> Par
     if not parsed.get("version") and not parsed.entries:
         raise NotAFeedError(_not_a_feed_reason(parsed, body, url))
     feed_info = parsed.get("feed", {})
-    entries = tuple(_entry(raw, url) for raw in parsed.entries)
-    return ParsedFeed(
+    entries, html = [], {}
+    for raw in parsed.entries:
+        entry = _entry(raw, url)
+        entries.append(entry)
+        html.setdefault(entry.key, _richest_html(raw))
+    return FeedDocument(
         title=collapse_whitespace(html_to_text(feed_info.get("title", ""))) or url,
         link=feed_info.get("link"),
-        entries=entries,
+        entries=tuple(entries),
+        html=html,
         interval_hint=feed_interval_hint(
             feed_info.get("ttl"),
             feed_info.get("sy_updateperiod"),
             feed_info.get("sy_updatefrequency"),
         ),
+    )
+
+
+def clean_entries(document: FeedDocument, entries: Sequence[Entry]) -> list[Entry]:
+    """`entries` (of `document`) with their text cleaned from the feed's HTML."""
+    return [replace(e, text=html_to_text(document.html.get(e.key, ""))) for e in entries]
+
+
+def parse_feed(body: bytes, *, url: str, content_type: str | None = None) -> ParsedFeed:
+    """Parse an RSS/Atom document fetched from `url`, every entry's text cleaned."""
+    document = read_feed(body, url=url, content_type=content_type)
+    return ParsedFeed(
+        title=document.title,
+        link=document.link,
+        entries=tuple(clean_entries(document, document.entries)),
+        interval_hint=document.interval_hint,
     )
 
 
@@ -64,7 +103,7 @@ def _entry(raw: Any, feed_url: str) -> Entry:
         title=title or "(untitled)",
         link=link,
         guid=guid,
-        text=html_to_text(_richest_html(raw)),
+        text="",
         published_at=published_at,
         author=raw.get("author") or None,
         url_key=url_key(link) if link else None,
