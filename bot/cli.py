@@ -1,4 +1,4 @@
-"""Command line: `python -m bot run | preview`.
+"""Command line: `python -m bot run | preview | summarize | lexicon`.
 
 Exit codes: 0 success, 1 runtime failure, 2 bad config or usage (one line naming the problem).
 """

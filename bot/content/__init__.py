@@ -1,1 +1,1 @@
-"""Content handling: HTML to clean text and item identity."""
+"""Content, pure: HTML to clean text, articles out of web pages, item identity, relevance."""

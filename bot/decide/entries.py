@@ -1,4 +1,4 @@
-"""Pure decisions of a poll: which entries are new, what to post where, when to poll next.
+"""Which entries are new, and which channel gets which of them (backfill, max age, filter).
 
 Nothing here does I/O; it looks only at data, so every rule is testable on its own.
 """

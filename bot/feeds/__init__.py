@@ -1,1 +1,1 @@
-"""Feed fetching, parsing and polling."""
+"""Feeds as documents: parsing RSS/Atom into entries, and finding the feed a page advertises."""

@@ -1,4 +1,4 @@
-"""Summarizers: one protocol, an offline extractive default and (later) LLM backends."""
+"""Summarizers: one protocol, an offline extractive default and an OpenAI-compatible LLM."""
 
 from __future__ import annotations
 
