@@ -1,0 +1,184 @@
+"""The fast reader gives exactly what feedparser gives, for every document it takes, and
+leaves the rest to feedparser."""
+
+from __future__ import annotations
+
+import random
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+from xml.sax.saxutils import escape
+
+import pytest
+
+from bot.feeds.fastparse import read_simple_feed
+from bot.feeds.parse import parse_feed
+from tests.feed_server import FeedItem, atom, rss
+
+URL = "https://example.org/feeds/main.xml"
+FIXTURES = Path(__file__).parent / "fixtures" / "feeds"
+WHEN = datetime(2032, 2, 29, 0, 1, tzinfo=UTC)
+
+TITLES = [
+    "Qwen3.5 released under Apache 2.0",
+    "Vec&lt;String&gt; &amp; friends: Rust for ML",
+    "&lt;b&gt;Bold&lt;/b&gt; claims about Llama 4",
+    "Café “ouvert” — DeepSeek V4",
+    "  spaced   out   title  ",
+    "",
+]
+LINKS = ["https://example.org/a?utm_source=rss", "/relative/post", "post-2", None]
+GUIDS = [
+    ("tag:example.org,2026:1", None),
+    ("12345", "false"),
+    ("https://example.org/p/9", None),
+    ("relative-guid", "true"),
+    (None, None),
+]
+RFC822 = [
+    "Tue, 24 Nov 2026 10:00:00 GMT",
+    "Tue, 24 Nov 2026 10:00:00 +0200",
+    "24 Nov 2026 10:00:00 -0000",
+    "Sun, 29 Feb 2032 00:01:00 UTC",
+]
+W3C = ["2026-11-24T10:00:00Z", "2026-11-24T10:00:00.123+02:00", "2032-02-29T00:01:00-05:00"]
+# As RSS carries HTML: escaped, or in a CDATA section.
+BODIES = [
+    escape("<p>Open weights, <a href='/x'>link</a> &amp; more.</p><p>Second paragraph.</p>"),
+    "plain text with &lt;angle&gt; brackets",
+    "<![CDATA[<p>Inside <b>CDATA</b></p><script>alert(1)</script>]]>",
+    "",
+]
+# As Atom carries HTML: escaped once (a CDATA section is an XML thing, not HTML).
+ATOM_BODIES = [
+    "<p>Open weights, <a href='/x'>link</a> &amp; more.</p><p>Second paragraph.</p>",
+    "plain text with <angle> brackets, 2 < 3",
+    "<div><p>Inside <b>a div</b></p><script>alert(1)</script></div>",
+    "",
+]
+
+
+def random_rss(rng: random.Random) -> bytes:
+    items = []
+    for n in range(rng.randint(1, 6)):
+        parts = [f"<title>{rng.choice(TITLES)}</title>"]
+        if (link := rng.choice(LINKS)) is not None:
+            parts.append(f"<link>{escape(link)}</link>")
+        guid, permalink = rng.choice(GUIDS)
+        if guid is not None:
+            attr = f' isPermaLink="{permalink}"' if permalink else ""
+            parts.append(f"<guid{attr}>{guid}-{n}</guid>")
+        if rng.random() < 0.8:
+            parts.append(f"<pubDate>{rng.choice(RFC822)}</pubDate>")
+        authors = ["<author>jane@example.org (Jane Doe)</author>", "<dc:creator>Ann</dc:creator>"]
+        parts += rng.sample(authors, rng.randint(0, 2))
+        if rng.random() < 0.3:
+            parts.append("<comments>https://news.ycombinator.com/item?id=41000000</comments>")
+        parts.append(f"<description>{rng.choice(BODIES)}</description>")
+        if rng.random() < 0.4:
+            parts.append(f"<content:encoded>{rng.choice(BODIES)}</content:encoded>")
+        items.append("<item>" + "".join(parts) + "</item>")
+    channel = "<title>Open Models &amp; More</title><link>https://example.org/</link>"
+    if rng.random() < 0.5:
+        channel += "<ttl>120</ttl>"
+    if rng.random() < 0.3:
+        channel += (
+            "<sy:updatePeriod>daily</sy:updatePeriod><sy:updateFrequency>2</sy:updateFrequency>"
+        )
+    return (
+        '<?xml version="1.0" encoding="utf-8"?><rss version="2.0" '
+        'xmlns:content="http://purl.org/rss/1.0/modules/content/" '
+        'xmlns:dc="http://purl.org/dc/elements/1.1/" '
+        'xmlns:sy="http://purl.org/rss/1.0/modules/syndication/">'
+        f"<channel>{channel}{''.join(items)}</channel></rss>"
+    ).encode()
+
+
+def random_atom(rng: random.Random) -> bytes:
+    entries = []
+    for n in range(rng.randint(1, 6)):
+        kind = rng.choice(["", ' type="text"', ' type="html"'])
+        parts = [f"<title{kind}>{rng.choice(TITLES)}</title>", f"<id>urn:entry:{n}</id>"]
+        if (link := rng.choice(LINKS)) is not None:
+            rel = rng.choice(["", ' rel="alternate"'])
+            parts.append(f'<link{rel} href="{escape(link)}"/>')
+        if rng.random() < 0.3:
+            parts.append('<link rel="replies" href="https://example.org/c"/>')
+        for name in ("published", "updated"):
+            if rng.random() < 0.7:
+                parts.append(f"<{name}>{rng.choice(W3C)}</{name}>")
+        if rng.random() < 0.5:
+            parts.append("<author><name>Jane</name></author>")
+        if rng.random() < 0.7:
+            parts.append(f'<summary type="html">{escape(rng.choice(ATOM_BODIES))}</summary>')
+        if rng.random() < 0.5:
+            ctype = rng.choice(["", ' type="html"', ' type="text"'])
+            parts.append(f"<content{ctype}>{escape(rng.choice(ATOM_BODIES))}</content>")
+        entries.append("<entry>" + "".join(parts) + "</entry>")
+    return (
+        '<?xml version="1.0" encoding="utf-8"?><feed xmlns="http://www.w3.org/2005/Atom">'
+        '<title>Releases</title><id>urn:feed</id><link href="https://example.org/"/>'
+        f"<updated>2026-11-24T10:00:00Z</updated>{''.join(entries)}</feed>"
+    ).encode()
+
+
+def the_same(body: bytes, content_type: str | None = None) -> None:
+    fast = parse_feed(body, url=URL, content_type=content_type)
+    slow = parse_feed(body, url=URL, content_type=content_type, fast=False)
+    assert fast == slow
+
+
+@pytest.mark.parametrize("make", [random_rss, random_atom], ids=["rss", "atom"])
+def test_random_feeds_read_fast_are_read_as_feedparser_reads_them(make: object) -> None:
+    rng = random.Random(2032)
+    for _ in range(150):
+        body = make(rng)  # type: ignore[operator]
+        assert read_simple_feed(body, url=URL) is not None, body  # the fast path, taken
+        the_same(body)
+
+
+def test_the_feeds_the_tests_serve_are_read_fast_and_the_same() -> None:
+    items = [
+        FeedItem(f"Story {n}", f"https://example.org/s/{n}", f"<p>Story {n} text.</p>",
+                 guid=f"story-{n}", published=WHEN - timedelta(hours=n),
+                 comments="https://news.ycombinator.com/item?id=1" if n % 2 else None)
+        for n in range(5)
+    ]  # fmt: skip
+    for body in (rss("Weekly", items), atom("Releases", items)):
+        assert read_simple_feed(body.encode(), url=URL) is not None
+        the_same(body.encode())
+
+
+def test_the_double_escaped_hacker_news_fixture_is_the_same() -> None:
+    for path in FIXTURES.glob("*.xml"):
+        the_same(path.read_bytes())
+
+
+@pytest.mark.parametrize(
+    "body",
+    [
+        b'<?xml version="1.0"?><rdf:RDF xmlns:rdf="http://www.w3.org/1999/02/22-rdf-syntax-ns#"'
+        b' xmlns="http://purl.org/rss/1.0/"><channel><title>T</title></channel>'
+        b"<item><title>A</title><link>https://e.org/a</link></item></rdf:RDF>",
+        b'<rss version="0.91"><channel><title>T</title><item><title>A</title></item>'
+        b"</channel></rss>",
+        b'<feed xmlns="http://purl.org/atom/ns#"><title>Atom 0.3</title></feed>',
+        b'<rss version="2.0"><channel><title>T &nbsp; bad entity</title></channel></rss>',
+        b'<rss version="2.0" xml:base="https://other.example/"><channel><title>T</title>'
+        b"<item><link>rel</link></item></channel></rss>",
+        b'<feed xmlns="http://www.w3.org/2005/Atom"><title type="xhtml"><div '
+        b'xmlns="http://www.w3.org/1999/xhtml">X</div></title></feed>',
+        b'<rss version="2.0"><channel><item><title>A</title><pubDate>yesterday</pubDate>'
+        b"</item></channel></rss>",
+    ],
+    ids=["rdf", "rss 0.91", "atom 0.3", "html entity", "xml:base", "xhtml", "odd date"],
+)
+def test_what_the_fast_reader_is_not_sure_about_goes_to_feedparser(body: bytes) -> None:
+    assert read_simple_feed(body, url=URL) is None
+    the_same(body)
+
+
+def test_a_charset_header_that_disagrees_with_the_document_goes_to_feedparser() -> None:
+    body = rss("Café IA", [FeedItem("Modèle “ouvert” publié", "https://example.org/m")])
+    latin = "application/rss+xml; charset=iso-8859-1"
+    assert read_simple_feed(body.encode(), url=URL, content_type=latin) is None
+    assert read_simple_feed(body.encode(), url=URL, content_type="text/xml; charset=UTF-8")
