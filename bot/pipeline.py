@@ -28,7 +28,7 @@ from bot.decide.schedule import (
     next_poll_after_success,
     server_hints,
 )
-from bot.decide.stories import STORY_WINDOW, lookup_words, match_story
+from bot.decide.stories import STORY_WINDOW, SimilarTitles, lookup_words, match_story
 from bot.discussions.comments import discussion_url
 from bot.feeds.parse import FeedDocument, NotAFeedError, clean_entries, read_feed
 from bot.http.clients import HttpClients
@@ -400,23 +400,32 @@ class Pipeline:
         if not entries:
             return []
         counts = await self._store.word_counts(w for e in entries for w in e.title_key.split())
+        lookup = {w for e in entries for w in lookup_words(e.title_key, counts)}
+        titles = await self._store.story_titles(since=now - STORY_WINDOW, words=lookup)
+
+        def similar_titles() -> dict[str, set[int]]:
+            # Headline against headline, word sets only: CPU work, in a worker thread.
+            index = SimilarTitles(titles, counts)
+            return {e.key: index.similar(e.title_key) for e in entries}
+
+        similar = await asyncio.to_thread(similar_titles)
         stories = await self._store.candidate_stories(
-            since=now - STORY_WINDOW,
             url_keys=(e.url_key for e in entries if e.url_key),
-            words={w for e in entries for w in lookup_words(e.title_key, counts)},
+            ids={story for found in similar.values() for story in found},
         )
 
         def match_all() -> list[int | None]:
-            # Each new entry against the few stories its rarest words found: CPU work
-            # all the same, so it runs in a worker thread.
+            by_id = {story.id: story for story in stories}
             matches = []
             for entry in entries:
+                candidates = [by_id[i] for i in sorted(similar[entry.key]) if i in by_id]
+                candidates += [s for s in stories if entry.url_key and s.url_key == entry.url_key]
                 story = match_story(
                     feed_id=feed_id,
                     url_key=entry.url_key,
                     title_key=entry.title_key,
                     when=entry.published_at or now,
-                    stories=stories,
+                    stories=candidates,
                 )
                 matches.append(story.id if story else None)
             return matches

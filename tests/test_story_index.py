@@ -70,5 +70,5 @@ async def test_finding_candidate_stories_reads_indexes_only(clock: TestClock, st
     await plan("SELECT word, stories FROM word_counts WHERE word IN (?)", ("open",))
     scans = [detail for detail in plans if detail.startswith("SCAN")]
     assert scans == [], plans
-    found = await store.candidate_stories(since=since, url_keys=[], words={"7"})
-    assert [s.title_key for s in found] == ["open model 7 a b"]
+    found = await store.story_titles(since=since, words={"7"})
+    assert [title for _, title in found] == ["open model 7 a b"]

@@ -71,5 +71,32 @@ def lookup_words(title_key: str, stories_with: Mapping[str, int]) -> frozenset[s
     return frozenset(rarest[: len(words) - shared + 1])
 
 
+class SimilarTitles:
+    """Headlines of stored stories, indexed by word: which of them are within
+    `TITLE_SIMILARITY` of a new headline, found through its lookup words (so a new entry is
+    compared only with the stories sharing one of them, and only by words)."""
+
+    def __init__(self, titles: Iterable[tuple[int, str]], word_counts: Mapping[str, int]):
+        self._counts = word_counts
+        self._words: dict[int, frozenset[str]] = {}
+        self._by_word: dict[str, list[int]] = {}
+        for story_id, title in titles:
+            words = frozenset(title.split())
+            self._words[story_id] = words
+            for word in words:
+                self._by_word.setdefault(word, []).append(story_id)
+
+    def similar(self, title_key: str) -> set[int]:
+        words = set(title_key.split())
+        found: set[int] = set()
+        for word in lookup_words(title_key, self._counts):
+            for story_id in self._by_word.get(word, ()):
+                if story_id not in found and _jaccard(words, set(self._words[story_id])) >= (
+                    TITLE_SIMILARITY
+                ):
+                    found.add(story_id)
+        return found
+
+
 def _jaccard(a: set[str], b: set[str]) -> float:
     return len(a & b) / len(a | b) if a or b else 0.0

@@ -92,27 +92,31 @@ class ItemQueries(StoreBase):
             counts.update((row[0], int(row[1])) for row in rows)
         return counts
 
-    async def candidate_stories(
-        self, *, since: datetime, url_keys: Iterable[str], words: Iterable[str] = ()
-    ) -> list[StoryRef]:
-        """Stories a new item could belong to: those with one of `url_keys`, and those seen
-        since `since` whose headline has one of `words`. Read through indexes: the cost
-        grows with the matches, not with the stories stored."""
-        ids: set[int] = set()
-        for chunk in _chunks([key for key in dict.fromkeys(url_keys) if key]):
-            rows = await self._fetchall(
-                f"SELECT id FROM stories WHERE url_key IN ({_marks(chunk)})", chunk
-            )
-            ids.update(row[0] for row in rows)
+    async def story_titles(self, *, since: datetime, words: Iterable[str]) -> list[tuple[int, str]]:
+        """(id, headline words) of the stories seen since `since` whose headline has one of
+        `words`: read through the word index, so the cost grows with the matches."""
+        titles: dict[int, str] = {}
         for chunk in _chunks(list(dict.fromkeys(words))):
             rows = await self._fetchall(
-                f"""SELECT DISTINCT w.story_id FROM story_words w
+                f"""SELECT DISTINCT s.id, s.title_key FROM story_words w
                     JOIN stories s ON s.id = w.story_id
                     WHERE w.word IN ({_marks(chunk)}) AND s.first_seen_at >= ?""",
                 (*chunk, to_db_time(since)),
             )
-            ids.update(row[0] for row in rows)
-        return await self._story_refs(sorted(ids))
+            titles.update((int(row[0]), row[1]) for row in rows)
+        return list(titles.items())
+
+    async def candidate_stories(
+        self, *, url_keys: Iterable[str], ids: Iterable[int] = ()
+    ) -> list[StoryRef]:
+        """The stories with one of `url_keys`, and those with one of `ids`, to match against."""
+        found: set[int] = set(ids)
+        for chunk in _chunks([key for key in dict.fromkeys(url_keys) if key]):
+            rows = await self._fetchall(
+                f"SELECT id FROM stories WHERE url_key IN ({_marks(chunk)})", chunk
+            )
+            found.update(row[0] for row in rows)
+        return await self._story_refs(sorted(found))
 
     async def _story_refs(self, ids: list[int]) -> list[StoryRef]:
         refs = []
