@@ -28,7 +28,7 @@ from bot.decide.schedule import (
     next_poll_after_success,
     server_hints,
 )
-from bot.decide.stories import STORY_WINDOW, SimilarTitles, lookup_words, match_story
+from bot.decide.stories import STORY_WINDOW, match_story
 from bot.discussions.comments import discussion_url
 from bot.feeds.parse import FeedDocument, NotAFeedError, clean_entries, read_feed
 from bot.http.clients import HttpClients
@@ -38,6 +38,7 @@ from bot.models import Entry, Feed, Item, NewItem, Subscription, Summary
 from bot.notices import pause_notice
 from bot.reports import CycleReport, FeedReport, FeedStatus
 from bot.store import FeedState, PollResult, Store, StoredItemUpdate, StoreSummaryCache
+from bot.story_index import RecentStories
 from bot.summarize import Summarizer
 from bot.summarize.llm import summarizer_from_settings
 from bot.teasers import PageArticles
@@ -87,6 +88,7 @@ class Pipeline:
         # Matching a story and writing it must not interleave between two feeds, or the
         # same story arriving from both in one cycle would become two stories.
         self._commit_lock = asyncio.Lock()
+        self._recent: RecentStories | None = None
 
     async def poll_due(self, *, now: datetime | None = None) -> CycleReport:
         """Poll every feed whose time has come, at most `max_concurrent_fetches` at once."""
@@ -276,7 +278,7 @@ class Pipeline:
                 ),
                 discussions=self._discussions(entries, stored, posted),
             )
-            await self._store.apply_poll(
+            created = await self._store.apply_poll(
                 PollResult(
                     feed.id,
                     now,
@@ -287,6 +289,8 @@ class Pipeline:
                     stored_items=stored_updates,
                 )
             )
+            if self._recent is not None:
+                self._recent.add(created, now)
         return FeedReport(feed.url, status, new_items=len(entries), deliveries=len(deliveries))
 
     async def _plan_with_relevance(
@@ -350,6 +354,18 @@ class Pipeline:
             updates.append(StoredItemUpdate(item.id, summary, relevance.get(item.key)))
         return updates
 
+    async def _recent_stories(self, now: datetime) -> RecentStories:
+        """The in-memory index of the stories within the window, loaded at first use."""
+        if self._recent is None:
+            recent = RecentStories()
+            for story_id, title_key, first_seen in await self._store.recent_story_titles(
+                now - STORY_WINDOW
+            ):
+                recent.add([(story_id, title_key)], first_seen)
+            self._recent = recent
+        self._recent.forget_before(now - STORY_WINDOW)
+        return self._recent
+
     def _discussions(
         self, entries: Sequence[Entry], stored: Sequence[Item], posted: set[str]
     ) -> frozenset[str]:
@@ -399,16 +415,10 @@ class Pipeline:
     ) -> list[NewItem]:
         if not entries:
             return []
-        counts = await self._store.word_counts(w for e in entries for w in e.title_key.split())
-        lookup = {w for e in entries for w in lookup_words(e.title_key, counts)}
-        titles = await self._store.story_titles(since=now - STORY_WINDOW, words=lookup)
-
-        def similar_titles() -> dict[str, set[int]]:
-            # Headline against headline, word sets only: CPU work, in a worker thread.
-            index = SimilarTitles(titles, counts)
-            return {e.key: index.similar(e.title_key) for e in entries}
-
-        similar = await asyncio.to_thread(similar_titles)
+        recent = await self._recent_stories(now)
+        similar = await asyncio.to_thread(
+            lambda: {e.key: recent.similar(e.title_key) for e in entries}
+        )
         stories = await self._store.candidate_stories(
             url_keys=(e.url_key for e in entries if e.url_key),
             ids={story for found in similar.values() for story in found},

@@ -1,5 +1,5 @@
-"""Stories are found through an index: the words looked up can never miss a match, and the
-queries a cycle runs to find them read indexes, not whole tables."""
+"""Stories are found through an index of the recent headlines: the words looked up can never
+miss a match, and loading the index reads the database by index, not whole tables."""
 
 from __future__ import annotations
 
@@ -9,8 +9,10 @@ from datetime import timedelta
 from bot.decide.stories import MIN_TITLE_WORDS, TITLE_SIMILARITY, lookup_words
 from bot.models import Entry, NewItem, SubscriptionSource
 from bot.store import FeedState, PollResult, Store
-from tests.clock import TestClock
+from bot.story_index import RecentStories
+from tests.clock import INSTANTS, TestClock
 
+WHEN = INSTANTS["2032-02-29T00:01"]
 VOCABULARY = [f"w{n}" for n in range(40)]
 COMMAND = SubscriptionSource.COMMAND
 
@@ -34,6 +36,8 @@ def test_any_headline_similar_enough_shares_one_of_the_words_looked_up() -> None
             continue
         counts = {word: rng.randint(0, 500) for word in VOCABULARY}
         assert lookup_words(" ".join(sorted(a)), counts) & b, (sorted(a), sorted(b))
+        # One word more looked up, and a match has two of them.
+        assert len(lookup_words(" ".join(sorted(a)), counts, extra=1) & b) >= 2
         checked += 1
     assert checked > 1_000
 
@@ -44,31 +48,37 @@ def test_the_rarest_words_are_looked_up_and_short_headlines_not_at_all() -> None
     assert lookup_words("llama 4 released", counts) == frozenset()
 
 
-async def test_finding_candidate_stories_reads_indexes_only(clock: TestClock, store: Store) -> None:
+def test_recent_stories_find_alike_headlines_and_forget_those_out_of_the_window() -> None:
+    recent = RecentStories()
+    recent.add([(1, "mistral releases large 3 under apache 2.0")], WHEN - timedelta(hours=50))
+    recent.add(
+        [(2, "qwen 3.5 released with open weights today"), (3, "open weights for everyone")],
+        WHEN - timedelta(hours=1),
+    )
+
+    assert recent.similar("qwen 3.5 released with open weights") == {2}
+    assert recent.similar("mistral releases large 3 under apache 2.0") == {1}
+    recent.forget_before(WHEN - timedelta(hours=48))
+    assert recent.similar("mistral releases large 3 under apache 2.0") == set()
+    assert len(recent) == 2
+
+
+async def test_a_pipeline_started_later_knows_the_stories_of_the_window(
+    clock: TestClock, store: Store
+) -> None:
     feed, _ = await store.subscribe("https://example.org/f.xml", 1, source=COMMAND)
     now = clock()
-    new = [
-        NewItem(Entry(f"k{n}", f"Story {n}", None, None, "", now, title_key=f"open model {n} a b"))
-        for n in range(50)
-    ]
-    await store.apply_poll(
+    new = [NewItem(Entry("k", "T", None, None, "", now, title_key="open model seven a b"))]
+    created = await store.apply_poll(
         PollResult(feed.feed_id, now, FeedState(next_poll_at=now), new_items=new)
     )
-    plans: list[str] = []
 
-    async def plan(sql: str, params: tuple[object, ...]) -> None:
-        rows = await store._fetchall(f"EXPLAIN QUERY PLAN {sql}", params)
-        plans.extend(str(row["detail"]) for row in rows)
-
-    since = now - timedelta(hours=48)
-    await plan("SELECT id FROM stories WHERE url_key IN (?)", ("x",))
-    await plan(
-        """SELECT DISTINCT w.story_id FROM story_words w JOIN stories s ON s.id = w.story_id
-           WHERE w.word IN (?, ?) AND s.first_seen_at >= ?""",
-        ("open", "model", since.isoformat()),
+    assert [title for _, title in created] == ["open model seven a b"]
+    [(story_id, title, first_seen)] = await store.recent_story_titles(now - timedelta(hours=48))
+    assert (story_id, title) == created[0] and abs(first_seen - now) < timedelta(seconds=1)
+    rows = await store._fetchall(
+        "EXPLAIN QUERY PLAN SELECT id, title_key, first_seen_at FROM stories "
+        "WHERE first_seen_at >= ?",
+        (now.isoformat(),),
     )
-    await plan("SELECT word, stories FROM word_counts WHERE word IN (?)", ("open",))
-    scans = [detail for detail in plans if detail.startswith("SCAN")]
-    assert scans == [], plans
-    found = await store.story_titles(since=since, words={"7"})
-    assert [title for _, title in found] == ["open model 7 a b"]
+    assert not any(str(row["detail"]).startswith("SCAN") for row in rows)

@@ -53,49 +53,30 @@ def match_story(
     return best[1] if best else None
 
 
-def lookup_words(title_key: str, stories_with: Mapping[str, int]) -> frozenset[str]:
-    """The few words of a headline that any story it could match must share at least one
-    of, so only those are looked up (prefix filtering, as in all-pairs similarity joins).
+def lookup_words(
+    title_key: str, stories_with: Mapping[str, int], *, extra: int = 0
+) -> frozenset[str]:
+    """The few words of a headline of which any story it could match has at least
+    `extra` + 1, so only those are looked up (prefix filtering, as in all-pairs similarity
+    joins).
 
     A story at `TITLE_SIMILARITY` or more shares at least ⌈s·n⌉ of the n words, so it lacks
-    at most n − ⌈s·n⌉ of them: among any n − ⌈s·n⌉ + 1 words it has one. The rarest are
-    chosen (`stories_with` counts the stories having each word; missing means none), so the
-    lookup reads few rows however common "the" or "model" are. Empty when the headline is
-    too short to be matched by title at all.
+    at most n − ⌈s·n⌉ of them: among any n − ⌈s·n⌉ + 1 + `extra` words it has `extra` + 1.
+    The rarest are chosen (`stories_with` counts the stories having each word; missing
+    means none), so a lookup reads few stories however common "the" or "model" are. Empty
+    when the headline is too short to be matched by title at all.
     """
     words = set(title_key.split())
     if len(words) < MIN_TITLE_WORDS:
         return frozenset()
     shared = math.ceil(round(TITLE_SIMILARITY * len(words), 9))
     rarest = sorted(words, key=lambda word: (stories_with.get(word, 0), word))
-    return frozenset(rarest[: len(words) - shared + 1])
+    return frozenset(rarest[: min(len(words) - shared + 1 + extra, len(words))])
 
 
-class SimilarTitles:
-    """Headlines of stored stories, indexed by word: which of them are within
-    `TITLE_SIMILARITY` of a new headline, found through its lookup words (so a new entry is
-    compared only with the stories sharing one of them, and only by words)."""
-
-    def __init__(self, titles: Iterable[tuple[int, str]], word_counts: Mapping[str, int]):
-        self._counts = word_counts
-        self._words: dict[int, frozenset[str]] = {}
-        self._by_word: dict[str, list[int]] = {}
-        for story_id, title in titles:
-            words = frozenset(title.split())
-            self._words[story_id] = words
-            for word in words:
-                self._by_word.setdefault(word, []).append(story_id)
-
-    def similar(self, title_key: str) -> set[int]:
-        words = set(title_key.split())
-        found: set[int] = set()
-        for word in lookup_words(title_key, self._counts):
-            for story_id in self._by_word.get(word, ()):
-                if story_id not in found and _jaccard(words, set(self._words[story_id])) >= (
-                    TITLE_SIMILARITY
-                ):
-                    found.add(story_id)
-        return found
+def similar_titles(words: set[str], other: frozenset[str]) -> bool:
+    """Whether two headlines (as word sets) are alike enough to tell the same story."""
+    return _jaccard(words, set(other)) >= TITLE_SIMILARITY
 
 
 def _jaccard(a: set[str], b: set[str]) -> float:

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import logging
-from collections import Counter
 from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass
 from datetime import datetime
@@ -82,29 +81,13 @@ class ItemQueries(StoreBase):
                 known.update(row[0] for row in rows)
         return known
 
-    async def word_counts(self, words: Iterable[str]) -> dict[str, int]:
-        """How many stories have each of `words` in their headline (absent: none)."""
-        counts: dict[str, int] = {}
-        for chunk in _chunks(list(dict.fromkeys(words))):
-            rows = await self._fetchall(
-                f"SELECT word, stories FROM word_counts WHERE word IN ({_marks(chunk)})", chunk
-            )
-            counts.update((row[0], int(row[1])) for row in rows)
-        return counts
-
-    async def story_titles(self, *, since: datetime, words: Iterable[str]) -> list[tuple[int, str]]:
-        """(id, headline words) of the stories seen since `since` whose headline has one of
-        `words`: read through the word index, so the cost grows with the matches."""
-        titles: dict[int, str] = {}
-        for chunk in _chunks(list(dict.fromkeys(words))):
-            rows = await self._fetchall(
-                f"""SELECT DISTINCT s.id, s.title_key FROM story_words w
-                    JOIN stories s ON s.id = w.story_id
-                    WHERE w.word IN ({_marks(chunk)}) AND s.first_seen_at >= ?""",
-                (*chunk, to_db_time(since)),
-            )
-            titles.update((int(row[0]), row[1]) for row in rows)
-        return list(titles.items())
+    async def recent_story_titles(self, since: datetime) -> list[tuple[int, str, datetime]]:
+        """(id, headline words, first seen) of every story first seen since `since`."""
+        rows = await self._fetchall(
+            "SELECT id, title_key, first_seen_at FROM stories WHERE first_seen_at >= ?",
+            (to_db_time(since),),
+        )
+        return [(int(row[0]), row[1], from_db_time(row[2]) or since) for row in rows]
 
     async def candidate_stories(
         self, *, url_keys: Iterable[str], ids: Iterable[int] = ()
@@ -163,12 +146,13 @@ class ItemQueries(StoreBase):
     async def set_summary(self, item_id: int, summary: str) -> None:
         await self._write("UPDATE items SET summary = ? WHERE id = ?", (summary, item_id))
 
-    async def apply_poll(self, result: PollResult) -> None:
-        """Write everything one poll of one feed decided, atomically."""
+    async def apply_poll(self, result: PollResult) -> list[tuple[int, str]]:
+        """Write everything one poll of one feed decided, atomically; return the stories it
+        created (id, headline words)."""
         polled = to_db_time(result.polled_at)
         async with self._transaction():
             await self._record_feed_state(result.feed_id, result.state, polled)
-            await self._insert_items(result.feed_id, result.new_items, polled)
+            stories = await self._insert_items(result.feed_id, result.new_items, polled)
             for update in result.stored_items:
                 await self._update_item(update)
             await self._queue(result.deliveries, polled)
@@ -181,6 +165,7 @@ class ItemQueries(StoreBase):
                    VALUES (?, ?, ?, 'pending', ?)""",
                 [(result.feed_id, channel, text, polled) for channel, text in result.notices],
             )
+        return stories
 
     async def _record_feed_state(self, feed_id: int, state: FeedState, polled: str) -> None:
         next_poll = to_db_time(state.next_poll_at)
@@ -227,37 +212,27 @@ class ItemQueries(StoreBase):
         await self._db.execute("UPDATE feeds SET url = ? WHERE id = ?", (new_url, feed_id))
         log.info("feed %s moved permanently to %s", feed_id, new_url)
 
-    async def _insert_items(self, feed_id: int, new_items: Sequence[NewItem], seen: str) -> None:
-        """Insert the new items, and a story for each that tells a new one, in a few batched
-        statements (not a few per item: a new feed brings hundreds)."""
+    async def _insert_items(
+        self, feed_id: int, new_items: Sequence[NewItem], seen: str
+    ) -> list[tuple[int, str]]:
+        """Insert the new items, and a story for each that tells a new one, in two batched
+        statements (not a few per item: a new feed brings hundreds); return the stories."""
         if not new_items:
-            return
+            return []
         # Ids are given here so that stories and items go in as two batches; inside this
         # transaction (BEGIN IMMEDIATE) no other writer can take the same ones.
         row = await self._fetchone("SELECT COALESCE(MAX(id), 0) FROM stories")
         next_id = int(row[0]) + 1 if row else 1
-        stories, words, items = [], Counter[str](), []
-        story_words: list[tuple[str, int]] = []
+        stories, items = [], []
         for new in new_items:
             entry, story_id = new.entry, new.story_id
             if story_id is None:
                 story_id, next_id = next_id, next_id + 1
                 stories.append((story_id, entry.url_key, entry.title_key, seen))
-                title_words = list(dict.fromkeys(entry.title_key.split()))
-                story_words += [(word, story_id) for word in title_words]
-                words.update(title_words)
             items.append(_item_row(feed_id, story_id, new, seen))
         await self._db.executemany(
             "INSERT INTO stories (id, url_key, title_key, first_seen_at) VALUES (?, ?, ?, ?)",
             stories,
-        )
-        await self._db.executemany(
-            "INSERT OR IGNORE INTO story_words (word, story_id) VALUES (?, ?)", story_words
-        )
-        await self._db.executemany(
-            """INSERT INTO word_counts (word, stories) VALUES (?, ?)
-               ON CONFLICT (word) DO UPDATE SET stories = stories + excluded.stories""",
-            list(words.items()),
         )
         await self._db.executemany(
             """INSERT INTO items (feed_id, story_id, key, guid, link, url_key, title, title_key,
@@ -267,6 +242,7 @@ class ItemQueries(StoreBase):
                ON CONFLICT (feed_id, key) DO NOTHING""",
             items,
         )
+        return [(story_id, title_key) for story_id, _, title_key, _ in stories]
 
     async def _update_item(self, update: StoredItemUpdate) -> None:
         score = update.relevance

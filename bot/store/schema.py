@@ -123,30 +123,8 @@ MIGRATIONS: tuple[str, ...] = (
     ALTER TABLE notices ADD COLUMN next_attempt_at TEXT;
     ALTER TABLE notices ADD COLUMN message_id INTEGER;
     """,
-    # 3: stories are found by index, not by scanning a window: each headline word points to
-    #    the stories whose title has it, and each word counts its stories (the rarest words
-    #    of a new headline are the ones looked up). Filled from the stories already stored.
+    # 3: notes and recaps find their story's post in the channel by index.
     """
-    CREATE TABLE story_words (
-        word     TEXT NOT NULL,
-        story_id INTEGER NOT NULL REFERENCES stories(id) ON DELETE CASCADE,
-        PRIMARY KEY (word, story_id)
-    ) WITHOUT ROWID;
-    CREATE TABLE word_counts (
-        word    TEXT PRIMARY KEY,
-        stories INTEGER NOT NULL
-    ) WITHOUT ROWID;
-    INSERT OR IGNORE INTO story_words (word, story_id)
-        WITH RECURSIVE split (story_id, word, rest) AS (
-            SELECT id, '', title_key || ' ' FROM stories
-            UNION ALL
-            SELECT story_id, substr(rest, 1, instr(rest, ' ') - 1),
-                   substr(rest, instr(rest, ' ') + 1)
-            FROM split WHERE rest != ''
-        )
-        SELECT word, story_id FROM split WHERE word != '';
-    INSERT INTO word_counts (word, stories)
-        SELECT word, COUNT(*) FROM story_words GROUP BY word;
     CREATE INDEX outbox_story_channel ON outbox(story_id, channel_id);
     """,
     # 4: a feed remembers a digest of the last body it parsed: the same body again (from a

@@ -1,0 +1,75 @@
+"""The headlines of the stories seen within the story window, in memory, by word.
+
+Matching a new entry against every recent story would cost what is stored; through this
+index it costs what its rarest words find. Loaded once from the database, then kept up to
+date by the pipeline as it creates stories (one process writes stories: the bot's).
+"""
+
+from __future__ import annotations
+
+from collections import Counter, deque
+from collections.abc import Iterable, Mapping
+from datetime import datetime
+
+from bot.decide.stories import lookup_words, similar_titles
+
+
+class RecentStories:
+    def __init__(self) -> None:
+        self._words: dict[int, frozenset[str]] = {}
+        self._by_word: dict[str, set[int]] = {}
+        self._order: deque[tuple[datetime, int]] = deque()  # first seen, oldest first
+
+    def __len__(self) -> int:
+        return len(self._words)
+
+    def add(self, stories: Iterable[tuple[int, str]], first_seen: datetime) -> None:
+        for story_id, title_key in stories:
+            words = frozenset(title_key.split())
+            self._words[story_id] = words
+            self._order.append((first_seen, story_id))
+            for word in words:
+                self._by_word.setdefault(word, set()).add(story_id)
+
+    def forget_before(self, cutoff: datetime) -> None:
+        """Drop the stories first seen before `cutoff` (out of the story window)."""
+        while self._order and self._order[0][0] < cutoff:
+            _, story_id = self._order.popleft()
+            for word in self._words.pop(story_id, frozenset()):
+                ids = self._by_word.get(word)
+                if ids is not None:
+                    ids.discard(story_id)
+                    if not ids:
+                        del self._by_word[word]
+
+    def similar(self, title_key: str) -> set[int]:
+        """Ids of the stories whose headline is alike enough to `title_key`."""
+        words = set(title_key.split())
+        # A match has at least two of these words: count, then compare only those.
+        lookup = lookup_words(title_key, _Counts(self._by_word), extra=1)
+        hits = Counter(story for word in lookup for story in self._by_word.get(word, ()))
+        return {
+            story
+            for story, count in hits.items()
+            if count >= 2 and similar_titles(words, self._words[story])
+        }
+
+
+class _Counts(Mapping[str, int]):
+    """How many recent stories have each word, read from the index itself."""
+
+    def __init__(self, by_word: dict[str, set[int]]) -> None:
+        self._by_word = by_word
+
+    def __getitem__(self, word: str) -> int:
+        return len(self._by_word[word])
+
+    def get(self, word: str, default: int = 0) -> int:  # type: ignore[override]
+        ids = self._by_word.get(word)
+        return len(ids) if ids is not None else default
+
+    def __iter__(self):  # type: ignore[no-untyped-def]
+        return iter(self._by_word)
+
+    def __len__(self) -> int:
+        return len(self._by_word)
