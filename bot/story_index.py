@@ -44,7 +44,7 @@ class RecentStories:
 
     def similar(self, title_key: str) -> set[int]:
         """Ids of the stories whose headline is alike enough to `title_key`."""
-        words = set(title_key.split())
+        words = frozenset(title_key.split())
         # A match has at least two of these words: count, then compare only those.
         lookup = lookup_words(title_key, _Counts(self._by_word), extra=1)
         hits = Counter(story for word in lookup for story in self._by_word.get(word, ()))

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import math
 from collections.abc import Iterable, Mapping
+from collections.abc import Set as AbstractSet
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
@@ -74,9 +75,10 @@ def lookup_words(
     return frozenset(rarest[: min(len(words) - shared + 1 + extra, len(words))])
 
 
-def similar_titles(words: set[str], other: frozenset[str]) -> bool:
+def similar_titles(words: AbstractSet[str], other: AbstractSet[str]) -> bool:
     """Whether two headlines (as word sets) are alike enough to tell the same story."""
-    return _jaccard(words, set(other)) >= TITLE_SIMILARITY
+    shared = len(words & other)
+    return shared >= TITLE_SIMILARITY * (len(words) + len(other) - shared)
 
 
 def _jaccard(a: set[str], b: set[str]) -> float:

@@ -85,7 +85,16 @@ def clean_entries(document: FeedDocument, entries: Sequence[Entry]) -> list[Entr
 
 
 def _richest_text(blocks: Sequence[str]) -> str:
-    return max((html_to_text(block) for block in blocks), key=len, default="")
+    best = ""
+    # Longest markup first: cleaning never lengthens text, so once a block's markup is no
+    # longer than the best text so far, no block after it can be richer.
+    for block in sorted(blocks, key=len, reverse=True):
+        if len(block) <= len(best):
+            break
+        text = html_to_text(block)
+        if len(text) > len(best):
+            best = text
+    return best
 
 
 def parse_feed(
