@@ -19,6 +19,7 @@ from __future__ import annotations
 
 import argparse
 import os
+import resource
 import socket
 import subprocess
 import sys
@@ -106,6 +107,7 @@ class Farm:
             "gets": self.counters.gets,
             "not_modified": self.counters.not_modified,
             "bytes_sent": self.counters.bytes_sent,
+            "peak_rss_mib": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024,
         }
 
 
@@ -165,6 +167,7 @@ class FarmProcess:
         self._start_timeout = start_timeout
         self._process: subprocess.Popen[bytes] | None = None
         self.base_url = ""
+        self.start_seconds = 0.0
         self._client = httpx.Client(timeout=httpx.Timeout(30.0))
 
     def __enter__(self) -> FarmProcess:
@@ -229,13 +232,15 @@ class FarmProcess:
         return response.json()
 
     def _wait_ready(self) -> None:
-        deadline = time.monotonic() + self._start_timeout
+        started = time.monotonic()
+        deadline = started + self._start_timeout
         while True:
             assert self._process is not None
             if self._process.poll() is not None:
                 raise FarmError(f"the farm process exited with code {self._process.returncode}")
             try:
                 self._client.get(self.base_url + "/_stats", timeout=1.0).raise_for_status()
+                self.start_seconds = time.monotonic() - started
                 return
             except httpx.HTTPError:
                 if time.monotonic() > deadline:

@@ -38,9 +38,10 @@ ROOT = Path(__file__).resolve().parent.parent
 if str(ROOT) not in sys.path:
     sys.path.insert(0, str(ROOT))  # run as a script from anywhere: `python bench/poll.py`
 
-from bench.contenders import ContenderConfig, PhaseResult, run_contender  # noqa: E402
+from bench.contenders import ContenderConfig, run_contender  # noqa: E402
 from bench.farm import FarmError, FarmProcess  # noqa: E402
 from bench.farm_content import BUMP_ENTRIES, ENTRIES_PER_FEED  # noqa: E402
+from bench.measure import PhaseResult  # noqa: E402
 
 PHASES = ("cold", "warm", "changed")
 CONTENDERS = ("floor", "reader", "bazaar")
@@ -71,6 +72,8 @@ class Run:
     rows: list[Row] = field(default_factory=list)
     farm_entries: dict[str, int] = field(default_factory=dict)  # per phase
     mean_body_bytes: float = 0.0
+    farm_setup: float = 0.0  # seconds to generate the feeds and answer
+    farm_rss_mib: float = 0.0  # the farm process's peak, at the end
 
     def get(self, contender: str, phase: str) -> Row | None:
         for row in self.rows:
@@ -156,8 +159,8 @@ def run(args: argparse.Namespace) -> Run:
         tempfile.TemporaryDirectory(prefix="bazaar-bench-") as workdir,
         FarmProcess(args.feeds, args.seed, args.phase_timeout) as farm,
     ):
-        stats = farm.stats()
-        result.mean_body_bytes = stats["mean_body_bytes"]
+        result.farm_setup = farm.start_seconds
+        result.mean_body_bytes = farm.stats()["mean_body_bytes"]
         with contenders(names, tuple(farm.urls()), Path(workdir), args) as running:
             for name, contender in running.items():
                 result.setup[name] = contender.wait_ready(args.phase_timeout)
@@ -168,6 +171,7 @@ def run(args: argparse.Namespace) -> Run:
                 result.farm_entries[phase] = int(farm.stats()["entries"])
                 for contender in running.values():
                     result.rows.append(_timed_phase(farm, contender, phase))
+        result.farm_rss_mib = farm.stats()["peak_rss_mib"]
     return result
 
 
@@ -218,7 +222,9 @@ def problems(run: Run) -> list[str]:
 def report(run: Run, profiled: bool) -> str:
     lines = [
         f"{run.feeds} feeds, {ENTRIES_PER_FEED} entries each (+{BUMP_ENTRIES} in changed), "
-        f"mean body {run.mean_body_bytes / 1024:.1f} KiB; one process per contender"
+        f"mean body {run.mean_body_bytes / 1024:.1f} KiB; one process per contender",
+        f"farm: ready in {run.farm_setup:.1f} s, peak RSS {run.farm_rss_mib:.0f} MiB; set-up "
+        + ", ".join(f"{name} {seconds:.1f} s" for name, seconds in run.setup.items())
         + ("; Bazaar's changed phase under cProfile (its times inflated)" if profiled else ""),
         "",
         f"{'phase':<8}{'contender':<10}{'wall s':>8}{'CPU s':>8}{'RSS MiB':>9}{'rows':>8}"
