@@ -23,7 +23,7 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 from multiprocessing.connection import Connection
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Protocol
 
 from bench.measure import (
     Lag,
@@ -35,6 +35,8 @@ from bench.measure import (
     profile_report,
 )
 
+# bot (and discord.py with it) is imported only in Bazaar's process, so that reader's and the
+# floor's memory is their own.
 if TYPE_CHECKING:
     from bot.config import Settings
     from bot.http.clients import HttpClients
@@ -108,12 +110,12 @@ async def _serve_async(config: ContenderConfig, conn: Connection) -> None:
         await runner.close()
 
 
-class AsyncRunner:
-    async def phase(self, name: str, *, profiled: bool) -> PhaseResult:
-        raise NotImplementedError
+class AsyncRunner(Protocol):
+    """A contender that runs on an event loop: Bazaar, the floor."""
 
-    async def close(self) -> None:
-        raise NotImplementedError
+    async def phase(self, name: str, *, profiled: bool) -> PhaseResult: ...
+
+    async def close(self) -> None: ...
 
 
 @dataclass

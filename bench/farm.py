@@ -250,10 +250,16 @@ class FarmProcess:
 
 
 def main(argv: list[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--feeds", type=int, default=20, help="how many feeds (default 20)")
-    parser.add_argument("--seed", type=int, default=1, help="of the generated content")
-    parser.add_argument("--fd", type=int, help="serve on this inherited listening socket")
+    parser = argparse.ArgumentParser(
+        description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
+    )
+    parser.add_argument(
+        "--feeds", type=int, default=20, metavar="N", help="how many feeds (default 20)"
+    )
+    parser.add_argument("--seed", type=int, default=1, help="of the generated content (default 1)")
+    parser.add_argument(
+        "--fd", type=int, help="serve on this inherited listening socket (used by FarmProcess)"
+    )
     parser.add_argument("--dump", type=int, metavar="INDEX", help="print one feed and exit")
     args = parser.parse_args(argv)
     if args.dump is not None:

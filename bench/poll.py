@@ -18,7 +18,7 @@ Per phase and contender: wall and CPU seconds, peak RSS, rows stored, GETs the f
 reader/Bazaar (above 1: Bazaar is faster). Counts are checked against the farm; the exit
 code is 1 only if a contender crashed or a count is inconsistent, never for speed.
 
-Needs the bench extra: pip install 'reader==3.26'
+Needs the bench extra: pip install -e '.[bench]' (reader==3.26 and sgmllib3k)
 """
 
 from __future__ import annotations
@@ -254,7 +254,7 @@ def _ratio(run: Run, phase: str) -> str:
         return ""
     wall = reader.result.wall / bazaar.result.wall
     cpu = reader.result.cpu / max(bazaar.result.cpu, 1e-9)
-    return f"{'':<8}reader/Bazaar: wall {wall:.2f}x, CPU {cpu:.2f}x\n"
+    return f"{'':<8}reader/Bazaar: wall {wall:.3g}x, CPU {cpu:.3g}x\n"
 
 
 def _maybe(value: int | None) -> str:
@@ -263,22 +263,31 @@ def _maybe(value: int | None) -> str:
 
 def parse_args(argv: list[str] | None) -> argparse.Namespace:
     parser = argparse.ArgumentParser(
-        description=__doc__.splitlines()[0],
+        description=__doc__,
+        formatter_class=argparse.RawDescriptionHelpFormatter,
         epilog="Rows: reader's entries, Bazaar's items, the floor's bodies read. "
         "RSS is the peak during the phase (* = since the process started). "
         "Ratios are reader/Bazaar: above 1 means Bazaar is faster.",
     )
-    parser.add_argument("--feeds", type=int, default=1000, help="feeds in the farm (default 1000)")
-    parser.add_argument("--quick", action="store_true", help=f"{QUICK_FEEDS} feeds: a smoke test")
+    parser.add_argument(
+        "--feeds", type=int, default=1000, metavar="N", help="feeds in the farm (default 1000)"
+    )
+    parser.add_argument(
+        "--quick",
+        action="store_true",
+        help=f"{QUICK_FEEDS} feeds: a smoke test for CI (fails on crashes and wrong counts only)",
+    )
     parser.add_argument("--seed", type=int, default=1, help="of the generated feeds (default 1)")
     parser.add_argument(
         "--contenders",
+        metavar="NAMES",
         default=",".join(CONTENDERS),
         help=f"comma-separated subset of {','.join(CONTENDERS)} (default: all)",
     )
     parser.add_argument(
         "--phase-timeout",
         type=float,
+        metavar="SECONDS",
         help="seconds any one phase (or set-up) may take (default: 120 + 1.5 per feed)",
     )
     parser.add_argument(
