@@ -10,6 +10,7 @@ from bot.config import Settings, parse_settings
 from bot.http.fetch import make_http_client
 from bot.store import Store
 from tests.clock import INSTANTS, TestClock
+from tests.comments_server import CommentsServer
 from tests.fake_discord import FakeDiscord
 from tests.feed_server import FeedServer
 from tests.harness import Harness
@@ -19,6 +20,17 @@ from tests.llm_server import LLMServer
 @pytest.fixture
 async def feed_server() -> AsyncIterator[FeedServer]:
     server = FeedServer()
+    await server.start()
+    try:
+        yield server
+    finally:
+        await server.stop()
+
+
+@pytest.fixture
+async def comments_server() -> AsyncIterator[CommentsServer]:
+    """A local Hacker News API and Reddit, serving comment threads."""
+    server = CommentsServer()
     await server.start()
     try:
         yield server

@@ -8,7 +8,6 @@ from __future__ import annotations
 
 import asyncio
 import time
-from collections.abc import AsyncIterator
 from typing import Any
 
 import httpx
@@ -43,13 +42,8 @@ HN_URL = f"https://news.ycombinator.com/item?id={HN_STORY}"
 
 
 @pytest.fixture
-async def server() -> AsyncIterator[CommentsServer]:
-    running = CommentsServer()
-    await running.start()
-    try:
-        yield running
-    finally:
-        await running.stop()
+def server(comments_server: CommentsServer) -> CommentsServer:
+    return comments_server
 
 
 def fetcher(http: httpx.AsyncClient, server: CommentsServer, **limits: Any) -> CommentFetcher:

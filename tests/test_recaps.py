@@ -3,11 +3,9 @@ be read, skipped when it is too small, and sent only once their text is written.
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator
 from datetime import timedelta
 
 import httpx
-import pytest
 
 from bot.config import DiscussionSettings
 from bot.delivery import DeliveryService, JobKind
@@ -20,16 +18,6 @@ from tests.feed_server import FeedItem, FeedServer, rss
 from tests.polling import follow, pipeline
 
 HN_ITEM_PATH = f"/v0/item/{HN_STORY}.json"
-
-
-@pytest.fixture
-async def comments() -> AsyncIterator[CommentsServer]:
-    server = CommentsServer()
-    await server.start()
-    try:
-        yield server
-    finally:
-        await server.stop()
 
 
 async def queue_a_discussion(
@@ -53,20 +41,20 @@ async def test_a_discussion_that_cannot_be_read_is_retried_later_then_written(
     feed_server: FeedServer,
     store: Store,
     http: httpx.AsyncClient,
-    comments: CommentsServer,
+    comments_server: CommentsServer,
 ) -> None:
     await queue_a_discussion(clock, feed_server, store, http)
-    recaps = writer(store, http, comments)
+    recaps = writer(store, http, comments_server)
     delivery = DeliveryService(store, clock=clock)
-    comments.status[HN_ITEM_PATH] = 503
+    comments_server.status[HN_ITEM_PATH] = 503
 
     assert await recaps.write_pending() == 0
     assert await recaps.write_pending() == 0  # not due again yet: nothing was asked
-    assert comments.paths.count(HN_ITEM_PATH) == 1
+    assert comments_server.paths.count(HN_ITEM_PATH) == 1
     # Only the post is due; the recap waits for its text (and for the post's thread).
     assert [job.kind for job in await delivery.due()] == [JobKind.POST]
 
-    del comments.status[HN_ITEM_PATH]
+    del comments_server.status[HN_ITEM_PATH]
     clock.advance(timedelta(minutes=1))
     assert await recaps.write_pending() == 1
     [recap] = [r for r in await store.pending_posts() if r.kind is OutboxKind.RECAP]
@@ -78,10 +66,10 @@ async def test_a_discussion_with_no_comments_is_skipped(
     feed_server: FeedServer,
     store: Store,
     http: httpx.AsyncClient,
-    comments: CommentsServer,
+    comments_server: CommentsServer,
 ) -> None:
     await queue_a_discussion(clock, feed_server, store, http)
-    comments.items[HN_STORY] = {**comments.items[HN_STORY], "kids": []}
+    comments_server.items[HN_STORY] = {**comments_server.items[HN_STORY], "kids": []}
 
-    assert await writer(store, http, comments).write_pending() == 0
+    assert await writer(store, http, comments_server).write_pending() == 0
     assert (await store.outbox_counts()).get(OutboxStatus.SKIPPED) == 1
