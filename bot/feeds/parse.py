@@ -1,4 +1,4 @@
-"""feedparser output → our `ParsedFeed`. CPU-bound: callers run it off the event loop.
+"""An RSS/Atom document → our entries (the fast reader, or feedparser), off the event loop.
 
 In two steps when the caller knows some entries already (`read_feed`, then `clean_entries`
 for the new ones only): an entry already stored is recognized by its key before its text,
