@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import datetime
 
 from bot.content.text import collapse_whitespace, shorten
-from bot.models import Entry, Item, Post
+from bot.models import Item, Post
 
 TITLE_LIMIT = 256
 SUMMARY_LIMIT = 1000
@@ -40,20 +40,6 @@ def _partial_note(reason: str | None) -> str | None:
     if not reason:
         return None
     return shorten(f"Only part of the article could be read ({reason}); see the source.", 200)
-
-
-def post_for_entry(
-    entry: Entry, summary: str, source_name: str, tags: tuple[str, ...] = ()
-) -> Post:
-    return make_post(
-        title=entry.title,
-        url=entry.link,
-        summary=summary,
-        source_name=source_name,
-        published_at=entry.published_at,
-        partial_reason=entry.partial_reason,
-        tags=tags,
-    )
 
 
 def post_for_item(item: Item, source_name: str) -> Post:
