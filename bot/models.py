@@ -22,6 +22,9 @@ class Entry:
     comments_url: str | None = None  # where the item is discussed (HN, Reddit), if said
     title_key: str = ""  # the headline's words, for matching the same story across sources
     partial_reason: str | None = None  # set when only a teaser or paywall stub could be read
+    # The feed's HTML for the entry (content blocks, summary) while `text` is not cleaned
+    # from it yet: an entry that is only stored is never cleaned unless it is used.
+    html: tuple[str, ...] = ()
 
 
 @dataclass(frozen=True)
@@ -99,6 +102,7 @@ class Item:
     relevant: bool = True
     tags: tuple[str, ...] = ()
     comments_url: str | None = None
+    html: tuple[str, ...] = ()  # the feed's HTML, for an item whose text is not cleaned yet
 
     @property
     def sort_time(self) -> datetime:

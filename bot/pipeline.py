@@ -30,7 +30,14 @@ from bot.decide.schedule import (
 )
 from bot.decide.stories import STORY_WINDOW, match_story
 from bot.discussions.comments import discussion_url
-from bot.feeds.parse import FeedDocument, NotAFeedError, clean_entries, read_feed
+from bot.feeds.parse import (
+    FeedDocument,
+    NotAFeedError,
+    cleaned,
+    read_feed,
+    richest_text,
+    with_html,
+)
 from bot.http.clients import HttpClients
 from bot.http.fetch import FetchedBody, Fetcher, FetchError, NotModified
 from bot.http.limits import HostLimiter
@@ -220,10 +227,9 @@ class Pipeline:
             (e.key for e in document.entries),
             (e.url_key for e in document.entries if e.url_key),
         )
-        new_entries = select_new_entries(document.entries, known)
-        # Only what is new has its text cleaned: the rest is known by its key.
-        if new_entries:
-            new_entries = await asyncio.to_thread(clean_entries, document, new_entries)
+        # What is known is recognized by its key; what is new carries its HTML, cleaned only
+        # if it is used (posted, or read by a command).
+        new_entries = with_html(document, select_new_entries(document.entries, known))
         hints = server_hints(fetched.headers, now, document.interval_hint)
         state = FeedState(
             next_poll_at=next_poll_after_success(now, self._policy, hints),
@@ -328,7 +334,8 @@ class Pipeline:
             unscored = {p.item_key for p in plan.posts} - relevant.keys()
             if not unscored:
                 return entries, relevance, plan
-            completed = await self._complete([by_key[k] for k in unscored if k in by_key])
+            to_use = [by_key[k] for k in unscored if k in by_key]
+            completed = await self._complete(await asyncio.to_thread(_cleaned_all, to_use))
             by_key.update({e.key: e for e in completed})
             entries = [by_key[e.key] for e in entries]
             relevance.update(await self._relevance(completed))
@@ -346,8 +353,9 @@ class Pipeline:
         for item in stored:
             if item.key not in posted or (item.summary and item.relevance is not None):
                 continue
+            text = await asyncio.to_thread(item_text, item)
             summary = (
-                await self._summarizer.summarize(title=item.title, text=item.text)
+                await self._summarizer.summarize(title=item.title, text=text)
                 if not item.summary
                 else None
             )
@@ -383,7 +391,10 @@ class Pipeline:
         return await self._score([(e.key, e.title, e.text) for e in entries])
 
     async def _relevance_of_items(self, items: Sequence[Item]) -> dict[str, Relevance]:
-        return await self._score([(i.key, i.title, i.text) for i in items])
+        texts = await asyncio.to_thread(lambda: [item_text(i) for i in items])
+        return await self._score(
+            [(i.key, i.title, text) for i, text in zip(items, texts, strict=True)]
+        )
 
     async def _score(self, texts: Sequence[tuple[str, str, str]]) -> dict[str, Relevance]:
         def score_all() -> dict[str, Relevance]:
@@ -478,3 +489,12 @@ def polite_fetcher(settings: Settings, clients: HttpClients) -> Fetcher:
             delay=settings.network.per_host_delay_seconds,
         ),
     )
+
+
+def _cleaned_all(entries: Sequence[Entry]) -> list[Entry]:
+    return [cleaned(entry) for entry in entries]
+
+
+def item_text(item: Item) -> str:
+    """A stored item's text, cleaned now from its HTML if it was only stored until now."""
+    return item.text or (richest_text(item.html) if item.html else "")

@@ -55,6 +55,9 @@ async def test_only_what_is_posted_is_summarized_and_a_known_entry_never_again(
     await poller.poll_feeds(await store.followed_feeds(), now=clock())  # the same 200 again
 
     assert sorted(summarizer.titles) == ["Story 0", "Story 1", "Story 2"]  # the backfill, once
+    # The other 197 keep the feed's HTML, not cleaned: they may never be used.
+    [old] = [i for i in await store.recent_items(1, 200) if i.title == "Story 150"]
+    assert old.text == "" and old.html == ("<p>Story 150 is about open weights. It matters.</p>",)
 
 
 async def test_a_feed_with_nothing_new_reads_no_story_and_summarizes_nothing(

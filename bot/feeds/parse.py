@@ -81,10 +81,23 @@ def read_feed(
 def clean_entries(document: FeedDocument, entries: Sequence[Entry]) -> list[Entry]:
     """`entries` (of `document`) with their text: the richest of their content blocks and
     summary (feeds differ on which one is full), cleaned from HTML."""
-    return [replace(e, text=_richest_text(document.html.get(e.key, ()))) for e in entries]
+    return [replace(e, text=richest_text(document.html.get(e.key, ()))) for e in entries]
 
 
-def _richest_text(blocks: Sequence[str]) -> str:
+def with_html(document: FeedDocument, entries: Sequence[Entry]) -> list[Entry]:
+    """`entries` (of `document`) carrying their HTML, to be cleaned only if they are used."""
+    return [replace(e, html=document.html.get(e.key, ())) for e in entries]
+
+
+def cleaned(entry: Entry) -> Entry:
+    """The entry with its text cleaned from the HTML it carries (if it carries any)."""
+    if not entry.html:
+        return entry
+    return replace(entry, text=richest_text(entry.html), html=())
+
+
+def richest_text(blocks: Sequence[str]) -> str:
+    """The richest of an entry's content blocks and summary, cleaned from HTML."""
     best = ""
     # Longest markup first: cleaning never lengthens text, so once a block's markup is no
     # longer than the best text so far, no block after it can be richer.

@@ -12,6 +12,7 @@ from bot.decide.stories import StoryRef
 from bot.models import Item, NewItem, Relevance, Summary, tags_of
 from bot.store.base import _CHUNK, StoreBase
 from bot.store.schema import (
+    HTML_SEPARATOR,
     from_db_time,
     item_from_row,
     to_db_time,
@@ -237,8 +238,8 @@ class ItemQueries(StoreBase):
         await self._db.executemany(
             """INSERT INTO items (feed_id, story_id, key, guid, link, url_key, title, title_key,
                                   author, text, summary, partial_reason, relevance, relevant,
-                                  tags, comments_url, published_at, seen_at, sort_at)
-               VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+                                  tags, comments_url, published_at, seen_at, sort_at, html)
+               VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
                ON CONFLICT (feed_id, key) DO NOTHING""",
             items,
         )
@@ -324,4 +325,5 @@ def _item_row(feed_id: int, story_id: int, new: NewItem, seen: str) -> tuple[obj
         published,
         seen,
         published or seen,
+        HTML_SEPARATOR.join(entry.html) if entry.html else None,
     )

@@ -132,7 +132,13 @@ MIGRATIONS: tuple[str, ...] = (
     """
     ALTER TABLE feeds ADD COLUMN body_digest TEXT;
     """,
+    # 5: an item only stored keeps the feed's HTML (its text is cleaned if it is ever used).
+    """
+    ALTER TABLE items ADD COLUMN html TEXT;
+    """,
 )
+
+HTML_SEPARATOR = "\x1e"  # between an item's HTML blocks (an ASCII record separator)
 
 _TIME_FORMAT = "%Y-%m-%dT%H:%M:%S.%fZ"
 
@@ -202,4 +208,5 @@ def item_from_row(row: aiosqlite.Row, *, id_column: str = "id") -> Item:
         relevant=bool(row["relevant"]),
         tags=tuple(tag for tag in row["tags"].split(",") if tag),
         comments_url=row["comments_url"],
+        html=tuple(row["html"].split(HTML_SEPARATOR)) if row["html"] else (),
     )
