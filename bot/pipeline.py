@@ -260,9 +260,10 @@ class Pipeline:
         if not new_entries and not backfilling:
             await self._store.apply_poll(PollResult(feed.id, now, state))
             return FeedReport(feed.url, status)
+        # Stored items matter only to a channel's backfill: nothing else posts them.
         stored = (
             await self._store.recent_items(feed.id, max(self._settings.backfill, 1))
-            if backfilling or self._recaps
+            if backfilling
             else []
         )
         entries, relevance, posts = await self._plan_with_relevance(

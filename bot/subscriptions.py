@@ -9,7 +9,7 @@ import httpx
 
 from bot.clock import Clock, system_clock
 from bot.feeds.parse import NotAFeedError, parse_feed_async
-from bot.http.fetch import Fetcher, FetchError, NotModified
+from bot.http.fetch import Fetcher, FetchError
 from bot.models import FeedFilter, SubscriptionSource
 from bot.store import Store, SubscriptionView
 
@@ -56,9 +56,7 @@ class SubscriptionService:
         """Check that `url` is a readable feed, then make the channel follow it."""
         url = validate_feed_url(url)
         try:
-            fetched = await self._fetcher.get(url)
-            if isinstance(fetched, NotModified):  # only with validators, which we did not send
-                raise FetchError("the server answered 304 Not Modified to a plain request")
+            fetched = await self._fetcher.get_body(url)
             parsed = await parse_feed_async(
                 fetched.body, url=fetched.url, content_type=fetched.content_type
             )

@@ -120,12 +120,17 @@ class Fetcher:
         """Wait for the turn of `url`'s host (per-host concurrency and spacing), and hold it."""
         return self.limiter.slot(url) if self.limiter else contextlib.nullcontext()
 
+    async def get_body(self, url: str, *, accept: str = FEED_ACCEPT) -> FetchedBody:
+        """The document at `url`, asked for without validators; `FetchError` if it cannot
+        be read."""
+        body = await self.get(url, accept=accept)
+        if isinstance(body, NotModified):  # only with validators, which were not sent
+            raise FetchError("the server answered 304 Not Modified to a plain request")
+        return body
+
     async def get_page(self, url: str) -> FetchedBody:
         """An HTML (or text) page; `FetchError` if it cannot be read."""
-        page = await self.get(url, accept=HTML_ACCEPT)
-        if isinstance(page, NotModified):  # only with validators, which were not sent
-            raise FetchError("the server answered 304 Not Modified to a plain request")
-        return page
+        return await self.get_body(url, accept=HTML_ACCEPT)
 
 
 async def fetch(
