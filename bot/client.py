@@ -179,7 +179,9 @@ class BazaarBot(commands.Bot):
             DiscussionRecaps(
                 http=self.http_clients.web,
                 settings=settings.discussions,
-                recapper=recapper_from_settings(settings.llm, http=self.http_clients.llm),
+                recapper=recapper_from_settings(
+                    settings.llm, http=self.http_clients.llm, clock=self.clock
+                ),
             ),
             clock=self.clock,
         )

@@ -468,7 +468,7 @@ def build_pipeline(
         store=store,
         fetcher=fetcher,
         summarizer=summarizer_from_settings(
-            settings.llm, http=clients.llm, cache=StoreSummaryCache(store)
+            settings.llm, http=clients.llm, cache=StoreSummaryCache(store), clock=clock
         ),
         settings=settings.polling,
         articles=PageArticles(fetcher) if settings.polling.full_articles else None,

@@ -6,7 +6,7 @@ import re
 from pathlib import Path
 
 PACKAGE = Path(__file__).resolve().parent.parent / "bot"
-READS_THE_DATE = re.compile(r"\b(datetime\.(now|utcnow|today)|date\.today)\(")
+READS_THE_DATE = re.compile(r"\b(datetime\.(now|utcnow|today)|date\.today|time\.time)\(")
 
 
 def test_only_the_clock_module_reads_the_date() -> None:

@@ -19,6 +19,7 @@ from typing import Any, Protocol, cast, get_args
 
 import httpx
 
+from bot.clock import Clock, system_clock
 from bot.config import LLMSettings
 from bot.content.text import collapse_whitespace, shorten
 from bot.discussions.comments import Comment
@@ -127,8 +128,9 @@ class LLMRecapper:
         http: httpx.AsyncClient,
         settings: LLMSettings,
         environ: Mapping[str, str] | None = None,
+        clock: Clock = system_clock,
     ) -> None:
-        self._chat = ChatClient(http=http, settings=settings, environ=environ)
+        self._chat = ChatClient(http=http, settings=settings, environ=environ, clock=clock)
         self._settings = settings
         self._fallback = ExtractiveRecapper()
 
@@ -177,6 +179,7 @@ def recapper_from_settings(
     *,
     http: httpx.AsyncClient,
     environ: Mapping[str, str] | None = None,
+    clock: Clock = system_clock,
 ) -> Recapper:
     """The recapper the config asks for: the LLM with an extractive fallback, or extractive.
 
@@ -184,7 +187,7 @@ def recapper_from_settings(
     """
     if not settings.enabled:
         return ExtractiveRecapper()
-    return LLMRecapper(http=http, settings=settings, environ=environ)
+    return LLMRecapper(http=http, settings=settings, environ=environ, clock=clock)
 
 
 # --- The prompt --------------------------------------------------------------------------------

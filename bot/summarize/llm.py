@@ -21,10 +21,12 @@ import os
 import time
 from collections.abc import Mapping
 from dataclasses import dataclass
+from datetime import datetime
 from typing import Any, Protocol
 
 import httpx
 
+from bot.clock import Clock, system_clock
 from bot.config import LLMSettings
 from bot.http.guard import BlockedAddressError
 from bot.models import Summary
@@ -94,8 +96,10 @@ class ChatClient:
         settings: LLMSettings,
         environ: Mapping[str, str] | None = None,
         max_retry_after: float = MAX_RETRY_AFTER_SECONDS,
+        clock: Clock = system_clock,
     ) -> None:
         environ = os.environ if environ is None else environ
+        self._now = clock  # only to read a Retry-After given as a date
         self._http = http
         self._settings = settings
         self._max_retry_after = max_retry_after
@@ -173,7 +177,7 @@ class ChatClient:
                 continue
             if reply.status == 429 and not retried_rate_limit:
                 retried_rate_limit = True
-                wait = _retry_after_seconds(reply.headers)
+                wait = _retry_after_seconds(reply.headers, self._now())
                 if wait is None:
                     return reply
                 if wait > self._max_retry_after:
@@ -250,9 +254,14 @@ class LLMSummarizer:
         cache: SummaryCache | None = None,
         environ: Mapping[str, str] | None = None,
         max_retry_after: float = MAX_RETRY_AFTER_SECONDS,
+        clock: Clock = system_clock,
     ) -> None:
         self._chat = ChatClient(
-            http=http, settings=settings, environ=environ, max_retry_after=max_retry_after
+            http=http,
+            settings=settings,
+            environ=environ,
+            max_retry_after=max_retry_after,
+            clock=clock,
         )
         self._settings = settings
         self._fallback = fallback
@@ -337,13 +346,14 @@ def summarizer_from_settings(
     http: httpx.AsyncClient,
     cache: SummaryCache | None = None,
     environ: Mapping[str, str] | None = None,
+    clock: Clock = system_clock,
 ) -> Summarizer:
     """The summarizer the config asks for: the LLM with an extractive fallback, or extractive."""
     fallback = ExtractiveSummarizer()
     if not settings.enabled:
         return fallback
     return LLMSummarizer(
-        http=http, settings=settings, fallback=fallback, cache=cache, environ=environ
+        http=http, settings=settings, fallback=fallback, cache=cache, environ=environ, clock=clock
     )
 
 
@@ -376,7 +386,7 @@ def _rejects_response_format(body: str) -> bool:
     return "response_format" in lowered or "json_object" in lowered
 
 
-def _retry_after_seconds(headers: httpx.Headers) -> float | None:
+def _retry_after_seconds(headers: httpx.Headers, now: datetime) -> float | None:
     """Retry-After as seconds from now (it may be seconds or an HTTP date), or None."""
     value = headers.get("Retry-After", "").strip()
     if not value:
@@ -390,7 +400,7 @@ def _retry_after_seconds(headers: httpx.Headers) -> float | None:
             return None
         if when.tzinfo is None:
             return None
-        seconds = when.timestamp() - time.time()
+        seconds = (when - now).total_seconds()
     return max(0.0, seconds) if math.isfinite(seconds) else None
 
 
