@@ -8,7 +8,7 @@ date by the pipeline as it creates stories (one process writes stories: the bot'
 from __future__ import annotations
 
 from collections import Counter, deque
-from collections.abc import Iterable, Mapping
+from collections.abc import Iterable
 from datetime import datetime
 
 from bot.decide.stories import lookup_words, similar_titles
@@ -46,30 +46,11 @@ class RecentStories:
         """Ids of the stories whose headline is alike enough to `title_key`."""
         words = frozenset(title_key.split())
         # A match has at least two of these words: count, then compare only those.
-        lookup = lookup_words(title_key, _Counts(self._by_word), extra=1)
+        counts = {word: len(self._by_word.get(word, ())) for word in words}
+        lookup = lookup_words(title_key, counts, extra=1)
         hits = Counter(story for word in lookup for story in self._by_word.get(word, ()))
         return {
             story
             for story, count in hits.items()
             if count >= 2 and similar_titles(words, self._words[story])
         }
-
-
-class _Counts(Mapping[str, int]):
-    """How many recent stories have each word, read from the index itself."""
-
-    def __init__(self, by_word: dict[str, set[int]]) -> None:
-        self._by_word = by_word
-
-    def __getitem__(self, word: str) -> int:
-        return len(self._by_word[word])
-
-    def get(self, word: str, default: int = 0) -> int:  # type: ignore[override]
-        ids = self._by_word.get(word)
-        return len(ids) if ids is not None else default
-
-    def __iter__(self):  # type: ignore[no-untyped-def]
-        return iter(self._by_word)
-
-    def __len__(self) -> int:
-        return len(self._by_word)
