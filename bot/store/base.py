@@ -38,7 +38,6 @@ class StoreBase:
     def __init__(self, connection: aiosqlite.Connection, clock: Clock = system_clock) -> None:
         self._db = connection
         self.clock = clock
-        self._now = clock
         self._write_lock = asyncio.Lock()
 
     @classmethod

@@ -32,7 +32,7 @@ class SummaryCacheQueries(StoreBase):
         await self._write(
             """INSERT INTO summary_cache (key, summary, created_at) VALUES (?, ?, ?)
                ON CONFLICT (key) DO UPDATE SET summary = excluded.summary""",
-            (key, json.dumps(data), to_db_time(self._now())),
+            (key, json.dumps(data), to_db_time(self.clock())),
         )
 
 

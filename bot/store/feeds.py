@@ -59,7 +59,7 @@ class FeedQueries(StoreBase):
         feed_filter: FeedFilter = FeedFilter.ALL,
     ) -> tuple[Subscription, bool]:
         """Make `channel_id` follow the feed at `url`; return the subscription and if it is new."""
-        now = to_db_time(self._now())
+        now = to_db_time(self.clock())
         async with self._transaction():
             await self._db.execute(
                 "INSERT INTO feeds (url, created_at) VALUES (?, ?) ON CONFLICT (url) DO NOTHING",

@@ -69,7 +69,7 @@ class OutboxQueries(StoreBase):
         await self._write(
             """UPDATE outbox SET status = 'sending', attempts = attempts + 1,
                first_attempt_at = COALESCE(first_attempt_at, ?) WHERE id = ?""",
-            (to_db_time(self._now()), outbox_id),
+            (to_db_time(self.clock()), outbox_id),
         )
 
     async def apply_outcome(self, outbox_id: int, transition: Transition) -> None:
@@ -91,7 +91,7 @@ class OutboxQueries(StoreBase):
         await self._write(
             """UPDATE outbox SET status = 'posted', message_id = ?, thread_id = ?,
                posted_at = ?, last_error = ? WHERE id = ?""",
-            (message_id, thread_id, to_db_time(self._now()), note, outbox_id),
+            (message_id, thread_id, to_db_time(self.clock()), note, outbox_id),
         )
 
     async def mark_failed(self, outbox_id: int, error: str) -> None:
@@ -148,7 +148,7 @@ class OutboxQueries(StoreBase):
         await self._write(
             """UPDATE notices SET status = 'sending', attempts = attempts + 1,
                first_attempt_at = COALESCE(first_attempt_at, ?) WHERE id = ?""",
-            (to_db_time(self._now()), notice_id),
+            (to_db_time(self.clock()), notice_id),
         )
 
     async def apply_notice_outcome(self, notice_id: int, transition: Transition) -> None:
@@ -156,7 +156,7 @@ class OutboxQueries(StoreBase):
             await self._write(
                 """UPDATE notices SET status = 'sent', sent_at = ?, message_id = ?,
                    last_error = NULL WHERE id = ?""",
-                (to_db_time(self._now()), transition.message_id, notice_id),
+                (to_db_time(self.clock()), transition.message_id, notice_id),
             )
         else:
             await self._retry_or_fail("notices", notice_id, transition)
