@@ -7,7 +7,7 @@ counted after the clock stops.
 
 - bazaar: the pipeline as the bot builds it (`bot.pipeline.build_pipeline`).
 - reader: lemon24/reader, `update_feeds(workers=8, scheduled=False)`.
-- floor: the same GETs (conditional after the first) with a bare httpx client, no parsing.
+- floor: the same GETs (conditional after the first) with a bare aiohttp session, no parsing.
 """
 
 from __future__ import annotations
@@ -38,6 +38,8 @@ from bench.measure import (
 # bot (and discord.py with it) is imported only in Bazaar's process, so that reader's and the
 # floor's memory is their own.
 if TYPE_CHECKING:
+    import aiohttp
+
     from bot.config import Settings
     from bot.http.clients import HttpClients
     from bot.pipeline import Pipeline
@@ -248,19 +250,23 @@ async def _bazaar(config: ContenderConfig) -> BazaarRunner:
 
 
 class FloorRunner(AsyncRunner):
-    """GET every feed with a bare httpx client, CONCURRENCY at once, conditional after the
-    first phase; read each body, parse nothing: the lower bound of a poll on this farm."""
+    """GET every feed with a bare aiohttp session (the wire under Bazaar's httpx), CONCURRENCY
+    at once, conditional after the first phase; read each body, parse nothing: the lower
+    bound of a poll on this farm."""
 
     def __init__(self, urls: tuple[str, ...]) -> None:
-        import httpx
-
         self._urls = urls
         self._validators: dict[str, dict[str, str]] = {}
-        self._client = httpx.AsyncClient(
-            timeout=30.0, limits=httpx.Limits(max_connections=CONCURRENCY)
-        )
+        self._session: aiohttp.ClientSession | None = None
 
     async def phase(self, name: str, *, profiled: bool) -> PhaseResult:
+        import aiohttp
+
+        if self._session is None:
+            self._session = aiohttp.ClientSession(
+                connector=aiohttp.TCPConnector(limit=CONCURRENCY),
+                timeout=aiohttp.ClientTimeout(total=30),
+            )
         slots = asyncio.Semaphore(CONCURRENCY)
         with PhaseMeter() as meter:
             async with LagMonitor() as lag:
@@ -274,23 +280,26 @@ class FloorRunner(AsyncRunner):
         )
 
     async def _get(self, url: str, slots: asyncio.Semaphore) -> int:
-        import httpx
+        import aiohttp
 
+        assert self._session is not None
         async with slots:
             try:
-                response = await self._client.get(url, headers=self._validators.get(url, {}))
-            except httpx.HTTPError:
+                async with self._session.get(url, headers=self._validators.get(url, {})) as got:
+                    await got.read()
+            except aiohttp.ClientError:
                 return 0
         validators = {}
-        if etag := response.headers.get("ETag"):
+        if etag := got.headers.get("ETag"):
             validators["If-None-Match"] = etag
-        if modified := response.headers.get("Last-Modified"):
+        if modified := got.headers.get("Last-Modified"):
             validators["If-Modified-Since"] = modified
         self._validators[url] = validators
-        return response.status_code
+        return got.status
 
     async def close(self) -> None:
-        await self._client.aclose()
+        if self._session is not None:
+            await self._session.close()
 
 
 async def _floor(config: ContenderConfig) -> FloorRunner:

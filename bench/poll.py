@@ -145,7 +145,7 @@ def contenders(
         for name in names:
             directory = workdir / name
             directory.mkdir()
-            profile = "changed" if args.profile and name == "bazaar" else None
+            profile = args.profile if name == "bazaar" else None
             config = ContenderConfig(name, urls, directory, profile_phase=profile)
             started[name] = Contender(config, args.phase_timeout)
             stack.callback(started[name].stop)
@@ -219,13 +219,13 @@ def problems(run: Run) -> list[str]:
 # --- the report --------------------------------------------------------------------------
 
 
-def report(run: Run, profiled: bool) -> str:
+def report(run: Run, profiled: str | None) -> str:
     lines = [
         f"{run.feeds} feeds, {ENTRIES_PER_FEED} entries each (+{BUMP_ENTRIES} in changed), "
         f"mean body {run.mean_body_bytes / 1024:.1f} KiB; one process per contender",
         f"farm: ready in {run.farm_setup:.1f} s, peak RSS {run.farm_rss_mib:.0f} MiB; set-up "
         + ", ".join(f"{name} {seconds:.1f} s" for name, seconds in run.setup.items())
-        + ("; Bazaar's changed phase under cProfile (its times inflated)" if profiled else ""),
+        + (f"; Bazaar's {profiled} phase under cProfile (its times inflated)" if profiled else ""),
         "",
         f"{'phase':<8}{'contender':<10}{'wall s':>8}{'CPU s':>8}{'RSS MiB':>9}{'rows':>8}"
         f"{'stories':>8}{'outbox':>8}{'GETs':>7}{'304s':>7}{'lag p50/p99/max ms':>21}",
@@ -291,7 +291,11 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
         help="seconds any one phase (or set-up) may take (default: 120 + 1.5 per feed)",
     )
     parser.add_argument(
-        "--profile", action="store_true", help="cProfile Bazaar's changed phase, print top 15"
+        "--profile",
+        nargs="?",
+        const="changed",
+        choices=PHASES,
+        help="cProfile one of Bazaar's phases (default: changed), print the top functions",
     )
     args = parser.parse_args(argv)
     if args.quick:
@@ -320,8 +324,8 @@ def main(argv: list[str] | None = None) -> int:
         print(f"FAILED: {exc}", file=sys.stderr)
         return 1
     print(report(result, args.profile))
-    if args.profile and (row := result.get("bazaar", "changed")):
-        print("Bazaar's changed phase, all threads (cProfile):\n" + row.result.profile)
+    if args.profile and (row := result.get("bazaar", args.profile)):
+        print(f"Bazaar's {args.profile} phase, all threads (cProfile):\n" + row.result.profile)
     found = problems(result)
     for problem in found:
         print(f"INCONSISTENT: {problem}", file=sys.stderr)

@@ -7,11 +7,13 @@ date by the pipeline as it creates stories (one process writes stories: the bot'
 
 from __future__ import annotations
 
-from collections import Counter, deque
+from collections import deque
 from collections.abc import Iterable
 from datetime import datetime
 
 from bot.decide.stories import lookup_words, similar_titles
+
+_NONE: frozenset[int] = frozenset()
 
 
 class RecentStories:
@@ -47,10 +49,11 @@ class RecentStories:
         words = frozenset(title_key.split())
         # A match has at least two of these words: count, then compare only those.
         counts = {word: len(self._by_word.get(word, ())) for word in words}
-        lookup = lookup_words(title_key, counts, extra=1)
-        hits = Counter(story for word in lookup for story in self._by_word.get(word, ()))
-        return {
-            story
-            for story, count in hits.items()
-            if count >= 2 and similar_titles(words, self._words[story])
-        }
+        postings = [self._by_word.get(w, _NONE) for w in lookup_words(title_key, counts, extra=1)]
+        # Two of them, that is: the union of the pairwise intersections (each one walks the
+        # shorter list, in C), never a walk over every story having a common word.
+        candidates: set[int] = set()
+        for i, first in enumerate(postings):
+            for second in postings[i + 1 :]:
+                candidates |= first & second
+        return {story for story in candidates if similar_titles(words, self._words[story])}

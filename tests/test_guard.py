@@ -146,12 +146,10 @@ async def test_the_socket_connects_to_the_address_that_was_vetted() -> None:
         guarded_client(resolver=dns, is_allowed=only("127.0.0.3")) as client,
     ):
         first = await client.get(server.url(host="feeds.example"))
-        # Ask the open socket whom it is connected to.
-        peer = first.extensions["network_stream"].get_extra_info("server_addr")
         second = await client.get(server.url("/again", host="feeds.example"))
 
+    # Only 127.0.0.3 listens on that port: the answers came over a socket to that address.
     assert (first.text, second.text) == ("hello", "hello")
-    assert peer == ("127.0.0.3", server.port)
     # One lookup for the one pooled connection: nothing resolved the name a second time.
     assert dns.lookups == ["feeds.example"]
     # The server still sees the name, not the address, in the Host header.

@@ -2,27 +2,27 @@
 
 Checking a URL before fetching it is not enough: the host name can resolve differently a moment
 later (DNS rebinding), and a public page can redirect to http://169.254.169.254/. So the check
-lives in httpcore's network backend, which every connection goes through, redirects included:
+lives in the resolver of the transport's connector, which every new connection goes through,
+redirects included:
 
     host, port -> resolve once -> refuse if any address is not public -> connect to that address
 
-The socket is opened to the address that was vetted, never to the name, so nothing re-resolves.
-TLS still verifies the certificate against the host name: httpcore passes the request's host to
-`start_tls` as `server_hostname`, independent of the address the socket was connected to.
+The socket is opened to an address that was vetted, never to the name, so nothing re-resolves
+(and nothing is cached: the next connection resolves and is vetted again). TLS still verifies
+the certificate against the host name, which aiohttp passes as `server_hostname`.
 """
 
 from __future__ import annotations
 
 import asyncio
-import inspect
 import ipaddress
 import socket
-from collections.abc import Awaitable, Callable, Iterable
-from typing import Any
+from collections.abc import Awaitable, Callable
 
-import anyio
-import httpcore
 import httpx
+from aiohttp.abc import AbstractResolver, ResolveResult
+
+from bot.http.transport import AiohttpTransport
 
 IPAddress = ipaddress.IPv4Address | ipaddress.IPv6Address
 Resolver = Callable[[str, int], Awaitable[list[str]]]
@@ -133,88 +133,53 @@ async def resolve_with_event_loop(host: str, port: int) -> list[str]:
     return list(dict.fromkeys(str(sockaddr[0]) for *_, sockaddr in infos))
 
 
-class _GuardedNetworkBackend(httpcore.AsyncNetworkBackend):
-    """Resolve, vet every address, then let httpcore's own backend connect to a vetted one."""
+class _GuardedResolver(AbstractResolver):
+    """aiohttp's resolver for every new connection: resolve once, refuse the host if any
+    address is not allowed, else hand aiohttp exactly the vetted addresses to connect to."""
 
     def __init__(self, *, resolver: Resolver, is_allowed: AddressPolicy) -> None:
         self._resolver = resolver
         self._is_allowed = is_allowed
-        # What httpcore itself picks under asyncio; anyio also covers trio.
-        self._inner = httpcore.AnyIOBackend()
 
-    async def connect_tcp(
-        self,
-        host: str,
-        port: int,
-        timeout: float | None = None,  # noqa: ASYNC109 - httpcore's backend interface
-        local_address: str | None = None,
-        socket_options: Iterable[httpcore.SOCKET_OPTION] | None = None,
-    ) -> httpcore.AsyncNetworkStream:
-        # One deadline for resolving and for every connect attempt, so a host with many
-        # addresses cannot stretch the caller's connect timeout.
-        deadline = None if timeout is None else anyio.current_time() + timeout
-        addresses = await self._vetted_addresses(host, port, deadline)
-        error: httpcore.ConnectError | None = None
-        for address in addresses:
-            remaining = None if deadline is None else deadline - anyio.current_time()
-            if remaining is not None and remaining <= 0:
-                raise httpcore.ConnectTimeout(f"connecting to {host} timed out")
-            try:
-                return await self._inner.connect_tcp(
-                    str(address),
-                    port,
-                    timeout=remaining,
-                    local_address=local_address,
-                    socket_options=socket_options,
-                )
-            except httpcore.ConnectError as exc:
-                error = exc  # try the next vetted address, as getaddrinfo users do
-        assert error is not None  # `addresses` is never empty
-        raise error
-
-    async def _vetted_addresses(
-        self, host: str, port: int, deadline: float | None
-    ) -> list[IPAddress]:
-        literal = _parse_address(host)
-        if literal is not None:
-            candidates = [literal]
-        else:
-            candidates = await self._resolve(host, port, deadline)
+    async def resolve(
+        self, host: str, port: int = 0, family: socket.AddressFamily = socket.AF_INET
+    ) -> list[ResolveResult]:
+        addresses = await self._addresses(host, port)
         # Refuse if any address is private, not just the first: the system resolver and a
         # rebinding DNS server decide which one a plain connect would have used.
-        for address in candidates:
+        for address in addresses:
             if not self._is_allowed(address):
                 raise BlockedAddressError(host, address)
-        return candidates
+        return [
+            ResolveResult(
+                hostname=host,
+                host=str(address),
+                port=port,
+                family=socket.AF_INET6 if address.version == 6 else socket.AF_INET,
+                proto=0,
+                flags=socket.AI_NUMERICHOST,
+            )
+            for address in addresses
+        ]
 
-    async def _resolve(self, host: str, port: int, deadline: float | None) -> list[IPAddress]:
+    async def _addresses(self, host: str, port: int) -> list[IPAddress]:
+        # OSError is what aiohttp expects of a resolver: it becomes a connect error.
         try:
-            with anyio.fail_after(None if deadline is None else deadline - anyio.current_time()):
-                resolved = await self._resolver(host, port)
-        except TimeoutError:
-            raise httpcore.ConnectTimeout(f"resolving {host} timed out") from None
+            resolved = await self._resolver(host, port)
         except OSError as exc:
-            raise httpcore.ConnectError(f"could not resolve {host}: {exc}") from exc
+            raise OSError(exc.errno, f"could not resolve {host}: {exc.strerror or exc}") from exc
         addresses = []
         for text in resolved:
             address = _parse_address(text)
             if address is None:
-                raise httpcore.ConnectError(f"{host} resolved to {text!r}, not an IP address")
+                raise OSError(f"{host} resolved to {text!r}, not an IP address")
             addresses.append(address)
         if not addresses:
-            raise httpcore.ConnectError(f"{host} did not resolve to any address")
+            raise OSError(f"{host} did not resolve to any address")
         return addresses
 
-    async def connect_unix_socket(
-        self,
-        path: str,
-        timeout: float | None = None,  # noqa: ASYNC109 - httpcore's backend interface
-        socket_options: Iterable[httpcore.SOCKET_OPTION] | None = None,
-    ) -> httpcore.AsyncNetworkStream:
-        raise httpcore.UnsupportedProtocol("the guarded transport does not use Unix sockets")
-
-    async def sleep(self, seconds: float) -> None:
-        await self._inner.sleep(seconds)
+    async def close(self) -> None:
+        pass
 
 
 def _parse_address(text: str) -> IPAddress | None:
@@ -224,45 +189,28 @@ def _parse_address(text: str) -> IPAddress | None:
         return None
 
 
-class _GuardedTransport(httpx.AsyncHTTPTransport):
-    """httpx's own transport (request building, exception mapping), on the guarded backend."""
-
-    def __init__(self, backend: _GuardedNetworkBackend, **transport_options: Any) -> None:
-        # Going through a proxy would let the proxy resolve and connect, past the guard.
-        for option in ("proxy", "uds"):
-            if transport_options.get(option) is not None:
-                raise TypeError(f"guarded_transport does not support {option}=")
-        # Build the SSL context once and hand it to both pools.
-        ssl_context = httpx.create_ssl_context(
-            verify=transport_options.pop("verify", True),
-            cert=transport_options.pop("cert", None),
-            trust_env=transport_options.pop("trust_env", True),
-        )
-        super().__init__(verify=ssl_context, **transport_options)
-        limits: httpx.Limits = transport_options.get("limits") or _httpx_default_limits()
-        # httpx offers no hook for a network backend, so its pool is replaced with an
-        # identically configured one. Fail closed if httpx ever stops using `_pool`.
-        if not isinstance(getattr(self, "_pool", None), httpcore.AsyncConnectionPool):
-            raise RuntimeError("this httpx version is not supported by guarded_transport")
-        self._pool = httpcore.AsyncConnectionPool(
-            ssl_context=ssl_context,
-            max_connections=limits.max_connections,
-            max_keepalive_connections=limits.max_keepalive_connections,
-            keepalive_expiry=limits.keepalive_expiry,
-            http1=transport_options.get("http1", True),
-            http2=transport_options.get("http2", False),
-            local_address=transport_options.get("local_address"),
-            retries=transport_options.get("retries", 0),
-            socket_options=transport_options.get("socket_options"),
-            network_backend=backend,
-        )
+def _legacy_ipv4(host: str) -> ipaddress.IPv4Address | None:
+    """An IPv4 address in a form the C library still reads ("2130706433", "0x7f.1"), which
+    ipaddress rejects; refused here by what it points to, with a clear reason."""
+    if not host or not all(c in "0123456789abcdefxABCDEFX." for c in host):
+        return None
+    try:
+        return ipaddress.IPv4Address(socket.inet_aton(host))
+    except OSError:
+        return None
 
 
-def _httpx_default_limits() -> httpx.Limits:
-    # httpx keeps its default private; read it from the signature instead of copying it.
-    default = inspect.signature(httpx.AsyncHTTPTransport).parameters["limits"].default
-    assert isinstance(default, httpx.Limits)
-    return default
+def _literal_check(is_allowed: AddressPolicy) -> Callable[[str], None]:
+    """Refuses a URL whose host is itself a non-public IP address (aiohttp connects to an
+    address without resolving it; an address cannot rebind, so checking it first is
+    checking it at connect time)."""
+
+    def check(host: str) -> None:
+        address = _parse_address(host.strip("[]")) or _legacy_ipv4(host)
+        if address is not None and not is_allowed(address):
+            raise BlockedAddressError(host, address)
+
+    return check
 
 
 def guarded_transport(
@@ -270,20 +218,22 @@ def guarded_transport(
     allow_private_networks: bool,
     resolver: Resolver | None = None,
     is_allowed: AddressPolicy | None = None,
-    **transport_options: Any,
 ) -> httpx.AsyncBaseTransport:
     """An httpx async transport that refuses to connect to non-public addresses.
 
-    With `allow_private_networks=True` it is a plain `httpx.AsyncHTTPTransport`. Otherwise
-    every TCP connection (redirect hops included) resolves its host once with `resolver`
-    (default: the event loop's getaddrinfo), raises `BlockedAddressError` if any address
-    fails `is_allowed` (default: `is_public_address`), and connects to a vetted address.
-    `transport_options` go to `httpx.AsyncHTTPTransport`; `proxy` and `uds` are refused.
+    With `allow_private_networks=True` it connects anywhere. Otherwise every TCP
+    connection (redirect hops included) resolves its host once with `resolver` (default:
+    the event loop's getaddrinfo), raises `BlockedAddressError` if any address fails
+    `is_allowed` (default: `is_public_address`), and connects only to a vetted address.
+    Never through a proxy: a proxy would resolve and connect past the guard.
     """
     if allow_private_networks:
-        return httpx.AsyncHTTPTransport(**transport_options)
-    backend = _GuardedNetworkBackend(
-        resolver=resolve_with_event_loop if resolver is None else resolver,
-        is_allowed=is_public_address if is_allowed is None else is_allowed,
+        return AiohttpTransport()
+    policy = is_public_address if is_allowed is None else is_allowed
+    return AiohttpTransport(
+        resolver=_GuardedResolver(
+            resolver=resolve_with_event_loop if resolver is None else resolver,
+            is_allowed=policy,
+        ),
+        check_literal=_literal_check(policy),
     )
-    return _GuardedTransport(backend, **transport_options)
