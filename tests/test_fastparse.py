@@ -182,3 +182,24 @@ def test_a_charset_header_that_disagrees_with_the_document_goes_to_feedparser() 
     latin = "application/rss+xml; charset=iso-8859-1"
     assert read_simple_feed(body.encode(), url=URL, content_type=latin) is None
     assert read_simple_feed(body.encode(), url=URL, content_type="text/xml; charset=UTF-8")
+
+
+def test_the_shortcuts_for_links_and_dates_agree_with_the_standard_library() -> None:
+    import random
+    from datetime import UTC, datetime, timedelta, timezone
+    from email.utils import format_datetime, parsedate_to_datetime
+    from urllib.parse import urljoin
+
+    from bot.feeds.fastparse import _join, _rfc822
+
+    pick = random.Random(11)
+    for _ in range(5000):
+        tail = "".join(pick.choice("aZ09.-/_~%:@!$'()*+,;=?#& \t\\é") for _ in range(12))
+        link = pick.choice(["http://", "https://", "HTTP://", "//", ""]) + tail
+        for base in ("http://feeds.example/a/b", "https://x.example/"):
+            assert _join(base, link) == urljoin(base, link), link
+    for _ in range(2000):
+        when = datetime(2000, 1, 1, tzinfo=UTC) + timedelta(seconds=pick.randint(0, 10**9))
+        zone = timezone(timedelta(minutes=pick.choice([0, 60, -300, 330, -570])))
+        for text in (format_datetime(when.astimezone(zone)), format_datetime(when, True)):
+            assert _rfc822(text) == parsedate_to_datetime(text).astimezone(UTC).timetuple()

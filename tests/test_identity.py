@@ -86,3 +86,25 @@ def test_short_titles_same_feed_titles_and_old_stories_are_not_merged() -> None:
     assert match("v1.2.0") is None
     assert match("Release notes for the new llama.cpp server", feed=3) is None
     assert match("Mistral announces new open weights model today") is None
+
+
+def test_the_fast_path_for_already_canonical_links_changes_nothing_the_full_path_would() -> None:
+    import random
+    import re
+
+    import bot.content.identity as identity
+
+    def full_path(link: str, base: str | None) -> str | None:
+        fast, identity._PLAIN_URL = identity._PLAIN_URL, re.compile(r"(?!)")
+        try:
+            return canonical_url(link, base)
+        finally:
+            identity._PLAIN_URL = fast
+
+    pick = random.Random(7)
+    for _ in range(5000):
+        host = "".join(pick.choice("abz09.-") for _ in range(pick.randint(0, 8)))
+        path = "".join(pick.choice("aZ09.-/_~%:@!$'()*+,;=?#& \té") for _ in range(9))
+        link = pick.choice(["http://", "https://", "HTTP://"]) + host + pick.choice(["", "/"])
+        for base in (None, "https://feeds.example/x/"):
+            assert canonical_url(link + path, base) == full_path(link + path, base), link + path

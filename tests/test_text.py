@@ -71,3 +71,16 @@ def test_mentions_read_as_written_but_cannot_ping() -> None:
 def test_web_addresses_stay_links() -> None:
     text = "See https://example.org/a_b*c?x=1 and <https://mastodon.social/@user_x>."
     assert escape_text(text) == text
+
+
+def test_plain_text_skips_the_html_parser_and_reads_the_same() -> None:
+    import random
+
+    from bot.content import text
+
+    pick = random.Random(3)
+    alphabet = "ab Z.,;:'\"!?-—é漢 \t\r\n\u00a0\u2003\x00\x0b\x0c"
+    for _ in range(3000):
+        plain = "".join(pick.choice(alphabet) for _ in range(pick.randint(0, 30)))
+        parsed = "".join(part.text for part in text._decode(plain)) if plain else ""
+        assert html_to_text(plain) == text._paragraphs(parsed), repr(plain)

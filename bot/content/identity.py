@@ -18,6 +18,8 @@ _DEFAULT_PORTS = {"http": 80, "https": 443}
 # " - The Verge", " | TechCrunch", " — Hugging Face": a source name appended to a headline.
 _SOURCE_SUFFIX = re.compile(r"\s+[-|–—:]\s+[^-|–—:]{2,40}$")
 _WORD = re.compile(r"[\w.+#]+")
+# Already canonical: lowercase http(s), lowercase host, no port, query, fragment or space.
+_PLAIN_URL = re.compile(r"https?://[a-z0-9.-]+(/[^?#;\s]*)?", re.ASCII)
 
 
 def canonical_url(link: str, base: str | None = None) -> str | None:
@@ -25,6 +27,8 @@ def canonical_url(link: str, base: str | None = None) -> str | None:
     link = link.strip()
     if not link:
         return None
+    if plain := _PLAIN_URL.fullmatch(link):  # most links: nothing to change
+        return link if plain.group(1) else link + "/"
     if base:
         link = urljoin(base, link)
     parts = urlsplit(link)

@@ -90,13 +90,19 @@ def html_to_text(markup: str) -> str:
     """
     if not markup:
         return ""
+    if "<" not in markup and "&" not in markup:  # plain text (most titles): nothing to decode
+        return _paragraphs(markup.replace("\n", " "))  # a line break in HTML text is a space
     parts = _decode(markup)
     for _ in range(_MAX_DECODINGS - 1):
         if not any(not part.literal and _MARKUP.search(part.text) for part in parts):
             break
         parts = _decode_again(parts)
     # Some feeds double-escape ("&amp;amp;"); one more unescape pass catches leftovers.
-    raw = html.unescape("".join(part.text for part in parts))
+    return _paragraphs(html.unescape("".join(part.text for part in parts)))
+
+
+def _paragraphs(raw: str) -> str:
+    """One paragraph per line, whitespace squashed, a paragraph repeated verbatim kept once."""
     paragraphs: list[str] = []
     seen: set[str] = set()
     for line in raw.split("\n"):

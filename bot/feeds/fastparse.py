@@ -9,8 +9,9 @@ dates it cannot read. Those go to feedparser, which reads the rest of the web's 
 from __future__ import annotations
 
 import codecs
+import re
 import time
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from email.utils import parsedate_to_datetime
 from typing import Any
 from urllib.parse import urljoin
@@ -82,23 +83,26 @@ def _rss(root: etree._Element, url: str) -> tuple[dict[str, Any], list[RawEntry]
 
 
 def _rss_item(item: etree._Element, url: str) -> RawEntry:
-    if item.find(f"{DC}date") is not None and item.find("pubDate") is None:
+    # One pass over the children (the first of each tag counts, as with find), not one
+    # search per field.
+    children = _first_children(item)
+    if f"{DC}date" in children and "pubDate" not in children:
         raise NotSimple("a dc:date without pubDate")
-    entry: RawEntry = {"title": _text(item.find("title"))}
-    link = _stripped(item.find("link"))
-    guid_element = item.find("guid")
+    entry: RawEntry = {"title": _text(children.get("title"))}
+    link = _stripped(children.get("link"))
+    guid_element = children.get("guid")
     guid = _stripped(guid_element)
     if guid is not None and guid_element is not None:
         permalink = guid_element.get("isPermaLink", "true").strip().lower() != "false"
         # feedparser reads a permalink guid as a URI (relative to the feed), and makes
         # it the entry's link when the entry has none.
-        guid = urljoin(url, guid) if permalink else guid
+        guid = _join(url, guid) if permalink else guid
         entry["id"] = guid
         if link is None and permalink:
             link = guid
     if link is not None:
-        entry["link"] = urljoin(url, link)
-    published = _stripped(item.find("pubDate"))
+        entry["link"] = _join(url, link)
+    published = _stripped(children.get("pubDate"))
     if published is not None:
         entry["published"] = published
         entry["published_parsed"] = _rfc822(published)
@@ -106,23 +110,30 @@ def _rss_item(item: etree._Element, url: str) -> RawEntry:
     authors = [_stripped(e) for e in item if e.tag in ("author", f"{DC}creator")]
     if authors and authors[-1] is not None:
         entry["author"] = authors[-1]
-    comments = _stripped(item.find("comments"))
+    comments = _stripped(children.get("comments"))
     if comments is not None:
-        entry["comments"] = urljoin(url, comments)
-    description = item.find("description")
+        entry["comments"] = _join(url, comments)
+    description = children.get("description")
     if description is not None:
         entry["summary"] = _text(description)
-    encoded = item.find(f"{CONTENT}encoded")
+    encoded = children.get(f"{CONTENT}encoded")
     if encoded is not None:
         entry["content"] = [{"value": _text(encoded)}]
     return entry
+
+
+def _first_children(element: etree._Element) -> dict[Any, etree._Element]:
+    children: dict[Any, etree._Element] = {}
+    for child in element:
+        children.setdefault(child.tag, child)
+    return children
 
 
 # --- Atom 1.0 -----------------------------------------------------------------------------
 
 
 def _atom(root: etree._Element, url: str) -> tuple[dict[str, Any], list[RawEntry]]:
-    identity = _atom_id(root, url)
+    identity = _atom_id(root.find(f"{ATOM}id"), url)
     feed = {
         "title": _atom_text(root.find(f"{ATOM}title")),
         "link": _alternate(root, url) or identity,
@@ -132,8 +143,9 @@ def _atom(root: etree._Element, url: str) -> tuple[dict[str, Any], list[RawEntry
 
 
 def _atom_entry(element: etree._Element, url: str) -> RawEntry:
-    entry: RawEntry = {"title": _atom_text(element.find(f"{ATOM}title"))}
-    identity = _atom_id(element, url)
+    children = _first_children(element)
+    entry: RawEntry = {"title": _atom_text(children.get(f"{ATOM}title"))}
+    identity = _atom_id(children.get(f"{ATOM}id"), url)
     if identity is not None:
         entry["id"] = identity
     # As in feedparser: with no alternate link, the id (a URI) is the link.
@@ -141,17 +153,18 @@ def _atom_entry(element: etree._Element, url: str) -> RawEntry:
     if link is not None:
         entry["link"] = link
     for name in ("published", "updated"):
-        value = _stripped(element.find(f"{ATOM}{name}"))
+        value = _stripped(children.get(f"{ATOM}{name}"))
         if value is not None:
             entry[name] = value
             entry[f"{name}_parsed"] = _w3c(value)
-    author = _stripped(element.find(f"{ATOM}author/{ATOM}name"))
+    author_element = children.get(f"{ATOM}author")
+    author = _stripped(author_element.find(f"{ATOM}name")) if author_element is not None else None
     if author is not None:
         entry["author"] = author
-    summary = element.find(f"{ATOM}summary")
+    summary = children.get(f"{ATOM}summary")
     if summary is not None:
         entry["summary"] = _atom_text(summary)
-    content = element.find(f"{ATOM}content")
+    content = children.get(f"{ATOM}content")
     if content is not None:
         if content.get("src") is not None:
             raise NotSimple("out-of-line content")
@@ -159,10 +172,10 @@ def _atom_entry(element: etree._Element, url: str) -> RawEntry:
     return entry
 
 
-def _atom_id(element: etree._Element, url: str) -> str | None:
-    """The id, read as feedparser does: a URI, relative to the feed."""
-    identity = _stripped(element.find(f"{ATOM}id"))
-    return urljoin(url, identity) if identity is not None else None
+def _atom_id(element: etree._Element | None, url: str) -> str | None:
+    """The id (an `atom:id` element), read as feedparser does: a URI, relative to the feed."""
+    identity = _stripped(element)
+    return _join(url, identity) if identity is not None else None
 
 
 def _alternate(element: etree._Element, url: str) -> str | None:
@@ -173,7 +186,7 @@ def _alternate(element: etree._Element, url: str) -> str | None:
     ]
     if len(alternates) > 1:
         raise NotSimple("several alternate links")
-    return urljoin(url, alternates[0].get("href", "").strip()) if alternates else None
+    return _join(url, alternates[0].get("href", "").strip()) if alternates else None
 
 
 def _atom_text(element: etree._Element | None) -> str | None:
@@ -204,7 +217,34 @@ def _present(fields: dict[str, Any]) -> dict[str, Any]:
     return {key: value for key, value in fields.items() if value is not None}
 
 
+def _join(base: str, link: str) -> str:
+    """`urljoin(base, link)`, without parsing both when `link` is already absolute (almost
+    always) and urljoin would give it back unchanged."""
+    if _ABSOLUTE.fullmatch(link):
+        return link
+    return urljoin(base, link)
+
+
+# What urljoin gives back as it is: an absolute http(s) link with no empty query, fragment
+# or parameters for it to drop.
+_ABSOLUTE = re.compile(r"https?://[^\s/?#;]+(?:/[^\s?#;]*)?(?:\?[^\s#;]+)?", re.ASCII)
+_RFC822 = re.compile(
+    r"(?:[A-Z][a-z]{2}, )?(\d{1,2}) ([A-Z][a-z]{2}) (\d{4}) (\d\d):(\d\d):(\d\d) (GMT|UTC|[+-]\d{4})",
+    re.ASCII,
+)
+_MONTHS = {
+    m: i for i, m in enumerate(("Jan Feb Mar Apr May Jun Jul Aug Sep Oct Nov Dec").split(), 1)
+}
+
+
 def _rfc822(value: str) -> time.struct_time:
+    if (simple := _RFC822.fullmatch(value)) and simple.group(2) in _MONTHS:
+        day, month, year, hour, minute, second, zone = simple.groups()
+        offset = 0 if zone in ("GMT", "UTC") else int(zone[1:3]) * 60 + int(zone[3:])
+        when = datetime(
+            int(year), _MONTHS[month], int(day), int(hour), int(minute), int(second), tzinfo=UTC
+        )
+        return (when - timedelta(minutes=offset if zone[0] != "-" else -offset)).timetuple()
     when = parsedate_to_datetime(value)
     if when is None:
         raise NotSimple("an unreadable date")
