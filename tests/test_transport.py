@@ -167,5 +167,5 @@ async def test_a_refused_connection_is_an_httpx_connect_error() -> None:
     async with raw_server(read_request) as (url, _):
         pass  # closed: nothing listens on that port any more
     async with make_http_client(timeout=2, allow_private_networks=True) as client:
-        with pytest.raises(httpx.ConnectError, match="cannot connect to 127.0.0.1"):
+        with pytest.raises(httpx.ConnectError, match=r"cannot connect to 127\.0\.0\.1"):
             await client.get(f"{url}/feed")

@@ -229,11 +229,15 @@ def _join(base: str, link: str) -> str:
 # or parameters for it to drop.
 _ABSOLUTE = re.compile(r"https?://[^\s/?#;]+(?:/[^\s?#;]*)?(?:\?[^\s#;]+)?", re.ASCII)
 _RFC822 = re.compile(
-    r"(?:[A-Z][a-z]{2}, )?(\d{1,2}) ([A-Z][a-z]{2}) (\d{4}) (\d\d):(\d\d):(\d\d) (GMT|UTC|[+-]\d{4})",
+    r"(?:[A-Z][a-z]{2}, )?(\d{1,2}) ([A-Z][a-z]{2}) (\d{4}) "
+    r"(\d\d):(\d\d):(\d\d) (GMT|UTC|[+-]\d{4})",
     re.ASCII,
 )
 _MONTHS = {
-    m: i for i, m in enumerate(("Jan Feb Mar Apr May Jun Jul Aug Sep Oct Nov Dec").split(), 1)
+    month: number
+    for number, month in enumerate(
+        ("Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec"), 1
+    )
 }
 
 
