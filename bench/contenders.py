@@ -110,6 +110,11 @@ async def _serve_async(config: ContenderConfig, conn: Connection) -> None:
             conn.send(("result", result))
     finally:
         await runner.close()
+        if config.name == "bazaar":
+            import bot.cpu
+
+            # A child of multiprocessing ends with os._exit: no atexit joins the workers.
+            bot.cpu.shutdown()
 
 
 class AsyncRunner(Protocol):

@@ -52,23 +52,55 @@ class PhaseResult:
     profile: str = ""
 
 
+def child_pids() -> list[int]:
+    """This process's live children (Bazaar's CPU worker processes), from /proc."""
+    pids = []
+    for children in Path("/proc/self/task").glob("*/children"):
+        try:
+            pids += [int(pid) for pid in children.read_text().split()]
+        except OSError:
+            continue
+    return pids
+
+
 def reset_peak_rss() -> bool:
-    """Reset the kernel's peak-RSS mark (VmHWM) of this process; False if not possible."""
+    """Reset the kernel's peak-RSS mark (VmHWM) of this process and its children; False if
+    not possible."""
     try:
         Path("/proc/self/clear_refs").write_text("5")
+        for pid in child_pids():
+            Path(f"/proc/{pid}/clear_refs").write_text("5")
     except OSError:
         return False
     return True
 
 
 def peak_rss_mib() -> float:
+    """The peak RSS of this process plus that of each live child."""
     try:
-        for line in Path("/proc/self/status").read_text().splitlines():
-            if line.startswith("VmHWM:"):
-                return int(line.split()[1]) / 1024
+        return sum(_peak_rss_kib(f"/proc/{pid}") for pid in ["self", *child_pids()]) / 1024
     except OSError:
-        pass
-    return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+        return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+
+
+def _peak_rss_kib(proc: str) -> int:
+    for line in Path(f"{proc}/status").read_text().splitlines():
+        if line.startswith("VmHWM:"):
+            return int(line.split()[1])
+    return 0
+
+
+def cpu_seconds() -> float:
+    """CPU seconds of this process and of its live children (their worker processes)."""
+    ticks = os.sysconf("SC_CLK_TCK")
+    total = time.process_time()
+    for pid in child_pids():
+        try:
+            fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+        except OSError:
+            continue
+        total += (int(fields[11]) + int(fields[12])) / ticks  # utime, stime
+    return total
 
 
 class PhaseMeter:
@@ -81,12 +113,12 @@ class PhaseMeter:
 
     def __enter__(self) -> PhaseMeter:
         self._resettable = reset_peak_rss()
-        self._cpu, self._wall = time.process_time(), time.perf_counter()
+        self._cpu, self._wall = cpu_seconds(), time.perf_counter()
         return self
 
     def __exit__(self, *exc: object) -> None:
         self.wall = time.perf_counter() - self._wall
-        self.cpu = time.process_time() - self._cpu
+        self.cpu = cpu_seconds() - self._cpu
         self.peak_rss_mib = peak_rss_mib()
 
     def result(

@@ -20,6 +20,7 @@ from typing import Protocol
 from bot.clock import Clock, system_clock
 from bot.config import PollingSettings, Settings
 from bot.content.relevance import DEFAULT_LEXICON, Lexicon, Relevance, score_relevance
+from bot.cpu import in_worker
 from bot.decide.deliveries import plan_deliveries
 from bot.decide.entries import Candidate, PostPlan, plan_posts, select_new_entries
 from bot.decide.schedule import (
@@ -96,6 +97,9 @@ class Pipeline:
         # same story arriving from both in one cycle would become two stories.
         self._commit_lock = asyncio.Lock()
         self._recent: RecentStories | None = None
+        # Reading feed documents is the CPU-heavy part of a poll: in worker processes it
+        # uses every core and leaves the GIL to the event loop.
+        self._off_loop = in_worker if settings.parse_in_processes else asyncio.to_thread
 
     async def poll_due(self, *, now: datetime | None = None) -> CycleReport:
         """Poll every feed whose time has come, at most `max_concurrent_fetches` at once."""
@@ -163,7 +167,7 @@ class Pipeline:
                 # The very same document (a server without validators): nothing to parse.
                 same = NotModified(fetched.headers, fetched.moved_to)
                 return await self._not_modified(feed, same, now)
-            document = await asyncio.to_thread(
+            document = await self._off_loop(
                 read_feed, fetched.body, url=fetched.url, content_type=fetched.content_type
             )
         except (FetchError, NotAFeedError) as exc:

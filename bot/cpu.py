@@ -1,0 +1,97 @@
+"""CPU-heavy work in worker processes: reading feed documents uses every core, and never
+holds the GIL that the event loop (and with it the gateway heartbeat) needs.
+
+One pool per process, started at first use and shared by every pipeline in it (the bot has
+one; a test session has many, and must not start a pool for each). Worker processes are
+spawned, not forked: the bot has threads (aiosqlite's, the resolver's) that a fork would copy
+mid-operation. The pool ends with the interpreter (concurrent.futures joins it at exit), or
+earlier with `shutdown`.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import functools
+import logging
+import multiprocessing
+import os
+import threading
+import time
+from collections.abc import Callable
+from concurrent.futures import ProcessPoolExecutor
+from concurrent.futures.process import BrokenProcessPool
+from typing import ParamSpec, TypeVar
+
+log = logging.getLogger(__name__)
+
+P = ParamSpec("P")
+T = TypeVar("T")
+
+PARENT_CHECK_SECONDS = 1.0
+
+_lock = threading.Lock()
+_pool: ProcessPoolExecutor | None = None
+
+
+def worker_count() -> int:
+    """One worker per core this process may use."""
+    try:
+        return max(1, len(os.sched_getaffinity(0)))
+    except AttributeError:  # not on Linux
+        return max(1, os.cpu_count() or 1)
+
+
+async def in_worker(fn: Callable[P, T], /, *args: P.args, **kwargs: P.kwargs) -> T:
+    """`fn(*args, **kwargs)` in a worker process (`fn`, its arguments and its result must
+    pickle). If the pool broke (a worker was killed), a new one is started for the next
+    call and this one runs in a thread instead: the work is done either way."""
+    loop = asyncio.get_running_loop()
+    call = functools.partial(fn, *args, **kwargs)
+    try:
+        return await loop.run_in_executor(_shared_pool(), call)
+    except BrokenProcessPool:
+        log.warning("a CPU worker process died; starting new ones")
+        _discard_pool()
+        return await asyncio.to_thread(call)
+
+
+def _shared_pool() -> ProcessPoolExecutor:
+    global _pool
+    with _lock:
+        if _pool is None:
+            _pool = ProcessPoolExecutor(
+                max_workers=worker_count(),
+                mp_context=multiprocessing.get_context("spawn"),
+                initializer=_exit_with_parent,
+                initargs=(os.getpid(),),
+            )
+        return _pool
+
+
+def _exit_with_parent(parent: int) -> None:
+    """In each worker: exit when the bot is gone, even killed with SIGKILL (a worker holds
+    both ends of its task queue, so it would otherwise wait for work forever)."""
+
+    def watch() -> None:
+        while os.getppid() == parent:
+            time.sleep(PARENT_CHECK_SECONDS)
+        os._exit(0)
+
+    threading.Thread(target=watch, name="exit-with-parent", daemon=True).start()
+
+
+def _discard_pool() -> None:
+    global _pool
+    with _lock:
+        broken, _pool = _pool, None
+    if broken is not None:
+        broken.shutdown(wait=False, cancel_futures=True)
+
+
+def shutdown() -> None:
+    """Stop the worker processes (they start again if work comes)."""
+    global _pool
+    with _lock:
+        pool, _pool = _pool, None
+    if pool is not None:
+        pool.shutdown(wait=True, cancel_futures=True)
