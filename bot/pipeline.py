@@ -45,7 +45,14 @@ from bot.http.limits import HostLimiter
 from bot.models import Entry, Feed, Item, NewItem, Subscription, Summary
 from bot.notices import pause_notice
 from bot.reports import CycleReport, FeedReport, FeedStatus
-from bot.store import FeedState, PollResult, Store, StoredItemUpdate, StoreSummaryCache
+from bot.store import (
+    FeedState,
+    PollResult,
+    Store,
+    StoredItemUpdate,
+    StoreSummaryCache,
+    SuccessWriter,
+)
 from bot.story_index import RecentStories
 from bot.summarize import Summarizer
 from bot.summarize.llm import summarizer_from_settings
@@ -97,6 +104,7 @@ class Pipeline:
         # same story arriving from both in one cycle would become two stories.
         self._commit_lock = asyncio.Lock()
         self._recent: RecentStories | None = None
+        self._successes = SuccessWriter(store)
         # Reading feed documents is the CPU-heavy part of a poll: in worker processes it
         # uses every core and leaves the GIL to the event loop.
         self._off_loop = in_worker if settings.parse_in_processes else asyncio.to_thread
@@ -108,7 +116,10 @@ class Pipeline:
 
     async def poll_feeds(self, feeds: Sequence[Feed], *, now: datetime) -> CycleReport:
         """Poll `feeds` concurrently (bounded); one failing feed never stops the others."""
-        reports = await asyncio.gather(*(self._poll_with_slot(feed, now) for feed in feeds))
+        subscriptions = await self._store.subscriptions_of([feed.id for feed in feeds])
+        reports = await asyncio.gather(
+            *(self._poll_with_slot(feed, now, subscriptions[feed.id]) for feed in feeds)
+        )
         report = CycleReport(tuple(reports))
         if feeds:
             log.info(
@@ -121,9 +132,11 @@ class Pipeline:
             )
         return report
 
-    async def _poll_with_slot(self, feed: Feed, now: datetime) -> FeedReport:
+    async def _poll_with_slot(
+        self, feed: Feed, now: datetime, subscriptions: Sequence[Subscription]
+    ) -> FeedReport:
         try:
-            return await self.poll_feed(feed, now=now)
+            return await self.poll_feed(feed, now=now, subscriptions=subscriptions)
         except Exception:
             # One broken feed must never stop the others or the loop, nor be retried
             # every second: it backs off like any failing feed.
@@ -131,8 +144,11 @@ class Pipeline:
             error = FetchError("internal error while reading this feed (see the bot's logs)")
             return await self._failed(feed, error, now)
 
-    async def poll_feed(self, feed: Feed, *, now: datetime) -> FeedReport:
-        """Fetch, parse and store one feed; queue its posts.
+    async def poll_feed(
+        self, feed: Feed, *, now: datetime, subscriptions: Sequence[Subscription] | None = None
+    ) -> FeedReport:
+        """Fetch, parse and store one feed; queue its posts for its `subscriptions` (read
+        from the store if not given).
 
         The feed waits for its host's turn holding nothing, then takes one of the
         `max_concurrent_fetches` slots for the fetch and the work on what it brought: a
@@ -153,28 +169,40 @@ class Pipeline:
         try:
             if failure is not None:
                 return await self._failed(feed, failure, now)
-            return await self._process(feed, fetched, now)
+            if subscriptions is None:
+                subscriptions = await self._store.feed_subscriptions(feed.id)
+            return await self._process(feed, fetched, subscriptions, now)
         finally:
             self._fetch_slots.release()
 
     async def _process(
-        self, feed: Feed, fetched: FetchedBody | NotModified, now: datetime
+        self,
+        feed: Feed,
+        fetched: FetchedBody | NotModified,
+        subscriptions: Sequence[Subscription],
+        now: datetime,
     ) -> FeedReport:
         try:
             if isinstance(fetched, NotModified):
-                return await self._not_modified(feed, fetched, now)
+                return await self._not_modified(feed, fetched, subscriptions, now)
             if feed.body_digest is not None and fetched.digest == feed.body_digest:
                 # The very same document (a server without validators): nothing to parse.
                 same = NotModified(fetched.headers, fetched.moved_to)
-                return await self._not_modified(feed, same, now)
+                return await self._not_modified(feed, same, subscriptions, now)
             document = await self._off_loop(
                 read_feed, fetched.body, url=fetched.url, content_type=fetched.content_type
             )
         except (FetchError, NotAFeedError) as exc:
             return await self._failed(feed, exc, now)
-        return await self._updated(feed, fetched, document, now)
+        return await self._updated(feed, fetched, document, subscriptions, now)
 
-    async def _not_modified(self, feed: Feed, fetched: NotModified, now: datetime) -> FeedReport:
+    async def _not_modified(
+        self,
+        feed: Feed,
+        fetched: NotModified,
+        subscriptions: Sequence[Subscription],
+        now: datetime,
+    ) -> FeedReport:
         state = FeedState(
             next_poll_at=next_poll_after_success(
                 now, self._policy, server_hints(fetched.headers, now)
@@ -184,8 +212,7 @@ class Pipeline:
         )
         # Nothing new, but a channel that just started following still gets its backfill
         # from what is stored.
-        title = feed.title or feed.url
-        return await self._queue(feed, state, [], title, FeedStatus.NOT_MODIFIED, now)
+        return await self._queue(feed, subscriptions, state, [], FeedStatus.NOT_MODIFIED, now)
 
     async def _failed(
         self, feed: Feed, error: FetchError | NotAFeedError, now: datetime
@@ -224,7 +251,12 @@ class Pipeline:
         return [(channel, text) for channel in sorted(channels)]
 
     async def _updated(
-        self, feed: Feed, fetched: FetchedBody, document: FeedDocument, now: datetime
+        self,
+        feed: Feed,
+        fetched: FetchedBody,
+        document: FeedDocument,
+        subscriptions: Sequence[Subscription],
+        now: datetime,
     ) -> FeedReport:
         known = await self._store.known_identities(
             feed.id,
@@ -243,15 +275,14 @@ class Pipeline:
             moved_to=fetched.moved_to,
             body_digest=fetched.digest,
         )
-        status = FeedStatus.UPDATED
-        return await self._queue(feed, state, new_entries, document.title, status, now)
+        return await self._queue(feed, subscriptions, state, new_entries, FeedStatus.UPDATED, now)
 
     async def _queue(
         self,
         feed: Feed,
+        subscriptions: Sequence[Subscription],
         state: FeedState,
         new_entries: list[Entry],
-        title: str,
         status: FeedStatus,
         now: datetime,
     ) -> FeedReport:
@@ -259,10 +290,13 @@ class Pipeline:
         article, relevance, summary) and the story of every new entry, and write it all with
         the feed's new state. A cycle's cost grows with what is new, not with what is stored:
         a feed with nothing new and no channel waiting for its backfill reads nothing more."""
-        subscriptions = await self._store.feed_subscriptions(feed.id)
         backfilling = any(not s.initialized for s in subscriptions)
         if not new_entries and not backfilling:
-            await self._store.apply_poll(PollResult(feed.id, now, state))
+            result = PollResult(feed.id, now, state)
+            if result.only_success:
+                await self._successes.write(result)
+            else:
+                await self._store.apply_poll(result)
             return FeedReport(feed.url, status)
         # Stored items matter only to a channel's backfill: nothing else posts them.
         stored = (

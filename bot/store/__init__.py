@@ -8,6 +8,7 @@ grouped by what they are about; `Store` is all of them over one connection.
 from __future__ import annotations
 
 from bot.store.base import StoreOpenError
+from bot.store.batch import SuccessWriter
 from bot.store.cache import StoreSummaryCache, SummaryCacheQueries
 from bot.store.feeds import FeedQueries, SubscriptionView
 from bot.store.items import FeedState, ItemQueries, PollResult, StoredItemUpdate
@@ -22,6 +23,7 @@ __all__ = [
     "StoreSummaryCache",
     "StoredItemUpdate",
     "SubscriptionView",
+    "SuccessWriter",
     "from_db_time",
     "to_db_time",
 ]

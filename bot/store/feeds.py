@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import logging
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Protocol
@@ -14,7 +14,7 @@ from bot.models import (
     Subscription,
     SubscriptionSource,
 )
-from bot.store.base import StoreBase
+from bot.store.base import _CHUNK, StoreBase
 from bot.store.schema import (
     feed_from_row,
     from_db_time,
@@ -162,6 +162,21 @@ class FeedQueries(StoreBase):
             )
             for row in rows
         ]
+
+    async def subscriptions_of(self, feed_ids: Sequence[int]) -> dict[int, list[Subscription]]:
+        """Every subscription of these feeds, by feed (in a few queries, not one per feed)."""
+        found: dict[int, list[Subscription]] = {feed_id: [] for feed_id in feed_ids}
+        ids = list(found)
+        for start in range(0, len(ids), _CHUNK):
+            chunk = ids[start : start + _CHUNK]
+            rows = await self._fetchall(
+                f"SELECT * FROM subscriptions WHERE feed_id IN ({', '.join('?' * len(chunk))})"
+                " ORDER BY id",
+                chunk,
+            )
+            for row in rows:
+                found[int(row["feed_id"])].append(subscription_from_row(row))
+        return found
 
     async def feed_subscriptions(self, feed_id: int) -> list[Subscription]:
         rows = await self._fetchall(
