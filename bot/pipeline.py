@@ -405,9 +405,8 @@ class Pipeline:
         """The in-memory index of the stories within the window, loaded at first use."""
         if self._recent is None:
             recent = RecentStories()
-            for story_id, title_key, first_seen in await self._store.recent_story_titles(
-                now - STORY_WINDOW
-            ):
+            stories = await self._store.recent_story_titles(now - STORY_WINDOW)
+            for story_id, title_key, first_seen in sorted(stories, key=lambda s: s[2]):
                 recent.add([(story_id, title_key)], first_seen)
             self._recent = recent
         self._recent.forget_before(now - STORY_WINDOW)
@@ -467,7 +466,7 @@ class Pipeline:
             return []
         recent = await self._recent_stories(now)
         similar = await asyncio.to_thread(
-            lambda: {e.key: recent.similar(e.title_key) for e in entries}
+            lambda: {e.key: recent.similar(e.title_key, e.published_at or now) for e in entries}
         )
         stories = await self._store.candidate_stories(
             url_keys=(e.url_key for e in entries if e.url_key),

@@ -82,3 +82,15 @@ async def test_a_pipeline_started_later_knows_the_stories_of_the_window(
         (now.isoformat(),),
     )
     assert not any(str(row["detail"]).startswith("SCAN") for row in rows)
+
+
+def test_an_entry_older_than_every_story_by_more_than_the_window_is_not_compared() -> None:
+    recent = RecentStories()
+    recent.add([(1, "qwen 3.5 released with open weights today")], WHEN)
+    headline = "qwen 3.5 released with open weights today"
+    assert recent.similar(headline, WHEN - timedelta(hours=47)) == {1}
+    assert recent.similar(headline, WHEN + timedelta(hours=47)) == {1}
+    # match_story refuses these anyway (more than 48 hours apart); the index skips them.
+    assert recent.similar(headline, WHEN - timedelta(days=5)) == set()
+    assert recent.similar(headline, WHEN + timedelta(days=3)) == set()
+    assert RecentStories().similar(headline, WHEN) == set()
