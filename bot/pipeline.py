@@ -29,7 +29,7 @@ from bot.decide.schedule import (
     next_poll_after_success,
     server_hints,
 )
-from bot.decide.stories import STORY_WINDOW, match_story
+from bot.decide.stories import STORY_WINDOW, StoryRef, match_story
 from bot.discussions.comments import discussion_url
 from bot.feeds.parse import (
     FeedDocument,
@@ -47,6 +47,7 @@ from bot.notices import pause_notice
 from bot.reports import CycleReport, FeedReport, FeedStatus
 from bot.store import (
     FeedState,
+    PollFacts,
     PollResult,
     Store,
     StoredItemUpdate,
@@ -100,14 +101,12 @@ class Pipeline:
             pause_after_failures=settings.pause_after_failures,
         )
         self._fetch_slots = asyncio.Semaphore(settings.max_concurrent_fetches)
-        # Matching a story and writing it must not interleave between two feeds, or the
-        # same story arriving from both in one cycle would become two stories.
         self._commit_lock = asyncio.Lock()
         self._recent: RecentStories | None = None
         self._successes = SuccessWriter(store)
-        # Reading feed documents is the CPU-heavy part of a poll: in worker processes it
+        # Reading feed documents and scoring entries are CPU work: in worker processes it
         # uses every core and leaves the GIL to the event loop.
-        self._off_loop = in_worker if settings.parse_in_processes else asyncio.to_thread
+        self._off_loop = in_worker if settings.cpu_processes else asyncio.to_thread
 
     async def poll_due(self, *, now: datetime | None = None) -> CycleReport:
         """Poll every feed whose time has come, at most `max_concurrent_fetches` at once."""
@@ -310,33 +309,40 @@ class Pipeline:
         posted = {post.item_key for post in posts.posts}
         summaries = await self._summaries([e for e in entries if e.key in posted])
         stored_updates = await self._prepare_stored(stored, posted, relevance)
-        async with self._commit_lock:
-            new_items = await self._with_stories(feed.id, entries, summaries, relevance, now)
+        discussions = self._discussions(entries, stored, posted)
+
+        def decide(facts: PollFacts) -> PollResult:
+            # In the store's transaction: which story each entry tells, then post or note.
+            new_items = _with_stories(feed.id, entries, summaries, relevance, recent, facts, now)
             story_of = {i.key: i.story_id for i in stored}
             story_of.update({n.entry.key: n.story_id for n in new_items})
             deliveries = plan_deliveries(
                 posts.posts,
                 story_of=story_of,
-                posted_stories=await self._store.posted_stories(
+                posted_stories=facts.posted_stories(
                     {story_of[key] for key in posted if story_of.get(key) is not None},
                     (s.channel_id for s in subscriptions),
                 ),
-                discussions=self._discussions(entries, stored, posted),
+                discussions=discussions,
             )
-            created = await self._store.apply_poll(
-                PollResult(
-                    feed.id,
-                    now,
-                    state,
-                    new_items=new_items,
-                    deliveries=deliveries,
-                    initialized_subscription_ids=posts.initialized_subscription_ids,
-                    stored_items=stored_updates,
-                )
+            return PollResult(
+                feed.id,
+                now,
+                state,
+                new_items=new_items,
+                deliveries=deliveries,
+                initialized_subscription_ids=posts.initialized_subscription_ids,
+                stored_items=stored_updates,
             )
-            if self._recent is not None:
-                self._recent.add(created, now)
-        return FeedReport(feed.url, status, new_items=len(entries), deliveries=len(deliveries))
+
+        # Matching a story and writing it must not interleave between two feeds, or the
+        # same story arriving from both in one cycle would become two stories.
+        async with self._commit_lock:
+            recent = await self._recent_stories(now)
+            result, created = await self._store.commit_poll(decide)
+            recent.add(created, now)
+        deliveries = len(result.deliveries)
+        return FeedReport(feed.url, status, new_items=len(entries), deliveries=deliveries)
 
     async def _plan_with_relevance(
         self,
@@ -435,10 +441,7 @@ class Pipeline:
         )
 
     async def _score(self, texts: Sequence[tuple[str, str, str]]) -> dict[str, Relevance]:
-        def score_all() -> dict[str, Relevance]:
-            return {key: score_relevance(title, text, self._lexicon) for key, title, text in texts}
-
-        return await asyncio.to_thread(score_all) if texts else {}
+        return await self._off_loop(_score_all, texts, self._lexicon) if texts else {}
 
     async def _complete(self, entries: list[Entry]) -> list[Entry]:
         """The full article of teaser entries that may be posted (only those: a new feed's
@@ -454,47 +457,6 @@ class Pipeline:
         )
         return {entry.key: summary for entry, summary in zip(entries, results, strict=True)}
 
-    async def _with_stories(
-        self,
-        feed_id: int,
-        entries: Sequence[Entry],
-        summaries: dict[str, Summary],
-        relevance: dict[str, Relevance],
-        now: datetime,
-    ) -> list[NewItem]:
-        if not entries:
-            return []
-        recent = await self._recent_stories(now)
-        similar = await asyncio.to_thread(
-            lambda: {e.key: recent.similar(e.title_key, e.published_at or now) for e in entries}
-        )
-        stories = await self._store.candidate_stories(
-            url_keys=(e.url_key for e in entries if e.url_key),
-            ids={story for found in similar.values() for story in found},
-        )
-
-        def match_all() -> list[int | None]:
-            by_id = {story.id: story for story in stories}
-            matches = []
-            for entry in entries:
-                candidates = [by_id[i] for i in sorted(similar[entry.key]) if i in by_id]
-                candidates += [s for s in stories if entry.url_key and s.url_key == entry.url_key]
-                story = match_story(
-                    feed_id=feed_id,
-                    url_key=entry.url_key,
-                    title_key=entry.title_key,
-                    when=entry.published_at or now,
-                    stories=candidates,
-                )
-                matches.append(story.id if story else None)
-            return matches
-
-        story_ids = await asyncio.to_thread(match_all) if entries else []
-        return [
-            NewItem(entry, summaries.get(entry.key), story_id, relevance.get(entry.key))
-            for entry, story_id in zip(entries, story_ids, strict=True)
-        ]
-
 
 def build_pipeline(
     settings: Settings, store: Store, clients: HttpClients, *, clock: Clock = system_clock
@@ -505,7 +467,11 @@ def build_pipeline(
         store=store,
         fetcher=fetcher,
         summarizer=summarizer_from_settings(
-            settings.llm, http=clients.llm, cache=StoreSummaryCache(store), clock=clock
+            settings.llm,
+            http=clients.llm,
+            cache=StoreSummaryCache(store),
+            clock=clock,
+            in_processes=settings.polling.cpu_processes,
         ),
         settings=settings.polling,
         articles=PageArticles(fetcher) if settings.polling.full_articles else None,
@@ -527,6 +493,55 @@ def polite_fetcher(settings: Settings, clients: HttpClients) -> Fetcher:
             delay=settings.network.per_host_delay_seconds,
         ),
     )
+
+
+def _with_stories(
+    feed_id: int,
+    entries: Sequence[Entry],
+    summaries: dict[str, Summary],
+    relevance: dict[str, Relevance],
+    recent: RecentStories,
+    facts: PollFacts,
+    now: datetime,
+) -> list[NewItem]:
+    """The new items, each with the story it tells (None: a new story): candidates from the
+    headline index and by canonical link, then `match_story` decides."""
+    if not entries:
+        return []
+    similar = {e.key: recent.similar(e.title_key, e.published_at or now) for e in entries}
+    stories = facts.candidate_stories(
+        url_keys=(e.url_key for e in entries if e.url_key),
+        ids={story for found in similar.values() for story in found},
+    )
+    by_id = {story.id: story for story in stories}
+    by_url: dict[str, list[StoryRef]] = {}
+    for story in stories:
+        if story.url_key:
+            by_url.setdefault(story.url_key, []).append(story)
+    new_items = []
+    for entry in entries:
+        candidates = [by_id[i] for i in sorted(similar[entry.key]) if i in by_id]
+        candidates += by_url.get(entry.url_key, []) if entry.url_key else []
+        story = match_story(
+            feed_id=feed_id,
+            url_key=entry.url_key,
+            title_key=entry.title_key,
+            when=entry.published_at or now,
+            stories=candidates,
+        )
+        new_items.append(
+            NewItem(
+                entry,
+                summaries.get(entry.key),
+                story.id if story else None,
+                relevance.get(entry.key),
+            )
+        )
+    return new_items
+
+
+def _score_all(texts: Sequence[tuple[str, str, str]], lexicon: Lexicon) -> dict[str, Relevance]:
+    return {key: score_relevance(title, text, lexicon) for key, title, text in texts}
 
 
 def _cleaned_all(entries: Sequence[Entry]) -> list[Entry]:

@@ -11,12 +11,15 @@ from bot.store.base import StoreOpenError
 from bot.store.batch import SuccessWriter
 from bot.store.cache import StoreSummaryCache, SummaryCacheQueries
 from bot.store.feeds import FeedQueries, SubscriptionView
-from bot.store.items import FeedState, ItemQueries, PollResult, StoredItemUpdate
+from bot.store.items import ItemQueries
 from bot.store.outbox import OutboxQueries
+from bot.store.results import FeedState, PollResult, StoredItemUpdate
 from bot.store.schema import from_db_time, to_db_time
+from bot.store.writes import PollFacts
 
 __all__ = [
     "FeedState",
+    "PollFacts",
     "PollResult",
     "Store",
     "StoreOpenError",

@@ -3,13 +3,14 @@
 from __future__ import annotations
 
 import asyncio
+import functools
 import logging
 import os
 import sqlite3
-from collections.abc import AsyncIterator, Sequence
+from collections.abc import AsyncIterator, Callable, Sequence
 from contextlib import asynccontextmanager
 from pathlib import Path
-from typing import Self
+from typing import Self, TypeVar
 
 import aiosqlite
 
@@ -21,6 +22,7 @@ from bot.store.schema import (
 
 log = logging.getLogger("bot.store")
 _CHUNK = 500  # SQLite's limit on bound parameters is generous, but not unlimited
+T = TypeVar("T")
 
 
 class StoreOpenError(Exception):
@@ -110,6 +112,19 @@ class StoreBase:
                 raise
             await self._db.commit()
 
+    async def _in_db_thread(self, work: Callable[[sqlite3.Connection], T]) -> T:
+        """`work(connection)` in the database's own thread: many statements, one round trip
+        from the event loop. (aiosqlite runs its own calls the same way; it has no public
+        name for it, so this is the one place that uses its private `_execute`.)"""
+        return await self._db._execute(work, self._db._conn)
+
+    async def _write_in_db_thread(self, work: Callable[[sqlite3.Connection], T]) -> T:
+        """`work(connection)` as one transaction, in one round trip; rolled back if it
+        raises. Once queued it runs to its end even if the caller is cancelled: it is
+        committed whole or not at all, like any transaction."""
+        async with self._write_lock:
+            return await self._in_db_thread(functools.partial(_transaction, work))
+
     async def _fetchone(self, sql: str, params: Sequence[object] = ()) -> aiosqlite.Row | None:
         async with self._db.execute(sql, params) as cursor:
             return await cursor.fetchone()
@@ -121,6 +136,17 @@ class StoreBase:
     async def _write(self, sql: str, params: Sequence[object]) -> None:
         async with self._transaction():
             await self._db.execute(sql, params)
+
+
+def _transaction(work: Callable[[sqlite3.Connection], T], db: sqlite3.Connection) -> T:
+    db.execute("BEGIN IMMEDIATE")
+    try:
+        result = work(db)
+    except BaseException:
+        db.rollback()
+        raise
+    db.commit()
+    return result
 
 
 def _create_writable(path: Path) -> None:

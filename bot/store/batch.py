@@ -10,7 +10,7 @@ from __future__ import annotations
 import asyncio
 from typing import Protocol
 
-from bot.store.items import PollResult
+from bot.store.results import PollResult
 
 
 class SuccessStore(Protocol):

@@ -1,0 +1,265 @@
+"""A poll's writes as plain functions on the sqlite3 connection, run in the database's own
+thread: a feed's whole transaction is one round trip from the event loop, not one per
+statement (under load, each round trip waits its turn on the loop; a cycle's commits are
+serial, so their round trips add up).
+
+`PollFacts` gives a decision made inside that transaction what it needs to read (the stories
+an entry may belong to, what was posted already), so deciding and writing see the same
+state and no other writer comes in between.
+"""
+
+from __future__ import annotations
+
+import logging
+import sqlite3
+from collections.abc import Iterable, Iterator, Sequence
+from typing import TypeVar
+
+from bot.decide.deliveries import Delivery
+from bot.decide.stories import StoryRef
+from bot.models import NewItem
+from bot.store.base import _CHUNK
+from bot.store.results import FeedState, PollResult, StoredItemUpdate
+from bot.store.schema import HTML_SEPARATOR, from_db_time, to_db_time
+
+log = logging.getLogger("bot.store")
+T = TypeVar("T")
+
+SUCCESS = """UPDATE feeds SET last_polled_at = ?, last_success_at = ?, last_error = NULL,
+             failures = 0, next_poll_at = ? WHERE id = ?"""
+VALIDATORS = """UPDATE feeds SET etag = ?, last_modified = ?, title = COALESCE(?, title),
+                body_digest = COALESCE(?, body_digest) WHERE id = ?"""
+
+
+class PollFacts:
+    """Reads for a decision made inside a poll's transaction."""
+
+    def __init__(self, db: sqlite3.Connection) -> None:
+        self._db = db
+
+    def candidate_stories(
+        self, *, url_keys: Iterable[str], ids: Iterable[int] = ()
+    ) -> list[StoryRef]:
+        """The stories with one of `url_keys`, and those with one of `ids`, to match against."""
+        found: set[int] = set(ids)
+        for chunk in _chunks([key for key in dict.fromkeys(url_keys) if key]):
+            rows = self._db.execute(
+                f"SELECT id FROM stories WHERE url_key IN ({_marks(chunk)})", chunk
+            ).fetchall()
+            found.update(row[0] for row in rows)
+        return self._story_refs(sorted(found))
+
+    def _story_refs(self, ids: list[int]) -> list[StoryRef]:
+        refs = []
+        for chunk in _chunks(ids):
+            rows = self._db.execute(
+                f"""SELECT s.*, GROUP_CONCAT(i.feed_id) AS feed_ids
+                    FROM stories s LEFT JOIN items i ON i.story_id = s.id
+                    WHERE s.id IN ({_marks(chunk)}) GROUP BY s.id""",
+                chunk,
+            ).fetchall()
+            for row in rows:
+                first_seen = from_db_time(row["first_seen_at"])
+                assert first_seen is not None
+                feed_ids = frozenset(int(f) for f in (row["feed_ids"] or "").split(",") if f)
+                refs.append(
+                    StoryRef(row["id"], row["url_key"], row["title_key"], feed_ids, first_seen)
+                )
+        return refs
+
+    def posted_stories(
+        self, story_ids: Iterable[int], channel_ids: Iterable[int]
+    ) -> set[tuple[int, int]]:
+        """Which (story, channel) pairs already have a post, sent or queued."""
+        stories = list(dict.fromkeys(story_ids))
+        channels = list(dict.fromkeys(channel_ids))
+        if not stories or not channels:
+            return set()
+        found: set[tuple[int, int]] = set()
+        for chunk in _chunks(stories):
+            rows = self._db.execute(
+                f"""SELECT story_id, channel_id FROM outbox WHERE kind = 'post'
+                    AND story_id IN ({_marks(chunk)}) AND channel_id IN ({_marks(channels)})""",
+                (*chunk, *channels),
+            ).fetchall()
+            found.update((int(row[0]), int(row[1])) for row in rows)
+        return found
+
+
+def apply_poll(db: sqlite3.Connection, result: PollResult) -> list[tuple[int, str]]:
+    """Write everything one poll of one feed decided (inside a transaction); return the
+    stories it created (id, headline words)."""
+    polled = to_db_time(result.polled_at)
+    _record_feed_state(db, result.feed_id, result.state, polled)
+    stories = _insert_items(db, result.feed_id, result.new_items, polled)
+    for update in result.stored_items:
+        _update_item(db, update)
+    if result.deliveries:
+        _queue(db, result.deliveries, polled)
+    if result.initialized_subscription_ids:
+        db.executemany(
+            "UPDATE subscriptions SET initialized = 1 WHERE id = ?",
+            [(i,) for i in result.initialized_subscription_ids],
+        )
+    if result.notices:
+        db.executemany(
+            """INSERT INTO notices (feed_id, channel_id, text, status, created_at)
+               VALUES (?, ?, ?, 'pending', ?)""",
+            [(result.feed_id, channel, text, polled) for channel, text in result.notices],
+        )
+    return stories
+
+
+def apply_successes(db: sqlite3.Connection, results: Sequence[PollResult]) -> None:
+    """The new state of many feeds whose poll only succeeded, in two batched statements."""
+    rows = []
+    for result in results:
+        polled = to_db_time(result.polled_at)
+        rows.append((polled, polled, to_db_time(result.state.next_poll_at), result.feed_id))
+    db.executemany(SUCCESS, rows)
+    changed = [
+        (s.etag, s.last_modified, s.title, s.body_digest, r.feed_id)
+        for r in results
+        if not (s := r.state).not_modified
+    ]
+    if changed:
+        db.executemany(VALIDATORS, changed)
+
+
+def _record_feed_state(db: sqlite3.Connection, feed_id: int, state: FeedState, polled: str) -> None:
+    next_poll = to_db_time(state.next_poll_at)
+    if state.error is not None:
+        db.execute(
+            """UPDATE feeds SET last_polled_at = ?, last_error = ?, next_poll_at = ?,
+               failures = ?, paused_at = CASE WHEN ? IS NULL THEN NULL ELSE ? END,
+               pause_reason = ? WHERE id = ?""",
+            (
+                polled,
+                state.error,
+                next_poll,
+                state.failures,
+                state.pause_reason,
+                polled,
+                state.pause_reason,
+                feed_id,
+            ),
+        )
+        return
+    db.execute(SUCCESS, (polled, polled, next_poll, feed_id))
+    if not state.not_modified:
+        db.execute(
+            VALIDATORS, (state.etag, state.last_modified, state.title, state.body_digest, feed_id)
+        )
+    if state.moved_to:
+        _move_feed(db, feed_id, state.moved_to)
+
+
+def _move_feed(db: sqlite3.Connection, feed_id: int, new_url: str) -> None:
+    taken = db.execute(
+        "SELECT id FROM feeds WHERE url = ? AND id != ?", (new_url, feed_id)
+    ).fetchone()
+    if taken:
+        # Another subscription already follows the new address; keep both rows as they
+        # are rather than merge histories behind the admins' backs.
+        log.warning("feed %s moved to %s, which is already followed", feed_id, new_url)
+        return
+    db.execute("UPDATE feeds SET url = ? WHERE id = ?", (new_url, feed_id))
+    log.info("feed %s moved permanently to %s", feed_id, new_url)
+
+
+def _insert_items(
+    db: sqlite3.Connection, feed_id: int, new_items: Sequence[NewItem], seen: str
+) -> list[tuple[int, str]]:
+    """Insert the new items, and a story for each that tells a new one, in two batched
+    statements (not a few per item: a new feed brings hundreds); return the stories."""
+    if not new_items:
+        return []
+    # Ids are given here so that stories and items go in as two batches; inside this
+    # transaction (BEGIN IMMEDIATE) no other writer can take the same ones.
+    row = db.execute("SELECT COALESCE(MAX(id), 0) FROM stories").fetchone()
+    next_id = int(row[0]) + 1
+    stories, items = [], []
+    for new in new_items:
+        entry, story_id = new.entry, new.story_id
+        if story_id is None:
+            story_id, next_id = next_id, next_id + 1
+            stories.append((story_id, entry.url_key, entry.title_key, seen))
+        items.append(_item_row(feed_id, story_id, new, seen))
+    db.executemany(
+        "INSERT INTO stories (id, url_key, title_key, first_seen_at) VALUES (?, ?, ?, ?)",
+        stories,
+    )
+    db.executemany(
+        """INSERT INTO items (feed_id, story_id, key, guid, link, url_key, title, title_key,
+                              author, text, summary, partial_reason, relevance, relevant,
+                              tags, comments_url, published_at, seen_at, sort_at, html)
+           VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+           ON CONFLICT (feed_id, key) DO NOTHING""",
+        items,
+    )
+    return [(story_id, title_key) for story_id, _, title_key, _ in stories]
+
+
+def _update_item(db: sqlite3.Connection, update: StoredItemUpdate) -> None:
+    score = update.relevance
+    tags = ",".join(update.tags)
+    db.execute(
+        """UPDATE items SET summary = COALESCE(?, summary),
+           relevance = COALESCE(?, relevance), relevant = COALESCE(?, relevant),
+           tags = CASE WHEN ? = '' THEN tags ELSE ? END WHERE id = ?""",
+        (
+            update.summary.text if update.summary else None,
+            score.score if score else None,
+            score.relevant if score else None,
+            tags,
+            tags,
+            update.item_id,
+        ),
+    )
+
+
+def _queue(db: sqlite3.Connection, deliveries: Sequence[Delivery], now: str) -> None:
+    """Queue what was decided; a story's second post in a channel is refused by the schema
+    (one post per story and channel), never silently doubled."""
+    db.executemany(
+        """INSERT INTO outbox (item_id, story_id, channel_id, kind, status, created_at)
+           SELECT id, story_id, ?, ?, 'pending', ? FROM items WHERE feed_id = ? AND key = ?
+           ON CONFLICT DO NOTHING""",
+        [(d.channel_id, d.kind.value, now, d.feed_id, d.item_key) for d in deliveries],
+    )
+
+
+def _item_row(feed_id: int, story_id: int, new: NewItem, seen: str) -> tuple[object, ...]:
+    entry, relevance = new.entry, new.relevance
+    published = to_db_time(entry.published_at) if entry.published_at else None
+    return (
+        feed_id,
+        story_id,
+        entry.key,
+        entry.guid,
+        entry.link,
+        entry.url_key,
+        entry.title,
+        entry.title_key,
+        entry.author,
+        entry.text,
+        new.summary.text if new.summary else "",
+        entry.partial_reason,
+        relevance.score if relevance else None,
+        relevance.relevant if relevance else True,
+        ",".join(new.tags),
+        entry.comments_url,
+        published,
+        seen,
+        published or seen,
+        HTML_SEPARATOR.join(entry.html) if entry.html else None,
+    )
+
+
+def _chunks(values: list[T]) -> Iterator[list[T]]:
+    for start in range(0, len(values), _CHUNK):
+        yield values[start : start + _CHUNK]
+
+
+def _marks(values: Sequence[object]) -> str:
+    return ",".join("?" * len(values))
