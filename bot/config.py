@@ -94,9 +94,8 @@ class PollingSettings:
     pause_after_failures: int = _number(10, Between(1, 1000))
     # Fetch the linked page when a feed carries only a teaser of an item to be posted.
     full_articles: bool = True
-    # CPU work of a poll (reading feed documents, scoring and summarizing what is posted)
-    # in worker processes, one per core (false: in threads).
-    cpu_processes: bool = True
+    # Read feed documents in worker processes, one per core (false: in a thread).
+    parse_in_processes: bool = True
 
 
 @dataclass(frozen=True)

@@ -104,9 +104,9 @@ class Pipeline:
         self._commit_lock = asyncio.Lock()
         self._recent: RecentStories | None = None
         self._successes = SuccessWriter(store)
-        # Reading feed documents and scoring entries are CPU work: in worker processes it
+        # Reading feed documents is the heavy CPU work of a poll: in worker processes it
         # uses every core and leaves the GIL to the event loop.
-        self._off_loop = in_worker if settings.cpu_processes else asyncio.to_thread
+        self._off_loop = in_worker if settings.parse_in_processes else asyncio.to_thread
 
     async def poll_due(self, *, now: datetime | None = None) -> CycleReport:
         """Poll every feed whose time has come, at most `max_concurrent_fetches` at once."""
@@ -441,7 +441,8 @@ class Pipeline:
         )
 
     async def _score(self, texts: Sequence[tuple[str, str, str]]) -> dict[str, Relevance]:
-        return await self._off_loop(_score_all, texts, self._lexicon) if texts else {}
+        # In a thread: scoring a few entries costs less than sending the lexicon to a worker.
+        return await asyncio.to_thread(_score_all, texts, self._lexicon) if texts else {}
 
     async def _complete(self, entries: list[Entry]) -> list[Entry]:
         """The full article of teaser entries that may be posted (only those: a new feed's
@@ -471,7 +472,6 @@ def build_pipeline(
             http=clients.llm,
             cache=StoreSummaryCache(store),
             clock=clock,
-            in_processes=settings.polling.cpu_processes,
         ),
         settings=settings.polling,
         articles=PageArticles(fetcher) if settings.polling.full_articles else None,

@@ -16,7 +16,6 @@ import re
 from dataclasses import dataclass
 
 from bot.content.text import collapse_whitespace, shorten
-from bot.cpu import in_worker
 from bot.models import Summary
 from bot.summarize.sentences import split_sentences, words
 from bot.summarize.stopwords import ENGLISH
@@ -96,13 +95,10 @@ class ExtractiveSummarizer:
     `max_key_points` more that add something, in document order."""
 
     max_key_points: int = 3
-    # Ranking is CPU work, always off the event loop: in a worker process (every core, and
-    # the GIL left to the loop) for the poll's batches, else in a thread.
-    in_processes: bool = False
 
     async def summarize(self, *, title: str, text: str) -> Summary:
-        run = in_worker if self.in_processes else asyncio.to_thread
-        return await run(self.summarize_sync, title=title, text=text)
+        # Ranking is CPU work; run it off the event loop so the bot stays responsive.
+        return await asyncio.to_thread(self.summarize_sync, title=title, text=text)
 
     def summarize_sync(self, *, title: str, text: str) -> Summary:
         """The summary of `text`; the same input always gives the same summary."""

@@ -347,11 +347,9 @@ def summarizer_from_settings(
     cache: SummaryCache | None = None,
     environ: Mapping[str, str] | None = None,
     clock: Clock = system_clock,
-    in_processes: bool = False,
 ) -> Summarizer:
-    """The summarizer the config asks for: the LLM with an extractive fallback, or extractive
-    (its CPU work `in_processes`, or in a thread)."""
-    fallback = ExtractiveSummarizer(in_processes=in_processes)
+    """The summarizer the config asks for: the LLM with an extractive fallback, or extractive."""
+    fallback = ExtractiveSummarizer()
     if not settings.enabled:
         return fallback
     return LLMSummarizer(
