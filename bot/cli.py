@@ -1,4 +1,4 @@
-"""Command line: `python -m bot run | preview | summarize | lexicon`.
+"""Command line: `python -m bot run | preview | summarize | search | lexicon`.
 
 Exit codes: 0 success, 1 runtime failure, 2 bad config or usage (one line naming the problem).
 """
@@ -23,7 +23,17 @@ from bot.http.clients import open_http_clients
 from bot.http.fetch import Fetcher
 from bot.preview import format_preview, run_preview
 from bot.reports import FeedStatus
-from bot.store import StoreOpenError
+from bot.search import (
+    PAGE_SIZE,
+    QueryError,
+    SearchPage,
+    SearchQuery,
+    SearchService,
+    Since,
+    parse_query,
+)
+from bot.store import Store, StoreOpenError
+from bot.store.search import HIT_END, HIT_START
 from bot.summarize.document import DocumentError, DocumentSummary, summarize_document
 from bot.summarize.llm import summarizer_from_settings
 
@@ -47,6 +57,8 @@ def main(argv: Sequence[str] | None = None) -> int:
     try:
         if args.command == "summarize":
             return summarize(settings, args.source, force_llm=args.llm)
+        if args.command == "search":
+            return search(settings, args.query, since=Since(args.since), page=args.page)
         if args.command == "preview":
             clock = system_clock if args.now is None else _fixed(args.now)
             return preview(settings, clock=clock)
@@ -89,10 +101,18 @@ def _parser() -> argparse.ArgumentParser:
     summarize_cmd.add_argument(
         "--llm", action="store_true", help="use the [llm] endpoint from the config"
     )
+    search_cmd = commands.add_parser(
+        "search", help="search everything the feeds brought (all servers), best first"
+    )
+    search_cmd.add_argument("query", help='words, a "phrase", or a prefix*')
+    search_cmd.add_argument(
+        "--since", choices=[s.value for s in Since], default="all", help="how far back"
+    )
+    search_cmd.add_argument("--page", type=int, default=1, help="page of results (default 1)")
     commands.add_parser(
         "lexicon", help="print the built-in relevance lexicon as a [relevance] config block"
     )
-    for sub in (run, preview, summarize_cmd):
+    for sub in (run, preview, summarize_cmd, search_cmd):
         sub.add_argument(
             "--config", default=None, help="path to config.toml (default ./config.toml)"
         )
@@ -190,6 +210,44 @@ async def _summarize(settings: Settings, source: str) -> DocumentSummary:
             summarizer=summarizer_from_settings(settings.llm, http=clients.llm),
             lexicon=settings.relevance,
         )
+
+
+def search(settings: Settings, text: str, *, since: Since, page: int = 1) -> int:
+    """Print a page of search results over every followed feed's items."""
+    try:
+        query = parse_query(text)
+    except QueryError as hint:
+        print(f"error: {hint}", file=sys.stderr)
+        return EXIT_USAGE
+    found = asyncio.run(_search(settings, query, since, max(page, 1) - 1))
+    sys.stdout.write(format_search_page(found))
+    return EXIT_OK
+
+
+async def _search(settings: Settings, query: SearchQuery, since: Since, number: int) -> SearchPage:
+    store = await Store.open(settings.storage.database)
+    try:
+        return await SearchService(store).page(None, query, number=number, since=since)
+    finally:
+        await store.close()
+
+
+def format_search_page(page: SearchPage, width: int = 78) -> str:
+    """Search results as terminal text: the words found between *stars*."""
+    if not page.hits:
+        return f"Nothing found for {', '.join(page.query.terms)}.\n"
+    lines = []
+    for number, hit in enumerate(page.hits, start=page.number * PAGE_SIZE + 1):
+        when = (hit.item.published_at or hit.item.seen_at).strftime("%Y-%m-%d")
+        snippet = hit.snippet.replace(HIT_START, "*").replace(HIT_END, "*")
+        lines.append(f"{number}. {hit.item.title}")
+        lines.append(f"   {hit.source_name} · {when} · {hit.item.link or '(no link)'}")
+        lines += textwrap.wrap(
+            " ".join(snippet.split()), width, initial_indent="   ", subsequent_indent="   "
+        )
+        lines.append("")
+    more = f"More: --page {page.number + 2}" if page.has_next else "No more results."
+    return "\n".join([*lines, more]) + "\n"
 
 
 def _backend_name(settings: Settings) -> str:

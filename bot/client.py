@@ -23,6 +23,7 @@ from bot.news import NewsService
 from bot.pipeline import Pipeline, build_pipeline
 from bot.poller import Poller
 from bot.reports import CycleReport
+from bot.search import SearchService
 from bot.store import Store
 from bot.subscriptions import SubscriptionService
 from bot.waiting import wait_for_event
@@ -78,6 +79,7 @@ class BazaarBot(commands.Bot):
     poller: Poller
     subscriptions: SubscriptionService
     news: NewsService
+    search: SearchService
     delivery: DeliveryService
     recaps: RecapWriter
 
@@ -173,6 +175,7 @@ class BazaarBot(commands.Bot):
             clock=self.clock,
         )
         self.news = NewsService(self.store)
+        self.search = SearchService(self.store, clock=self.clock)
         self.delivery = DeliveryService(self.store, clock=self.clock)
         self.recaps = RecapWriter(
             self.store,

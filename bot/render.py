@@ -6,8 +6,18 @@ import discord
 
 from bot.content.text import escape_text, escape_within, shorten
 from bot.models import Post
+from bot.search import PAGE_SIZE, SearchPage
+from bot.store.search import HIT_END, HIT_START
 
-__all__ = ["escape_text", "fit_embeds", "render_also_covered", "render_post", "thread_name"]
+__all__ = [
+    "escape_text",
+    "fit_embeds",
+    "render_also_covered",
+    "render_post",
+    "render_search_page",
+    "search_nothing_found",
+    "thread_name",
+]
 
 EMBED_COLOUR = discord.Colour(0xE8A33D)
 # Discord's limits, which hold after escaping (a backslash per markdown character).
@@ -59,3 +69,42 @@ def fit_embeds(embeds: list[discord.Embed]) -> list[discord.Embed]:
             break
         fitted.append(embed)
     return fitted
+
+
+def render_search_page(page: SearchPage) -> discord.Embed:
+    """One page of search results: each hit's linked title, source and date, and the words
+    found in bold within a short snippet; all feed text escaped."""
+    lines = []
+    for number, hit in enumerate(page.hits, start=page.number * PAGE_SIZE + 1):
+        title = escape_within(hit.item.title.replace("[", "(").replace("]", ")"), 200)
+        linked = f"[{title}](<{hit.item.link}>)" if _linkable(hit.item.link) else title
+        when = (hit.item.published_at or hit.item.seen_at).strftime("%Y-%m-%d")
+        source = escape_within(hit.source_name, 80)
+        lines.append(f"**{number}. {linked}**\n{source} · {when}\n{_snippet(hit.snippet)}")
+    embed = discord.Embed(
+        title=escape_within(f"Search: {page.query.text}", TITLE_CHARS),
+        description="\n\n".join(lines),
+        colour=EMBED_COLOUR,
+    )
+    more = " · more on the next page" if page.has_next else ""
+    embed.set_footer(text=f"Page {page.number + 1}{more}")
+    return embed
+
+
+def search_nothing_found(page: SearchPage) -> str:
+    terms = ", ".join(page.query.terms)
+    if page.number:
+        return "No more results."
+    return escape_within(
+        f"Nothing found for {terms}. Try fewer or other words, or a longer time span.", 1900
+    )
+
+
+def _snippet(snippet: str) -> str:
+    """The snippet escaped, then its found words in bold (the marks cannot be in feed text)."""
+    text = escape_within(" ".join(snippet.split()), 400)
+    return "> " + text.replace(HIT_START, "**").replace(HIT_END, "**") if text else ""
+
+
+def _linkable(url: str | None) -> bool:
+    return bool(url) and url.startswith(("http://", "https://")) and len(url) <= 1000

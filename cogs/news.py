@@ -1,15 +1,26 @@
-"""Member commands: /news latest."""
+"""Member commands: /news latest, /news search."""
 
 from __future__ import annotations
+
+import logging
 
 import discord
 from discord import app_commands
 from discord.ext import commands
 
 from bot.client import BazaarBot
+from bot.models import TAGS
 from bot.news import MAX_LATEST
-from bot.render import fit_embeds, render_post
+from bot.render import fit_embeds, render_post, render_search_page, search_nothing_found
+from bot.search import QueryError, SearchPage, SearchQuery, SearchService, Since, parse_query
 from cogs.utils.display import within_embed_limits
+from cogs.utils.paginator import NOT_YOURS
+
+log = logging.getLogger(__name__)
+
+NO_PINGS = discord.AllowedMentions.none()
+TAG_CHOICES = [app_commands.Choice(name=tag, value=tag) for tag in TAGS]
+SINCE_CHOICES = [app_commands.Choice(name=since.value, value=since.value) for since in Since]
 
 
 @app_commands.guild_only()
@@ -34,9 +45,107 @@ class News(commands.GroupCog, group_name="news", group_description="Open-source 
             return
         # fit_embeds keeps whole posts within the message's 6,000 characters; the first fits.
         embeds = fit_embeds([within_embed_limits(render_post(post)) for post in posts])
-        await interaction.response.send_message(
-            embeds=embeds, allowed_mentions=discord.AllowedMentions.none()
+        await interaction.response.send_message(embeds=embeds, allowed_mentions=NO_PINGS)
+
+    @app_commands.command(
+        name="search", description="Search everything this server's feeds brought"
+    )
+    @app_commands.describe(
+        query='Words, a "phrase in quotes", or the start of a word with a star: quant*',
+        since="How far back (default: all)",
+        tag="Only stories with this tag",
+    )
+    @app_commands.choices(since=SINCE_CHOICES, tag=TAG_CHOICES)
+    async def search(
+        self,
+        interaction: discord.Interaction,
+        query: app_commands.Range[str, 1, 200],
+        since: app_commands.Choice[str] | None = None,
+        tag: app_commands.Choice[str] | None = None,
+    ) -> None:
+        assert interaction.guild_id is not None
+        try:
+            parsed = parse_query(query)
+        except QueryError as hint:
+            await interaction.response.send_message(str(hint), ephemeral=True)
+            return
+        view = SearchView(
+            self.bot.search,
+            guild_id=interaction.guild_id,
+            owner_id=interaction.user.id,
+            query=parsed,
+            since=Since(since.value) if since else Since.ALL,
+            tag=tag.value if tag else None,
         )
+        page = await view.load(0)
+        if not page.hits:
+            await interaction.response.send_message(search_nothing_found(page), ephemeral=True)
+            return
+        await interaction.response.send_message(
+            embed=render_search_page(page), view=view, allowed_mentions=NO_PINGS
+        )
+        view.message = await interaction.original_response()
+
+
+class SearchView(discord.ui.View):
+    """Previous / Next through a search's results, a page fetched when turned to; only the
+    member who searched may turn them."""
+
+    def __init__(
+        self,
+        search: SearchService,
+        *,
+        guild_id: int,
+        owner_id: int,
+        query: SearchQuery,
+        since: Since,
+        tag: str | None,
+        timeout: float | None = 600,
+    ) -> None:
+        super().__init__(timeout=timeout)
+        self._search = search
+        self._guild_id, self.owner_id = guild_id, owner_id
+        self._query, self._since, self._tag = query, since, tag
+        self.page: SearchPage | None = None
+        self.message: discord.InteractionMessage | None = None
+
+    async def load(self, number: int) -> SearchPage:
+        self.page = await self._search.page(
+            self._guild_id, self._query, number=number, since=self._since, tag=self._tag
+        )
+        self.show_previous.disabled = self.page.number == 0
+        self.show_next.disabled = not self.page.has_next
+        return self.page
+
+    async def interaction_check(self, interaction: discord.Interaction) -> bool:
+        if interaction.user.id == self.owner_id:
+            return True
+        await interaction.response.send_message(NOT_YOURS, ephemeral=True)
+        return False
+
+    @discord.ui.button(label="Previous", style=discord.ButtonStyle.secondary)
+    async def show_previous(self, interaction: discord.Interaction, _: discord.ui.Button) -> None:
+        await self._turn(interaction, -1)
+
+    @discord.ui.button(label="Next", style=discord.ButtonStyle.secondary)
+    async def show_next(self, interaction: discord.Interaction, _: discord.ui.Button) -> None:
+        await self._turn(interaction, +1)
+
+    async def _turn(self, interaction: discord.Interaction, step: int) -> None:
+        assert self.page is not None
+        page = await self.load(max(self.page.number + step, 0))
+        if not page.hits:  # the archive changed under the pages: stay where we were
+            page = await self.load(max(page.number - 1, 0))
+        await interaction.response.edit_message(
+            embed=render_search_page(page), view=self, allowed_mentions=NO_PINGS
+        )
+
+    async def on_timeout(self) -> None:
+        if self.message is not None:
+            try:
+                await self.message.edit(view=None)
+            except discord.HTTPException:
+                log.debug("could not remove the search buttons (message gone?)")
 
 
 async def setup(bot: BazaarBot) -> None:

@@ -229,3 +229,45 @@ async def test_the_built_in_lexicon_prints_as_a_config_block_that_loads(tmp_path
     settings = load_settings(config, environ={})
     assert settings.relevance.threshold == 0.5
     assert len(settings.relevance.terms) == len(Lexicon.default().terms)
+
+
+async def test_search_prints_what_the_feeds_brought_best_first(
+    clock: TestClock, feed_server: FeedServer, tmp_path: Path
+) -> None:
+    entries = [
+        FeedItem(
+            "DeepSeek releases V4 weights",
+            "https://example.org/deepseek-v4",
+            "<p>DeepSeek published V4 under the MIT licence.</p>",
+            guid="ds-v4",
+            published=clock() - timedelta(hours=1),
+        ),
+        FeedItem(
+            "A week in open models",
+            "https://example.org/week",
+            "<p>Among other news, a DeepSeek update.</p>",
+            guid="week",
+            published=clock() - timedelta(hours=2),
+        ),
+    ]
+    config = write_config(tmp_path, feed_server.serve("/feed.xml", rss("Weekly", entries)))
+    settings = load_settings(config)
+    store = await Store.open(settings.storage.database, clock=clock)
+    async with open_http_clients(settings) as clients:
+        await store.sync_config_feeds(settings.feeds)
+        await build_pipeline(settings, store, clients, clock=clock).poll_due()
+    await store.close()
+
+    code, out, err = await run_cli("search", "deepseek", "--config", str(config))
+
+    assert code == 0, err
+    lines = out.splitlines()
+    assert lines[0] == "1. DeepSeek releases V4 weights"  # the word in the title ranks first
+    assert lines[1].startswith("   Weekly · ") and lines[1].endswith(
+        "https://example.org/deepseek-v4"
+    )
+    assert "*DeepSeek*" in out and "2. A week in open models" in out
+    assert lines[-1] == "No more results."
+
+    code, _, err = await run_cli("search", '"', "--config", str(config))
+    assert code == 2 and "Type some words" in err

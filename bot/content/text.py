@@ -138,6 +138,15 @@ def _decode_again(parts: list[_Part]) -> list[_Part]:
     return decoded
 
 
+def strip_tags(markup: str) -> str:
+    """`markup` without its tags and entities, whitespace squashed: a quick reading for
+    search, not the careful one of `html_to_text`."""
+    return collapse_whitespace(html.unescape(_TAG.sub(" ", markup)))
+
+
+_TAG = re.compile(r"<[^>]*>")
+
+
 def collapse_whitespace(text: str) -> str:
     """Squash any run of whitespace, newlines included, into one space."""
     return " ".join(text.split())

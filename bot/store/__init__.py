@@ -15,12 +15,14 @@ from bot.store.items import ItemQueries
 from bot.store.outbox import OutboxQueries
 from bot.store.results import FeedState, PollResult, StoredItemUpdate
 from bot.store.schema import from_db_time, to_db_time
+from bot.store.search import SearchHit, SearchQueries
 from bot.store.writes import PollFacts
 
 __all__ = [
     "FeedState",
     "PollFacts",
     "PollResult",
+    "SearchHit",
     "Store",
     "StoreOpenError",
     "StoreSummaryCache",
@@ -32,5 +34,5 @@ __all__ = [
 ]
 
 
-class Store(FeedQueries, ItemQueries, OutboxQueries, SummaryCacheQueries):
+class Store(FeedQueries, ItemQueries, OutboxQueries, SearchQueries, SummaryCacheQueries):
     """Async access to the Bazaar database. Create with `await Store.open(path)`."""

@@ -73,7 +73,11 @@ class ItemQueries(StoreBase):
         return [(item_from_row(row), row["source_name"]) for row in rows]
 
     async def set_summary(self, item_id: int, summary: str) -> None:
-        await self._write("UPDATE items SET summary = ? WHERE id = ?", (summary, item_id))
+        def write(db: sqlite3.Connection) -> None:
+            db.execute("UPDATE items SET summary = ? WHERE id = ?", (summary, item_id))
+            writes.set_searchable_summary(db, item_id, summary)
+
+        await self._write_in_db_thread(write)
 
     async def apply_poll(self, result: PollResult) -> list[tuple[int, str]]:
         """Write everything one poll of one feed decided, atomically and in one round trip

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import sqlite3
 from datetime import UTC, datetime
 
 import aiosqlite
@@ -136,6 +137,25 @@ MIGRATIONS: tuple[str, ...] = (
     """
     ALTER TABLE items ADD COLUMN html TEXT;
     """,
+    # 6: full-text search over what the feeds brought: each item's title, summary and body
+    #    (its text, or its HTML with the tags taken out), kept in step by the writes; the
+    #    items stored before are indexed here with the same body (tags cut by the tokenizer's
+    #    rules only: good enough for words). `feed` holds one token, "f<feed id>", so a
+    #    server's search is narrowed to its feeds inside the index. Items go when their feed
+    #    goes.
+    """
+    CREATE VIRTUAL TABLE items_fts USING fts5(
+        title, summary, body, feed,
+        tokenize = 'unicode61 remove_diacritics 2', prefix = '3'
+    );
+    INSERT INTO items_fts (rowid, title, summary, body, feed)
+        SELECT id, title, summary, COALESCE(NULLIF(text, ''), html, ''), 'f' || feed_id
+        FROM items;
+    CREATE TRIGGER items_fts_delete AFTER DELETE ON items BEGIN
+        DELETE FROM items_fts WHERE rowid = old.id;
+    END;
+    CREATE INDEX items_sort ON items(sort_at);
+    """,
 )
 
 HTML_SEPARATOR = "\x1e"  # between an item's HTML blocks (an ASCII record separator)
@@ -155,7 +175,16 @@ def from_db_time(value: str | None) -> datetime | None:
 
 
 def statements(script: str) -> list[str]:
-    return [statement.strip() for statement in script.split(";") if statement.strip()]
+    """The statements of `script`, split where SQLite says one ends (a trigger's body holds
+    semicolons of its own)."""
+    found, current = [], ""
+    for piece in script.split(";"):
+        current += piece + ";"
+        if sqlite3.complete_statement(current):
+            if current.strip(" \n;"):
+                found.append(current.strip())
+            current = ""
+    return found
 
 
 def feed_from_row(row: aiosqlite.Row, *, id_column: str = "id") -> Feed:

@@ -15,6 +15,7 @@ import sqlite3
 from collections.abc import Iterable, Iterator, Sequence
 from typing import TypeVar
 
+from bot.content.text import strip_tags
 from bot.decide.deliveries import Delivery
 from bot.decide.stories import StoryRef
 from bot.models import NewItem
@@ -197,6 +198,16 @@ def _insert_items(
            ON CONFLICT (feed_id, key) DO NOTHING""",
         items,
     )
+    # Searchable at once; an item that was already there (a conflict above) keeps its row.
+    db.executemany(
+        """INSERT INTO items_fts (rowid, title, summary, body, feed)
+           SELECT id, title, summary, ?, 'f' || feed_id FROM items i WHERE feed_id = ? AND key = ?
+           AND NOT EXISTS (SELECT 1 FROM items_fts WHERE rowid = i.id)""",
+        [
+            (searchable_body(new.entry.text, new.entry.html), feed_id, new.entry.key)
+            for new in new_items
+        ],
+    )
     return [(story_id, title_key) for story_id, _, title_key, _ in stories]
 
 
@@ -216,6 +227,18 @@ def _update_item(db: sqlite3.Connection, update: StoredItemUpdate) -> None:
             update.item_id,
         ),
     )
+    if update.summary:
+        set_searchable_summary(db, update.item_id, update.summary.text)
+
+
+def set_searchable_summary(db: sqlite3.Connection, item_id: int, summary: str) -> None:
+    db.execute("UPDATE items_fts SET summary = ? WHERE rowid = ?", (summary, item_id))
+
+
+def searchable_body(text: str, html: Sequence[str]) -> str:
+    """What search reads of an item: its text, or (only stored, never cleaned) its HTML
+    with the tags taken out, cheaply: words are what matter."""
+    return text or strip_tags(" ".join(html))
 
 
 def _queue(db: sqlite3.Connection, deliveries: Sequence[Delivery], now: str) -> None:

@@ -1,0 +1,104 @@
+"""Full-text search over one server's items (SQLite FTS5, bm25 with the title weighted)."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime
+
+from bot.models import Item
+from bot.store.base import StoreBase
+from bot.store.schema import item_from_row, to_db_time
+
+# bm25 weights of title, summary, body (and the feed token, which is no evidence): a word in
+# the headline says most about the item.
+_WEIGHTS = "10.0, 4.0, 1.0, 0.0"
+# A search ranks the newest this many matches: a word in every other item must not cost a
+# scan of the whole archive, and in news the newest matches are the ones wanted.
+CANDIDATES = 2000
+# Around the words found: marks that cannot be in feed text, turned into bold after escaping.
+HIT_START, HIT_END = "\x02", "\x03"
+_SNIPPET_TOKENS = 24
+
+
+@dataclass(frozen=True)
+class SearchHit:
+    item: Item
+    source_name: str
+    snippet: str  # with HIT_START / HIT_END around the words found
+
+
+class SearchQueries(StoreBase):
+    async def search_items(
+        self,
+        guild_id: int | None,
+        terms: str,
+        *,
+        since: datetime | None = None,
+        tag: str | None = None,
+        offset: int = 0,
+        limit: int = 5,
+    ) -> list[SearchHit]:
+        """The best items of the guild's feeds (every followed feed's, if `guild_id` is None)
+        for `terms`, a well-formed FTS5 expression over title, summary and body (see
+        bot.search): one per story, best first, among the newest `CANDIDATES` matches."""
+        match = await self._match(guild_id, terms)
+        if match is None:
+            return []
+        # Newest matches first, in the index, so a common word costs no more than a rare
+        # one; scored as they come (FTS5's functions cannot run inside an aggregate); the
+        # best item of each story kept; snippets made for the page's items only.
+        rows = await self._fetchall(
+            f"""WITH hits AS MATERIALIZED (
+                    SELECT rowid AS id, bm25(items_fts, {_WEIGHTS}) AS score
+                    FROM items_fts WHERE items_fts MATCH ?1
+                    ORDER BY rowid DESC LIMIT {CANDIDATES}
+                ),
+                best AS (
+                    SELECT hits.*, ROW_NUMBER() OVER (
+                        PARTITION BY COALESCE(i.story_id, -i.id) ORDER BY hits.score, hits.id
+                    ) AS nth
+                    FROM hits JOIN items i ON i.id = hits.id
+                    WHERE i.sort_at >= ?2
+                      AND (?3 IS NULL OR (',' || i.tags || ',') LIKE '%,' || ?3 || ',%')
+                )
+                SELECT i.*, best.score, COALESCE(s.name, f.title, f.url) AS source_name
+                FROM best
+                JOIN items i ON i.id = best.id
+                JOIN feeds f ON f.id = i.feed_id
+                JOIN subscriptions s ON s.id = (
+                    SELECT MIN(id) FROM subscriptions
+                    WHERE feed_id = i.feed_id AND (?6 IS NULL OR guild_id = ?6))
+                WHERE best.nth = 1
+                ORDER BY best.score, i.sort_at DESC, i.id
+                LIMIT ?4 OFFSET ?5""",
+            (match, to_db_time(since) if since else "", tag, limit, offset, guild_id),
+        )
+        snippets = await self._snippets(match, [int(row["id"]) for row in rows])
+        return [
+            SearchHit(item_from_row(row), row["source_name"], snippets.get(int(row["id"]), ""))
+            for row in rows
+        ]
+
+    async def _match(self, guild_id: int | None, terms: str) -> str | None:
+        """`terms` in the text columns only, and (for a guild) only in its feeds' items;
+        None if the guild follows no feed."""
+        in_text = f"{{title summary body}} : ({terms})"
+        if guild_id is None:
+            return in_text
+        rows = await self._fetchall(
+            "SELECT DISTINCT feed_id FROM subscriptions WHERE guild_id = ?", (guild_id,)
+        )
+        if not rows:
+            return None
+        feeds = " OR ".join(f'"f{int(row[0])}"' for row in rows)
+        return f"{in_text} AND feed : ({feeds})"
+
+    async def _snippets(self, match: str, ids: list[int]) -> dict[int, str]:
+        if not ids:
+            return {}
+        rows = await self._fetchall(
+            f"""SELECT rowid, snippet(items_fts, -1, ?, ?, '…', {_SNIPPET_TOKENS})
+                FROM items_fts WHERE items_fts MATCH ? AND rowid IN ({",".join("?" * len(ids))})""",
+            (HIT_START, HIT_END, match, *ids),
+        )
+        return {int(row[0]): row[1] or "" for row in rows}

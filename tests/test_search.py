@@ -1,0 +1,169 @@
+"""Search over what a server's feeds brought: fetched over real HTTP, stored by the real
+pipeline, searched through SQLite FTS5."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+
+import httpx
+import pytest
+
+from bot.models import SubscriptionSource
+from bot.search import PAGE_SIZE, QueryError, SearchService, Since, parse_query
+from bot.store import Store
+from tests.clock import TestClock
+from tests.feed_server import FeedItem, FeedServer, rss
+from tests.polling import pipeline
+
+GUILD, OTHER_GUILD = 7, 8
+
+
+def item(n: int, title: str, body: str, clock: TestClock, *, hours_ago: int = 0) -> FeedItem:
+    return FeedItem(
+        title,
+        f"https://example.org/{n}",
+        f"<p>{body}</p>",
+        guid=f"item-{n}",
+        published=clock() - timedelta(hours=hours_ago),
+    )
+
+
+async def stored(
+    store: Store,
+    http: httpx.AsyncClient,
+    feed_server: FeedServer,
+    feeds: dict[str, tuple[int, list[FeedItem]]],
+    *,
+    backfill: int = 0,
+) -> None:
+    """Serve each feed (path → guild, items), follow it from that guild, poll them all
+    (posting the newest `backfill` of each: only posted items are scored and tagged)."""
+    for path, (guild, items) in feeds.items():
+        url = feed_server.serve(path, rss(path.strip("/"), items))
+        await store.subscribe(url, 100 + guild, source=SubscriptionSource.COMMAND, guild_id=guild)
+    await pipeline(store, http, backfill=backfill).poll_due()
+
+
+async def titles(
+    search: SearchService, guild: int, text: str, *, number: int = 0, **options: object
+) -> list[str]:
+    page = await search.page(guild, parse_query(text), number=number, **options)  # type: ignore[arg-type]
+    return [hit.item.title for hit in page.hits]
+
+
+async def test_a_server_finds_its_own_items_and_never_another_servers(
+    store: Store, http: httpx.AsyncClient, feed_server: FeedServer, clock: TestClock
+) -> None:
+    await stored(
+        store,
+        http,
+        feed_server,
+        {
+            "/ours.xml": (GUILD, [item(1, "Qwen changes its licence", "Apache 2.0 now.", clock)]),
+            "/theirs.xml": (OTHER_GUILD, [item(2, "Mistral licence news", "MIT.", clock)]),
+        },
+    )
+    search = SearchService(store, clock=clock)
+    assert await titles(search, GUILD, "licence") == ["Qwen changes its licence"]
+    assert await titles(search, OTHER_GUILD, "licence") == ["Mistral licence news"]
+    assert await titles(search, OTHER_GUILD, "qwen") == []
+
+
+async def test_the_title_weighs_more_and_phrases_and_prefixes_work(
+    store: Store, http: httpx.AsyncClient, feed_server: FeedServer, clock: TestClock
+) -> None:
+    items = [
+        item(
+            1, "A week of releases", "Among them, a new quantization method for llama.cpp.", clock
+        ),
+        item(2, "Quantization comes to vLLM", "It is faster now.", clock),
+        item(3, "Weights, open to all", "The model is released.", clock),
+        item(4, "DeepSeek ships open weights", "Under MIT.", clock),
+    ]
+    await stored(store, http, feed_server, {"/f.xml": (GUILD, items)})
+    search = SearchService(store, clock=clock)
+
+    assert await titles(search, GUILD, "quantization") == [
+        "Quantization comes to vLLM",
+        "A week of releases",
+    ]
+    assert await titles(search, GUILD, "quant*") == [
+        "Quantization comes to vLLM",
+        "A week of releases",
+    ]
+    assert await titles(search, GUILD, '"open weights"') == ["DeepSeek ships open weights"]
+    assert sorted(await titles(search, GUILD, "open weights")) == [
+        "DeepSeek ships open weights",
+        "Weights, open to all",
+    ]
+    assert await titles(search, GUILD, "llama.cpp") == ["A week of releases"]
+
+
+@pytest.mark.parametrize(
+    "typed",
+    ['"unbalanced', "AND OR NOT (", "title:qwen", "qwen NEAR(x y)", "a - b", "'; DROP TABLE items"],
+)
+async def test_fts_syntax_typed_by_a_member_is_searched_as_text_never_an_error(
+    store: Store, clock: TestClock, typed: str
+) -> None:
+    page = await SearchService(store, clock=clock).page(GUILD, parse_query(typed))
+    assert page.hits == ()
+
+
+@pytest.mark.parametrize("typed", ["", "   ", "***", '""', "!!!"])
+def test_a_query_with_nothing_to_search_for_gets_a_hint(typed: str) -> None:
+    with pytest.raises(QueryError, match="Type some words"):
+        parse_query(typed)
+
+
+async def test_pages_of_five_then_no_next_page(
+    store: Store, http: httpx.AsyncClient, feed_server: FeedServer, clock: TestClock
+) -> None:
+    items = [item(n, f"Llama news number {n}", "Llama.", clock, hours_ago=n) for n in range(12)]
+    await stored(store, http, feed_server, {"/f.xml": (GUILD, items)})
+    search = SearchService(store, clock=clock)
+
+    pages = [await search.page(GUILD, parse_query("llama"), number=n) for n in range(3)]
+    assert [len(p.hits) for p in pages] == [PAGE_SIZE, PAGE_SIZE, 2]
+    assert [p.has_next for p in pages] == [True, True, False]
+    found = [hit.item.title for p in pages for hit in p.hits]
+    assert sorted(found) == sorted(i.title for i in items)  # each once
+
+
+async def test_since_and_tag_narrow_the_results(
+    store: Store, http: httpx.AsyncClient, feed_server: FeedServer, clock: TestClock
+) -> None:
+    items = [
+        item(1, "Llama 4 weights released under a new licence", "Meta releases it.", clock),
+        item(2, "Llama 3 retrospective", "A look back at the year.", clock, hours_ago=24 * 10),
+    ]
+    await stored(store, http, feed_server, {"/f.xml": (GUILD, items)}, backfill=1)
+    search = SearchService(store, clock=clock)
+
+    assert len(await titles(search, GUILD, "llama")) == 2
+    assert await titles(search, GUILD, "llama", since=Since.WEEK) == [items[0].title]
+    stored_tags = {
+        hit.item.title: hit.item.tags
+        for hit in (await search.page(GUILD, parse_query("llama"))).hits
+    }
+    tag = stored_tags[items[0].title][0]
+    assert items[0].title in await titles(search, GUILD, "llama", tag=tag)
+    assert await titles(search, GUILD, "llama", tag="no-such-tag") == []
+
+
+async def test_the_same_story_from_two_feeds_is_one_result_with_the_words_marked(
+    store: Store, http: httpx.AsyncClient, feed_server: FeedServer, clock: TestClock
+) -> None:
+    story = "Gemma 4 arrives with open weights and a permissive licence"
+    await stored(
+        store,
+        http,
+        feed_server,
+        {
+            "/a.xml": (GUILD, [item(1, story, "Google released Gemma 4 today.", clock)]),
+            "/b.xml": (GUILD, [item(2, story, "Gemma 4 is out, says Google.", clock)]),
+        },
+    )
+    page = await SearchService(store, clock=clock).page(GUILD, parse_query("gemma"))
+    assert [hit.item.title for hit in page.hits] == [story]
+    assert "\x02Gemma\x03" in page.hits[0].snippet
