@@ -246,3 +246,5 @@ class Post:
     thread_name: str
     partial_note: str | None = None
     tags: tuple[str, ...] = ()  # said when the summary rests on a teaser or paywall stub
+    item_id: int | None = None  # the stored item, for the post's Summary button
+    discussion_url: str | None = None  # its HN or Reddit thread (or comments page)

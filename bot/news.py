@@ -26,6 +26,15 @@ class NewsService:
         rows = await self._store.latest_items(guild_id, count)
         return [post_for_item(await self._summarized(item), source) for item, source in rows]
 
+    async def details(self, guild_id: int, item_id: int) -> tuple[Item, str] | None:
+        """A post's item in full (summarized now if it never was) and its source's name,
+        if one of the guild's feeds brought it: no server reads another's items."""
+        found = await self._store.item_in_guild(item_id, guild_id)
+        if found is None:
+            return None
+        item, source = found
+        return await self._summarized(item), source
+
     async def _summarized(self, item: Item) -> Item:
         """The item with a summary: one only stored (never posted) is summarized when it is
         first read, and the summary kept."""

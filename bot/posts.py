@@ -5,6 +5,7 @@ from __future__ import annotations
 from datetime import datetime
 
 from bot.content.text import collapse_whitespace, shorten
+from bot.discussions.comments import discussion_url
 from bot.models import Item, Post
 
 TITLE_LIMIT = 256
@@ -21,6 +22,8 @@ def make_post(
     published_at: datetime | None,
     partial_reason: str | None = None,
     tags: tuple[str, ...] = (),
+    item_id: int | None = None,
+    discussion_url: str | None = None,
 ) -> Post:
     """Compose a post within Discord's limits; text is trimmed at a word boundary."""
     clean_title = collapse_whitespace(title) or "(untitled)"
@@ -33,7 +36,13 @@ def make_post(
         thread_name=shorten(clean_title, THREAD_NAME_LIMIT),
         partial_note=_partial_note(partial_reason),
         tags=tags,
+        item_id=item_id,
+        discussion_url=discussion_url if _web(discussion_url) else None,
     )
+
+
+def _web(url: str | None) -> bool:
+    return bool(url) and url.startswith(("http://", "https://")) and len(url) <= 512
 
 
 def _partial_note(reason: str | None) -> str | None:
@@ -52,4 +61,13 @@ def post_for_item(item: Item, source_name: str) -> Post:
         published_at=item.published_at,
         partial_reason=item.partial_reason,
         tags=item.tags,
+        item_id=item.id,
+        discussion_url=_discussion_page(item),
     )
+
+
+def _discussion_page(item: Item) -> str | None:
+    """The thread where the item is discussed: HN or Reddit if it is (or links) one, else
+    the comments page the feed names."""
+    ref = discussion_url(item.link, item.comments_url)
+    return ref.page_url if ref else item.comments_url

@@ -4,15 +4,17 @@ from __future__ import annotations
 
 import discord
 
-from bot.content.text import escape_text, escape_within, shorten
-from bot.models import Post
+from bot.content.text import collapse_whitespace, escape_text, escape_within, shorten
+from bot.models import Item, Post
 from bot.search import PAGE_SIZE, SearchPage
 from bot.store.search import HIT_END, HIT_START
 
 __all__ = [
     "escape_text",
     "fit_embeds",
+    "link_buttons",
     "render_also_covered",
+    "render_item_details",
     "render_post",
     "render_search_page",
     "search_nothing_found",
@@ -108,3 +110,40 @@ def _snippet(snippet: str) -> str:
 
 def _linkable(url: str | None) -> bool:
     return bool(url) and url.startswith(("http://", "https://")) and len(url) <= 1000
+
+
+def render_item_details(item: Item, source_name: str) -> discord.Embed:
+    """A post's item in full, for the member who pressed Summary: the whole summary (TL;DR,
+    every key point, why it matters), tags and relevance."""
+    embed = discord.Embed(
+        title=escape_within(collapse_whitespace(item.title) or "(untitled)", TITLE_CHARS),
+        url=item.link if _linkable(item.link) else None,
+        description=escape_within(item.summary or "(no summary)", DESCRIPTION_CHARS),
+        colour=EMBED_COLOUR,
+        timestamp=item.published_at,
+    )
+    if item.tags:
+        embed.add_field(name="Tags", value=escape_within(", ".join(item.tags), FIELD_CHARS))
+    if item.relevance is not None:
+        verdict = "about open-source AI" if item.relevant else "not about open-source AI"
+        embed.add_field(name="Relevance", value=f"{item.relevance:.2f} ({verdict})")
+    if item.partial_reason:
+        embed.add_field(
+            name="Partial",
+            value=escape_within(f"Only part could be read: {item.partial_reason}", FIELD_CHARS),
+            inline=False,
+        )
+    embed.set_footer(text=shorten(source_name, FOOTER_CHARS))
+    return embed
+
+
+LINK_URL_CHARS = 512  # Discord refuses a link button with a longer URL
+
+
+def link_buttons(post: Post) -> list[discord.ui.Button[discord.ui.View]]:
+    """Source (the article) and Discussion (its HN or Reddit thread), where there are."""
+    buttons = []
+    for label, url in (("Source", post.url), ("Discussion", post.discussion_url)):
+        if url and url.startswith(("http://", "https://")) and len(url) <= LINK_URL_CHARS:
+            buttons.append(discord.ui.Button(label=label, url=url))
+    return buttons

@@ -19,6 +19,7 @@ from bot.decide.outbox import Outcome, Refused, Sent, TargetGone
 from bot.delivery import Job, JobKind
 from bot.render import render_also_covered, render_post, thread_name
 from bot.waiting import cancelling, wait_for_event
+from cogs.utils.buttons import SummaryButton, post_view
 
 log = logging.getLogger(__name__)
 
@@ -100,6 +101,7 @@ class Publisher(commands.Cog):
                 message = await target.send(  # type: ignore[call-overload]
                     content,
                     embed=embed,
+                    view=post_view(job.post) if job.kind is JobKind.POST and job.post else None,
                     nonce=job.nonce,
                     allowed_mentions=NO_PINGS,
                     # Recap quotes hold links: no previews, or the recap drowns in embeds.
@@ -186,4 +188,6 @@ def _same(message: discord.Message, content: str | None, embed: discord.Embed | 
 
 
 async def setup(bot: BazaarBot) -> None:
+    # Answers the Summary button of every post, sent before a restart or after.
+    bot.add_dynamic_items(SummaryButton)
     await bot.add_cog(Publisher(bot))

@@ -72,6 +72,18 @@ class ItemQueries(StoreBase):
         )
         return [(item_from_row(row), row["source_name"]) for row in rows]
 
+    async def item_in_guild(self, item_id: int, guild_id: int) -> tuple[Item, str] | None:
+        """The item and its source's name, if one of the guild's feeds brought it."""
+        row = await self._fetchone(
+            """SELECT i.*, COALESCE(s.name, f.title, f.url) AS source_name
+               FROM items i JOIN feeds f ON f.id = i.feed_id
+               JOIN subscriptions s ON s.id = (
+                   SELECT MIN(id) FROM subscriptions WHERE feed_id = i.feed_id AND guild_id = ?)
+               WHERE i.id = ?""",
+            (guild_id, item_id),
+        )
+        return (item_from_row(row), row["source_name"]) if row else None
+
     async def set_summary(self, item_id: int, summary: str) -> None:
         def write(db: sqlite3.Connection) -> None:
             db.execute("UPDATE items SET summary = ? WHERE id = ?", (summary, item_id))
