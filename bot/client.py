@@ -20,12 +20,14 @@ from bot.discussions.service import DiscussionRecaps, RecapWriter
 from bot.http.clients import HttpClients, open_http_clients
 from bot.http.fetch import Fetcher
 from bot.news import NewsService
+from bot.on_demand import OnDemandSummaries
 from bot.pipeline import Pipeline, build_pipeline
 from bot.poller import Poller
 from bot.reports import CycleReport
 from bot.search import SearchService
-from bot.store import Store
+from bot.store import Store, StoreSummaryCache
 from bot.subscriptions import SubscriptionService
+from bot.summarize.llm import summarizer_from_settings
 from bot.waiting import wait_for_event
 
 log = logging.getLogger(__name__)
@@ -80,6 +82,7 @@ class BazaarBot(commands.Bot):
     subscriptions: SubscriptionService
     news: NewsService
     search: SearchService
+    on_demand: OnDemandSummaries
     delivery: DeliveryService
     recaps: RecapWriter
 
@@ -163,15 +166,25 @@ class BazaarBot(commands.Bot):
         self.poller = Poller(
             self.pipeline, self.store, on_cycle=self._after_cycle, clock=self.clock
         )
+        # A member or an admin waits for the answer: no queueing behind the poll's
+        # per-host turns; the same guard and limits.
+        at_once = Fetcher(
+            self.http_clients.web,
+            max_bytes=settings.polling.max_body_bytes,
+            deadline=settings.polling.timeout_seconds,
+        )
         self.subscriptions = SubscriptionService(
-            store=self.store,
-            # An admin waits for the answer: no queueing behind the poll's per-host turns.
-            fetcher=Fetcher(
-                self.http_clients.web,
-                max_bytes=settings.polling.max_body_bytes,
-                deadline=settings.polling.timeout_seconds,
+            store=self.store, fetcher=at_once, on_change=self.poller.wake, clock=self.clock
+        )
+        self.on_demand = OnDemandSummaries(
+            fetcher=at_once,
+            summarizer=summarizer_from_settings(
+                settings.llm,
+                http=self.http_clients.llm,
+                cache=StoreSummaryCache(self.store),
+                clock=self.clock,
             ),
-            on_change=self.poller.wake,
+            lexicon=settings.relevance,
             clock=self.clock,
         )
         self.news = NewsService(self.store)

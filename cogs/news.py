@@ -11,6 +11,7 @@ from discord.ext import commands
 from bot.client import BazaarBot
 from bot.models import TAGS
 from bot.news import MAX_LATEST
+from bot.on_demand import Refusal
 from bot.render import fit_embeds, render_post, render_search_page, search_nothing_found
 from bot.search import QueryError, SearchPage, SearchQuery, SearchService, Since, parse_query
 from cogs.utils.display import within_embed_limits
@@ -46,6 +47,27 @@ class News(commands.GroupCog, group_name="news", group_description="Open-source 
         # fit_embeds keeps whole posts within the message's 6,000 characters; the first fits.
         embeds = fit_embeds([within_embed_limits(render_post(post)) for post in posts])
         await interaction.response.send_message(embeds=embeds, allowed_mentions=NO_PINGS)
+
+    @app_commands.command(name="summarize", description="Summarize any public web page")
+    @app_commands.describe(url="The article's address (http:// or https://)")
+    async def summarize(
+        self, interaction: discord.Interaction, url: app_commands.Range[str, 1, 2000]
+    ) -> None:
+        try:
+            self.bot.on_demand.check(interaction.user.id, url)
+        except Refusal as refused:  # answered at once, to the member alone
+            await interaction.response.send_message(str(refused), ephemeral=True)
+            return
+        # Reading a page can take longer than the 3 seconds Discord waits for an answer.
+        await interaction.response.defer(thinking=True)
+        try:
+            found = await self.bot.on_demand.summarize(interaction.user.id, url)
+        except Refusal as refused:
+            await interaction.followup.send(str(refused), allowed_mentions=NO_PINGS)
+            return
+        await interaction.followup.send(
+            embed=within_embed_limits(render_post(found.post)), allowed_mentions=NO_PINGS
+        )
 
     @app_commands.command(
         name="search", description="Search everything this server's feeds brought"
