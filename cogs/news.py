@@ -14,8 +14,8 @@ from bot.news import MAX_LATEST
 from bot.on_demand import Refusal
 from bot.render import fit_embeds, render_post, render_search_page, search_nothing_found
 from bot.search import QueryError, SearchPage, SearchQuery, SearchService, Since, parse_query
-from cogs.utils.display import within_embed_limits
-from cogs.utils.paginator import NOT_YOURS
+from cogs.utils.display import source_line, within_embed_limits
+from cogs.utils.paginator import NOT_YOURS, reply_in_pages
 
 log = logging.getLogger(__name__)
 
@@ -47,6 +47,21 @@ class News(commands.GroupCog, group_name="news", group_description="Open-source 
         # fit_embeds keeps whole posts within the message's 6,000 characters; the first fits.
         embeds = fit_embeds([within_embed_limits(render_post(post)) for post in posts])
         await interaction.response.send_message(embeds=embeds, allowed_mentions=NO_PINGS)
+
+    @app_commands.command(name="sources", description="The feeds this server follows")
+    async def sources(self, interaction: discord.Interaction) -> None:
+        assert interaction.guild_id is not None
+        views = await self.bot.subscriptions.list(interaction.guild_id)
+        if not views:
+            await interaction.response.send_message(
+                "This server follows no feeds yet; an admin can add one with /feeds add.",
+                ephemeral=True,
+            )
+            return
+        now = self.bot.clock()
+        lines = [source_line(view, now) for view in views]
+        heading = f"**{len(views)} feed{'s' if len(views) != 1 else ''}**"
+        await reply_in_pages(interaction, [heading, *lines], private=False)
 
     @app_commands.command(name="summarize", description="Summarize any public web page")
     @app_commands.describe(url="The article's address (http:// or https://)")

@@ -6,6 +6,7 @@ from __future__ import annotations
 from datetime import timedelta
 
 from tests.clock import TestClock
+from tests.fake_discord import MEMBER_PERMISSIONS
 from tests.feed_server import FeedItem, rss
 from tests.harness import EPHEMERAL, Harness
 from tests.test_feeds_cog import buttons
@@ -78,3 +79,22 @@ async def test_nothing_found_and_nothing_to_search_for_are_answered_privately(
     syntax = await harness.discord.invoke_slash("news", {"query": '"***'}, group_sub="search")
     hint = await syntax.final_message()
     assert hint["flags"] & EPHEMERAL and "Type some words" in hint["content"]
+
+
+async def test_a_member_sees_the_servers_sources_and_their_health_not_their_errors(
+    harness: Harness, clock: TestClock
+) -> None:
+    good = harness.feeds.serve("/llama.xml", rss("Llama Weekly", llama_news(3, clock)))
+    broken = harness.feeds.serve("/gone.xml", "Internal trouble at 10.0.0.7", status=500)
+    await harness.start(config_feeds=[good, broken])
+    await harness.wait_for(lambda: len(harness.discord.threads) == 3)
+
+    asked = await harness.discord.invoke_slash(
+        "news", {}, group_sub="sources", permissions=MEMBER_PERMISSIONS, user_name="member"
+    )
+    listed = (await asked.final_message())["content"]
+
+    assert listed.startswith("**2 feeds**")
+    assert "• **Llama Weekly** in <#" in listed and "last new item just now · ok" in listed
+    assert "nothing yet · having trouble, retrying" in listed
+    assert "10.0.0.7" not in listed and "500" not in listed

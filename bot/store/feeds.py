@@ -45,6 +45,7 @@ class SubscriptionView:
     subscription: Subscription
     feed: Feed
     item_count: int
+    last_item_at: datetime | None = None  # when the feed last brought something new
 
 
 class FeedQueries(StoreBase):
@@ -149,7 +150,8 @@ class FeedQueries(StoreBase):
         """The guild's subscriptions with their feed's health, oldest first."""
         rows = await self._fetchall(
             """SELECT s.*, f.*, s.id AS sub_id, f.id AS feed_id,
-                      (SELECT COUNT(*) FROM items i WHERE i.feed_id = f.id) AS item_count
+                      (SELECT COUNT(*) FROM items i WHERE i.feed_id = f.id) AS item_count,
+                      (SELECT MAX(seen_at) FROM items i WHERE i.feed_id = f.id) AS last_item_at
                FROM subscriptions s JOIN feeds f ON f.id = s.feed_id
                WHERE s.guild_id = ? ORDER BY s.id""",
             (guild_id,),
@@ -159,6 +161,7 @@ class FeedQueries(StoreBase):
                 subscription=subscription_from_row(row, id_column="sub_id"),
                 feed=feed_from_row(row, id_column="feed_id"),
                 item_count=int(row["item_count"]),
+                last_item_at=from_db_time(row["last_item_at"]),
             )
             for row in rows
         ]

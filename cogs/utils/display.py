@@ -8,11 +8,13 @@ characters however long that text is.
 from __future__ import annotations
 
 import re
+from datetime import datetime, timedelta
 
 import discord
 
 from bot.content.text import escape_within, shorten
 from bot.pages import MESSAGE_CHARS
+from bot.store import SubscriptionView
 
 URL_CHARS = 300
 """URLs longer than this are shown cut short, as text that is not a link."""
@@ -97,3 +99,26 @@ def within_embed_limits(embed: discord.Embed) -> discord.Embed:
                 inline=field.inline,
             )
     return embed
+
+
+def source_line(view: SubscriptionView, now: datetime) -> str:
+    """One feed a server follows, as a member sees it: name, channel, when it last brought
+    something, and whether it works (no error details: those are for admins)."""
+    name = shown_title(view.subscription.name or view.feed.title, view.feed.url)
+    last = f"last new item {_ago(now - view.last_item_at)}" if view.last_item_at else "nothing yet"
+    if view.feed.paused_at is not None:
+        health = "paused"
+    elif view.feed.failures:
+        health = "having trouble, retrying"
+    else:
+        health = "ok"
+    return f"• {name} in <#{view.subscription.channel_id}> · {last} · {health}"
+
+
+def _ago(span: timedelta) -> str:
+    seconds = max(int(span.total_seconds()), 0)
+    for unit, size in (("day", 86400), ("hour", 3600), ("minute", 60)):
+        if seconds >= size:
+            count = seconds // size
+            return f"{count} {unit}{'s' if count != 1 else ''} ago"
+    return "just now"

@@ -74,22 +74,30 @@ class PageView(discord.ui.View):
                 log.debug("could not remove the page buttons (message gone?)")
 
 
-async def reply_in_pages(interaction: discord.Interaction, blocks: Iterable[str]) -> None:
-    """Answer only the user who asked with `blocks` (kept whole), paged when they are long."""
+async def reply_in_pages(
+    interaction: discord.Interaction, blocks: Iterable[str], *, private: bool = True
+) -> None:
+    """Answer with `blocks` (kept whole), paged when they are long: only the user who asked
+    sees it (unless not `private`), and only they can turn the pages."""
     pages = pack_pages(blocks, PAGE_CHARS)
-    if len(pages) == 1:
+    if len(pages) == 1 and private:
         await reply_privately(interaction, pages[0])
+        return
+    if len(pages) == 1:
+        await interaction.response.send_message(
+            pages[0], allowed_mentions=discord.AllowedMentions.none()
+        )
         return
     view = PageView(pages, owner_id=interaction.user.id)
     none = discord.AllowedMentions.none()
     try:
         if interaction.response.is_done():
             view.message = await interaction.followup.send(
-                view.content(), view=view, ephemeral=True, allowed_mentions=none, wait=True
+                view.content(), view=view, ephemeral=private, allowed_mentions=none, wait=True
             )
         else:
             callback = await interaction.response.send_message(
-                view.content(), view=view, ephemeral=True, allowed_mentions=none
+                view.content(), view=view, ephemeral=private, allowed_mentions=none
             )
             if isinstance(callback.resource, discord.InteractionMessage):
                 view.message = callback.resource
