@@ -20,10 +20,18 @@ class NewsService:
         self._store = store
         self._summarizer = summarizer or ExtractiveSummarizer()
 
-    async def latest(self, guild_id: int, count: int = 5) -> list[Post]:
-        """The newest `count` posts (1 to 10) from the guild's feeds, newest first."""
+    async def latest(
+        self,
+        guild_id: int,
+        count: int = 5,
+        *,
+        tag: str | None = None,
+        feed_id: int | None = None,
+    ) -> list[Post]:
+        """The newest `count` posts (1 to 10) from the guild's feeds, newest first (only
+        those with `tag`, or from `feed_id`, when given)."""
         count = min(max(count, 1), MAX_LATEST)
-        rows = await self._store.latest_items(guild_id, count)
+        rows = await self._store.latest_items(guild_id, count, tag=tag, feed_id=feed_id)
         return [post_for_item(await self._summarized(item), source) for item, source in rows]
 
     async def details(self, guild_id: int, item_id: int) -> tuple[Item, str] | None:

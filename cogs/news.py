@@ -30,23 +30,61 @@ class News(commands.GroupCog, group_name="news", group_description="Open-source 
         self.bot = bot
 
     @app_commands.command(name="latest", description="The newest items from this server's feeds")
-    @app_commands.describe(count=f"How many (1 to {MAX_LATEST}, default 5)")
+    @app_commands.describe(
+        count=f"How many (1 to {MAX_LATEST}, default 5)",
+        tag="Only stories with this tag",
+        source="Only from this feed",
+    )
+    @app_commands.choices(tag=TAG_CHOICES)
     async def latest(
         self,
         interaction: discord.Interaction,
         count: app_commands.Range[int, 1, MAX_LATEST] = 5,
+        tag: app_commands.Choice[str] | None = None,
+        source: str | None = None,
     ) -> None:
         assert interaction.guild_id is not None
-        posts = await self.bot.news.latest(interaction.guild_id, count)
+        feed_id = await self._feed_of(interaction.guild_id, source) if source else None
+        if source and feed_id is None:
+            await interaction.response.send_message(
+                "This server follows no feed by that name; pick one from the list.",
+                ephemeral=True,
+            )
+            return
+        posts = await self.bot.news.latest(
+            interaction.guild_id, count, tag=tag.value if tag else None, feed_id=feed_id
+        )
         if not posts:
             await interaction.response.send_message(
-                "No news yet: this server's feeds have not brought any items so far.",
+                "No news yet: this server's feeds have not brought any items so far."
+                if not (tag or source)
+                else "Nothing from this server's feeds matches that yet.",
                 ephemeral=True,
             )
             return
         # fit_embeds keeps whole posts within the message's 6,000 characters; the first fits.
         embeds = fit_embeds([within_embed_limits(render_post(post)) for post in posts])
         await interaction.response.send_message(embeds=embeds, allowed_mentions=NO_PINGS)
+
+    @latest.autocomplete("source")
+    async def _source_choices(
+        self, interaction: discord.Interaction, typed: str
+    ) -> list[app_commands.Choice[str]]:
+        assert interaction.guild_id is not None
+        views = await self.bot.subscriptions.list(interaction.guild_id)
+        names = {str(v.feed.id): (v.subscription.name or v.feed.title or v.feed.url) for v in views}
+        found = [(fid, name) for fid, name in names.items() if typed.lower() in name.lower()]
+        # Discord shows at most 25 choices, each name at most 100 characters.
+        return [app_commands.Choice(name=name[:100], value=fid) for fid, name in found[:25]]
+
+    async def _feed_of(self, guild_id: int, source: str) -> int | None:
+        """The id of the guild's feed `source` names (a chosen id, or a typed name)."""
+        views = await self.bot.subscriptions.list(guild_id)
+        for view in views:
+            name = view.subscription.name or view.feed.title or view.feed.url
+            if source == str(view.feed.id) or source.lower() == name.lower():
+                return view.feed.id
+        return None
 
     @app_commands.command(name="sources", description="The feeds this server follows")
     async def sources(self, interaction: discord.Interaction) -> None:

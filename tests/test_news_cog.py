@@ -98,3 +98,44 @@ async def test_a_member_sees_the_servers_sources_and_their_health_not_their_erro
     assert "• **Llama Weekly** in <#" in listed and "last new item just now · ok" in listed
     assert "nothing yet · having trouble, retrying" in listed
     assert "10.0.0.7" not in listed and "500" not in listed
+
+
+async def test_latest_by_source_with_autocomplete_and_by_tag(
+    harness: Harness, clock: TestClock
+) -> None:
+    llama = harness.feeds.serve("/llama.xml", rss("Llama Weekly", llama_news(3, clock)))
+    other = [
+        FeedItem(
+            "EU AI Act rules for open models take effect @here",
+            "https://example.org/eu-act",
+            "<p>The EU AI Act obligations for general-purpose AI models apply from today; "
+            "open-source models get exemptions under the regulation.</p>",
+            guid="eu",
+            published=clock() - timedelta(minutes=5),
+        )
+    ]
+    policy = harness.feeds.serve("/policy.xml", rss("Policy Watch", other))
+    await harness.start(config_feeds=[llama, policy])
+    await harness.wait_for(lambda: len(harness.discord.threads) == 4)
+
+    typed = await harness.discord.invoke_autocomplete(
+        "news", {"source": "pol"}, "source", group_sub="latest"
+    )
+    [choice] = (await typed.response())["data"]["choices"]
+    assert choice["name"] == "Policy Watch"
+
+    asked = await harness.discord.invoke_slash(
+        "news", {"source": choice["value"]}, group_sub="latest"
+    )
+    shown = await asked.final_message()
+    assert [e["title"] for e in shown["embeds"]] == [
+        "EU AI Act rules for open models take effect @\u200bhere"
+    ]
+    assert shown["allowed_mentions"] == {"parse": []}
+
+    tagged = await harness.discord.invoke_slash("news", {"tag": "policy"}, group_sub="latest")
+    titles = [e["title"] for e in (await tagged.final_message())["embeds"]]
+    assert titles == ["EU AI Act rules for open models take effect @\u200bhere"]
+
+    unknown = await harness.discord.invoke_slash("news", {"source": "nope"}, group_sub="latest")
+    assert "no feed by that name" in (await unknown.final_message())["content"]

@@ -58,17 +58,22 @@ class ItemQueries(StoreBase):
         )
         return [item_from_row(row) for row in rows]
 
-    async def latest_items(self, guild_id: int, limit: int) -> list[tuple[Item, str]]:
-        """The newest stories from the feeds a guild follows (one item each), with its source."""
+    async def latest_items(
+        self, guild_id: int, limit: int, *, tag: str | None = None, feed_id: int | None = None
+    ) -> list[tuple[Item, str]]:
+        """The newest stories from the feeds a guild follows (one item each), with its
+        source; only those tagged `tag`, or from the feed `feed_id`, when given."""
         rows = await self._fetchall(
             """SELECT i.*, COALESCE(MAX(s.name), f.title, f.url) AS source_name
                FROM items i
                JOIN feeds f ON f.id = i.feed_id
-               JOIN subscriptions s ON s.feed_id = f.id AND s.guild_id = ?
-               WHERE i.id = (SELECT MIN(id) FROM items WHERE story_id = i.story_id)
+               JOIN subscriptions s ON s.feed_id = f.id AND s.guild_id = ?1
+               WHERE i.id = (SELECT MIN(id) FROM items WHERE story_id = i.story_id
+                             AND (?3 IS NULL OR feed_id = ?3))
+                 AND (?2 IS NULL OR (',' || i.tags || ',') LIKE '%,' || ?2 || ',%')
                GROUP BY i.id
-               ORDER BY i.sort_at DESC, i.id DESC LIMIT ?""",
-            (guild_id, limit),
+               ORDER BY i.sort_at DESC, i.id DESC LIMIT ?4""",
+            (guild_id, tag, feed_id, limit),
         )
         return [(item_from_row(row), row["source_name"]) for row in rows]
 
