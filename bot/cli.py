@@ -1,4 +1,4 @@
-"""Command line: `python -m bot run | preview | summarize | search | lexicon`.
+"""Command line: `python -m bot run | preview | summarize | search | digest | lexicon`.
 
 Exit codes: 0 success, 1 runtime failure, 2 bad config or usage (one line naming the problem).
 """
@@ -19,6 +19,8 @@ from typing import TextIO
 from bot.clock import Clock, system_clock
 from bot.config import TOKEN_ENV, ConfigError, Settings, load_settings
 from bot.content.relevance import default_lexicon_toml
+from bot.decide.digest import Digest
+from bot.digest import DigestService, Period
 from bot.http.clients import open_http_clients
 from bot.http.fetch import Fetcher
 from bot.preview import format_preview, run_preview
@@ -57,6 +59,8 @@ def main(argv: Sequence[str] | None = None) -> int:
     try:
         if args.command == "summarize":
             return summarize(settings, args.source, force_llm=args.llm)
+        if args.command == "digest":
+            return digest(settings, Period(args.period))
         if args.command == "search":
             return search(settings, args.query, since=Since(args.since), page=args.page)
         if args.command == "preview":
@@ -109,10 +113,12 @@ def _parser() -> argparse.ArgumentParser:
         "--since", choices=[s.value for s in Since], default="all", help="how far back"
     )
     search_cmd.add_argument("--page", type=int, default=1, help="page of results (default 1)")
+    digest_cmd = commands.add_parser("digest", help="print the top stories of the day or week")
+    digest_cmd.add_argument("--period", choices=[p.value for p in Period], default="day")
     commands.add_parser(
         "lexicon", help="print the built-in relevance lexicon as a [relevance] config block"
     )
-    for sub in (run, preview, summarize_cmd, search_cmd):
+    for sub in (run, preview, summarize_cmd, search_cmd, digest_cmd):
         sub.add_argument(
             "--config", default=None, help="path to config.toml (default ./config.toml)"
         )
@@ -248,6 +254,38 @@ def format_search_page(page: SearchPage, width: int = 78) -> str:
         lines.append("")
     more = f"More: --page {page.number + 2}" if page.has_next else "No more results."
     return "\n".join([*lines, more]) + "\n"
+
+
+def digest(settings: Settings, period: Period) -> int:
+    """Print the top stories of every followed feed over `period`."""
+    sys.stdout.write(format_digest(asyncio.run(_digest(settings, period)), period))
+    return EXIT_OK
+
+
+async def _digest(settings: Settings, period: Period) -> Digest:
+    store = await Store.open(settings.storage.database)
+    try:
+        return await DigestService(store).digest(None, period)
+    finally:
+        await store.close()
+
+
+def format_digest(digest: Digest, period: Period) -> str:
+    if digest.quiet and not digest.groups:
+        return f"A quiet {period.value}: few stories in the feeds.\n"
+    lines = [f"Top stories of the {period.value}", ""]
+    for group in digest.groups:
+        lines.append(group.tag)
+        for story in group.stories:
+            sources = f" ({story.sources} sources)" if story.sources > 1 else ""
+            lines.append(f"  • {story.title}{sources}")
+            if story.tldr:
+                lines += textwrap.wrap(
+                    story.tldr, 76, initial_indent="    ", subsequent_indent="    "
+                )
+            lines.append(f"    {story.link or '(no link)'}")
+        lines.append("")
+    return "\n".join(lines)
 
 
 def _backend_name(settings: Settings) -> str:

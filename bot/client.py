@@ -15,6 +15,7 @@ from discord.ext import commands
 from bot.clock import Clock, system_clock
 from bot.config import TOKEN_ENV, Settings
 from bot.delivery import DeliveryService
+from bot.digest import DigestService
 from bot.discussions.llm_recap import recapper_from_settings
 from bot.discussions.service import DiscussionRecaps, RecapWriter
 from bot.http.clients import HttpClients, open_http_clients
@@ -82,6 +83,7 @@ class BazaarBot(commands.Bot):
     subscriptions: SubscriptionService
     news: NewsService
     search: SearchService
+    digests: DigestService
     on_demand: OnDemandSummaries
     delivery: DeliveryService
     recaps: RecapWriter
@@ -189,6 +191,7 @@ class BazaarBot(commands.Bot):
         )
         self.news = NewsService(self.store)
         self.search = SearchService(self.store, clock=self.clock)
+        self.digests = DigestService(self.store, clock=self.clock)
         self.delivery = DeliveryService(self.store, clock=self.clock)
         self.recaps = RecapWriter(
             self.store,

@@ -2,9 +2,12 @@
 
 from __future__ import annotations
 
+from datetime import timedelta
+
 import discord
 
 from bot.content.text import collapse_whitespace, escape_text, escape_within, shorten
+from bot.decide.digest import Digest, DigestCandidate
 from bot.models import Item, Post
 from bot.search import PAGE_SIZE, SearchPage
 from bot.store.search import HIT_END, HIT_START
@@ -14,6 +17,7 @@ __all__ = [
     "fit_embeds",
     "link_buttons",
     "render_also_covered",
+    "render_digest",
     "render_item_details",
     "render_post",
     "render_search_page",
@@ -147,3 +151,47 @@ def link_buttons(post: Post) -> list[discord.ui.Button[discord.ui.View]]:
         if url and url.startswith(("http://", "https://")) and len(url) <= LINK_URL_CHARS:
             buttons.append(discord.ui.Button(label=label, url=url))
     return buttons
+
+
+def render_digest(digest: Digest) -> list[list[discord.Embed]]:
+    """The digest as messages of embeds: one embed per tag, one line per story; split
+    across embeds and messages at Discord's limits, never cut."""
+    span = "day" if digest.period <= timedelta(days=1) else "week"
+    if digest.quiet and not digest.groups:
+        return []
+    embeds: list[discord.Embed] = []
+    for group in digest.groups:
+        lines = [_digest_line(story) for story in group.stories]
+        for part, text in enumerate(_chunked(lines, DESCRIPTION_CHARS)):
+            name = group.tag.replace("-", " ").capitalize() + (" (cont.)" if part else "")
+            embeds.append(discord.Embed(title=name, description=text, colour=EMBED_COLOUR))
+    embeds[0].set_author(name=f"Top stories of the {span}")
+    messages: list[list[discord.Embed]] = []
+    while embeds:
+        fitted = fit_embeds(embeds[:MAX_EMBEDS])
+        messages.append(fitted)
+        embeds = embeds[len(fitted) :]
+    return messages
+
+
+MAX_EMBEDS = 10
+
+
+def _digest_line(story: DigestCandidate) -> str:
+    title = escape_within(story.title.replace("[", "(").replace("]", ")"), 200)
+    linked = f"[{title}](<{story.link}>)" if _linkable(story.link) else title
+    tldr = f" — {escape_within(story.tldr, 220)}" if story.tldr else ""
+    sources = f" · {story.sources} sources" if story.sources > 1 else ""
+    return f"• **{linked}**{tldr}{sources}"
+
+
+def _chunked(lines: list[str], limit: int) -> list[str]:
+    chunks: list[str] = []
+    current = ""
+    for line in lines:
+        if current and len(current) + 1 + len(line) > limit:
+            chunks.append(current)
+            current = line
+        else:
+            current = f"{current}\n{line}" if current else line
+    return [*chunks, current] if current else chunks

@@ -9,10 +9,17 @@ from discord import app_commands
 from discord.ext import commands
 
 from bot.client import BazaarBot
+from bot.digest import Period
 from bot.models import TAGS
 from bot.news import MAX_LATEST
 from bot.on_demand import Refusal
-from bot.render import fit_embeds, render_post, render_search_page, search_nothing_found
+from bot.render import (
+    fit_embeds,
+    render_digest,
+    render_post,
+    render_search_page,
+    search_nothing_found,
+)
 from bot.search import QueryError, SearchPage, SearchQuery, SearchService, Since, parse_query
 from cogs.utils.display import source_line, within_embed_limits
 from cogs.utils.paginator import NOT_YOURS, reply_in_pages
@@ -21,6 +28,7 @@ log = logging.getLogger(__name__)
 
 NO_PINGS = discord.AllowedMentions.none()
 TAG_CHOICES = [app_commands.Choice(name=tag, value=tag) for tag in TAGS]
+PERIOD_CHOICES = [app_commands.Choice(name=p.value, value=p.value) for p in Period]
 SINCE_CHOICES = [app_commands.Choice(name=since.value, value=since.value) for since in Since]
 
 
@@ -85,6 +93,28 @@ class News(commands.GroupCog, group_name="news", group_description="Open-source 
             if source == str(view.feed.id) or source.lower() == name.lower():
                 return view.feed.id
         return None
+
+    @app_commands.command(name="digest", description="The top stories of the day or the week")
+    @app_commands.describe(period="day (default) or week")
+    @app_commands.choices(period=PERIOD_CHOICES)
+    async def digest(
+        self, interaction: discord.Interaction, period: app_commands.Choice[str] | None = None
+    ) -> None:
+        assert interaction.guild_id is not None
+        chosen = Period(period.value) if period else Period.DAY
+        digest = await self.bot.digests.digest(interaction.guild_id, chosen)
+        messages = render_digest(digest)
+        quiet = (
+            f"A quiet {chosen.value}: few stories in this server's feeds." if digest.quiet else None
+        )
+        if not messages:
+            await interaction.response.send_message(quiet or "", allowed_mentions=NO_PINGS)
+            return
+        await interaction.response.send_message(
+            quiet, embeds=messages[0], allowed_mentions=NO_PINGS
+        )
+        for embeds in messages[1:]:
+            await interaction.followup.send(embeds=embeds, allowed_mentions=NO_PINGS)
 
     @app_commands.command(name="sources", description="The feeds this server follows")
     async def sources(self, interaction: discord.Interaction) -> None:

@@ -271,3 +271,9 @@ async def test_search_prints_what_the_feeds_brought_best_first(
 
     code, _, err = await run_cli("search", '"', "--config", str(config))
     assert code == 2 and "Type some words" in err
+
+    code, out, err = await run_cli("digest", "--period", "week", "--config", str(config))
+    assert code == 0, err
+    assert out.startswith("Top stories of the week\n")
+    assert "  • DeepSeek releases V4 weights\n" in out
+    assert "    https://example.org/deepseek-v4\n" in out

@@ -6,6 +6,7 @@ import sqlite3
 from collections.abc import Callable, Iterable, Sequence
 from datetime import datetime
 
+from bot.decide.digest import DigestCandidate
 from bot.decide.stories import StoryRef
 from bot.models import Item
 from bot.store import writes
@@ -76,6 +77,40 @@ class ItemQueries(StoreBase):
             (guild_id, tag, feed_id, limit),
         )
         return [(item_from_row(row), row["source_name"]) for row in rows]
+
+    async def digest_candidates(
+        self, guild_id: int | None, since: datetime
+    ) -> list[DigestCandidate]:
+        """The stories the guild's feeds (all followed feeds, if `guild_id` is None) brought
+        since `since`: each with its first item's
+        title, link and TL;DR, how many feeds told it, its best relevance and its tags."""
+        rows = await self._fetchall(
+            """WITH told AS (
+                   SELECT i.story_id, MIN(i.id) AS first_id, COUNT(DISTINCT i.feed_id) AS sources,
+                          MAX(i.relevance) AS relevance, MIN(i.seen_at) AS first_seen
+                   FROM items i
+                   WHERE i.seen_at >= ?1 AND i.relevant = 1 AND i.story_id IS NOT NULL
+                     AND i.feed_id IN (SELECT feed_id FROM subscriptions
+                                       WHERE ?2 IS NULL OR guild_id = ?2)
+                   GROUP BY i.story_id
+               )
+               SELECT told.*, i.title, i.link, i.summary, i.tags FROM told
+               JOIN items i ON i.id = told.first_id""",
+            (to_db_time(since), guild_id),
+        )
+        return [
+            DigestCandidate(
+                story_id=int(row["story_id"]),
+                title=row["title"],
+                link=row["link"],
+                tldr=(row["summary"] or "").split("\n", 1)[0],
+                sources=int(row["sources"]),
+                relevance=row["relevance"],
+                tags=tuple(tag for tag in row["tags"].split(",") if tag),
+                first_seen=from_db_time(row["first_seen"]) or since,
+            )
+            for row in rows
+        ]
 
     async def item_in_guild(self, item_id: int, guild_id: int) -> tuple[Item, str] | None:
         """The item and its source's name, if one of the guild's feeds brought it."""
