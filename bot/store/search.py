@@ -14,7 +14,7 @@ from bot.store.schema import item_from_row, to_db_time
 _WEIGHTS = "10.0, 4.0, 1.0, 0.0"
 # A search ranks the newest this many matches: a word in every other item must not cost a
 # scan of the whole archive, and in news the newest matches are the ones wanted.
-CANDIDATES = 2000
+CANDIDATES = 500
 # Around the words found: marks that cannot be in feed text, turned into bold after escaping.
 HIT_START, HIT_END = "\x02", "\x03"
 _SNIPPET_TOKENS = 24
