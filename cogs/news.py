@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import logging
-
 import discord
 from discord import app_commands
 from discord.ext import commands
@@ -22,9 +20,7 @@ from bot.render import (
 )
 from bot.search import QueryError, SearchPage, SearchQuery, SearchService, Since, parse_query
 from cogs.utils.display import source_line, within_embed_limits
-from cogs.utils.paginator import NOT_YOURS, reply_in_pages
-
-log = logging.getLogger(__name__)
+from cogs.utils.paginator import OwnedView, reply_in_pages
 
 NO_PINGS = discord.AllowedMentions.none()
 TAG_CHOICES = [app_commands.Choice(name=tag, value=tag) for tag in TAGS]
@@ -192,7 +188,7 @@ class News(commands.GroupCog, group_name="news", group_description="Open-source 
         view.message = await interaction.original_response()
 
 
-class SearchView(discord.ui.View):
+class SearchView(OwnedView):
     """Previous / Next through a search's results, a page fetched when turned to; only the
     member who searched may turn them."""
 
@@ -207,12 +203,11 @@ class SearchView(discord.ui.View):
         tag: str | None,
         timeout: float | None = 600,
     ) -> None:
-        super().__init__(timeout=timeout)
+        super().__init__(owner_id=owner_id, timeout=timeout)
         self._search = search
-        self._guild_id, self.owner_id = guild_id, owner_id
+        self._guild_id = guild_id
         self._query, self._since, self._tag = query, since, tag
         self.page: SearchPage | None = None
-        self.message: discord.InteractionMessage | None = None
 
     async def load(self, number: int) -> SearchPage:
         self.page = await self._search.page(
@@ -221,12 +216,6 @@ class SearchView(discord.ui.View):
         self.show_previous.disabled = self.page.number == 0
         self.show_next.disabled = not self.page.has_next
         return self.page
-
-    async def interaction_check(self, interaction: discord.Interaction) -> bool:
-        if interaction.user.id == self.owner_id:
-            return True
-        await interaction.response.send_message(NOT_YOURS, ephemeral=True)
-        return False
 
     @discord.ui.button(label="Previous", style=discord.ButtonStyle.secondary)
     async def show_previous(self, interaction: discord.Interaction, _: discord.ui.Button) -> None:
@@ -244,13 +233,6 @@ class SearchView(discord.ui.View):
         await interaction.response.edit_message(
             embed=render_search_page(page), view=self, allowed_mentions=NO_PINGS
         )
-
-    async def on_timeout(self) -> None:
-        if self.message is not None:
-            try:
-                await self.message.edit(view=None)
-            except discord.HTTPException:
-                log.debug("could not remove the search buttons (message gone?)")
 
 
 async def setup(bot: BazaarBot) -> None:

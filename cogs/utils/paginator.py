@@ -20,7 +20,31 @@ PAGE_CHARS = MESSAGE_CHARS - INDICATOR_CHARS
 NOT_YOURS = "Only the person who ran this command can turn its pages; run it yourself to page."
 
 
-class PageView(discord.ui.View):
+class OwnedView(discord.ui.View):
+    """Buttons only the member with `owner_id` may use (others are told, privately), taken
+    away from `message` when they time out."""
+
+    def __init__(self, *, owner_id: int, timeout: float | None = 600) -> None:
+        super().__init__(timeout=timeout)
+        self.owner_id = owner_id
+        self.message: discord.InteractionMessage | discord.WebhookMessage | None = None
+
+    async def interaction_check(self, interaction: discord.Interaction) -> bool:
+        if interaction.user.id == self.owner_id:
+            return True
+        await interaction.response.send_message(NOT_YOURS, ephemeral=True)
+        return False
+
+    async def on_timeout(self) -> None:
+        # Buttons nobody can use any more would only fail when clicked: take them away.
+        if self.message is not None:
+            try:
+                await self.message.edit(view=None)
+            except discord.HTTPException:
+                log.debug("could not remove the page buttons (message gone?)")
+
+
+class PageView(OwnedView):
     """Previous / Next through `pages`; only the member with `owner_id` may turn them.
 
     Each page must leave room for the page indicator (at most `PAGE_CHARS` characters).
@@ -29,22 +53,14 @@ class PageView(discord.ui.View):
     def __init__(self, pages: Sequence[str], *, owner_id: int, timeout: float | None = 600) -> None:
         if not pages or any(len(page) > PAGE_CHARS for page in pages):
             raise ValueError(f"give one or more pages of at most {PAGE_CHARS} characters")
-        super().__init__(timeout=timeout)
+        super().__init__(owner_id=owner_id, timeout=timeout)
         self.pages = list(pages)
-        self.owner_id = owner_id
         self.index = 0
-        self.message: discord.InteractionMessage | discord.WebhookMessage | None = None
         self._update_buttons()
 
     def content(self) -> str:
         """The current page with its indicator, e.g. "Page 2/4"."""
         return f"{self.pages[self.index]}\n\nPage {self.index + 1}/{len(self.pages)}"
-
-    async def interaction_check(self, interaction: discord.Interaction) -> bool:
-        if interaction.user.id == self.owner_id:
-            return True
-        await interaction.response.send_message(NOT_YOURS, ephemeral=True)
-        return False
 
     @discord.ui.button(label="Previous", style=discord.ButtonStyle.secondary)
     async def show_previous(self, interaction: discord.Interaction, _: discord.ui.Button) -> None:
@@ -64,14 +80,6 @@ class PageView(discord.ui.View):
     def _update_buttons(self) -> None:
         self.show_previous.disabled = self.index == 0
         self.show_next.disabled = self.index == len(self.pages) - 1
-
-    async def on_timeout(self) -> None:
-        # Buttons nobody can use any more would only fail when clicked: take them away.
-        if self.message is not None:
-            try:
-                await self.message.edit(view=None)
-            except discord.HTTPException:
-                log.debug("could not remove the page buttons (message gone?)")
 
 
 async def reply_in_pages(
