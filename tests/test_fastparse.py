@@ -203,3 +203,71 @@ def test_the_shortcuts_for_links_and_dates_agree_with_the_standard_library() -> 
         zone = timezone(timedelta(minutes=pick.choice([0, 60, -300, 330, -570])))
         for text in (format_datetime(when.astimezone(zone)), format_datetime(when, True)):
             assert _rfc822(text) == parsedate_to_datetime(text).astimezone(UTC).timetuple()
+
+
+_RSS = (
+    '<rss version="2.0" xmlns:media="http://search.yahoo.com/mrss/" '
+    'xmlns:atom="http://www.w3.org/2005/Atom" xmlns:dc="http://purl.org/dc/elements/1.1/" '
+    'xmlns:itunes="http://www.itunes.com/dtds/podcast-1.0.dtd"><channel><title>T</title>'
+    "<link>https://example.org/</link>{}</channel></rss>"
+)
+_ATOM = (
+    '<feed xmlns="http://www.w3.org/2005/Atom" xmlns:media="http://search.yahoo.com/mrss/">'
+    "{}</feed>"
+)
+
+
+@pytest.mark.parametrize(
+    "body",
+    [
+        _RSS.format("<item><title>A</title><dc:title>B</dc:title></item>"),
+        _RSS.format("<item><title>A</title><description>s</description><itunes:summary>long"
+                    "er</itunes:summary><itunes:author>Host</itunes:author></item>"),
+        _RSS.format("<item><title>A</title><description>s</description><media:content url="
+                    '"https://e.org/v"><media:description>longer</media:description>'
+                    "</media:content></item>"),
+        _RSS.format("<item><Title>A</Title><pubdate>Mon, 01 Jan 2024 00:00:00 GMT</pubdate>"
+                    "</item>"),
+        _RSS.format("<item><title>A</title><atom:updated>2024-01-01T00:00:00Z</atom:updated>"
+                    "</item>"),
+        _RSS.format("<item><title>A</title><link>https://e.org/1</link>"
+                    "<link>https://e.org/2</link></item>"),
+        _RSS.format("<item><xhtml:body xmlns:xhtml='http://www.w3.org/1999/xhtml'><p>x</p>"
+                    "</xhtml:body></item>"),
+        _RSS.format("<item><title>A</title><description>x&#146;s</description></item>"),
+        _ATOM.format("<entry><id>yt:1</id><title>V</title><media:group><media:description>What"
+                     "</media:description></media:group></entry>"),
+        _ATOM.format("<item><title>A</title></item>"),
+    ],
+    ids=["dc:title", "itunes", "media:description", "lowercased names", "atom:updated",
+         "two links", "xhtml:body", "windows-1252 C1", "youtube", "atom item"],
+)  # fmt: skip
+def test_what_feedparser_reads_otherwise_goes_to_it(body: str) -> None:
+    assert read_simple_feed(body.encode(), url=URL) is None
+    the_same(body.encode())
+
+
+@pytest.mark.parametrize(
+    "body",
+    [
+        _RSS.format("<item><title>A</title><link>https://e.org/a?x=1&amp;amp;y=2</link></item>"),
+        _RSS.format('<item><title>A</title><guid isPermalink="false">https://e.org/g</guid>'
+                    "</item>"),
+        _RSS.format("<item><title>A</title><link></link><guid>https://e.org/g</guid></item>"),
+        _RSS.replace("<link>https://example.org/</link>", "<link>/home</link>").format(""),
+        _ATOM.format("<entry><id>urn:1</id><title>A</title><author><name>One</name></author>"
+                     "<author><name>Two</name><email>t@e.org</email></author></entry>"),
+        _ATOM.format('<entry><id>urn:1</id><title>A</title><link rel="alternate" '
+                     'type="application/pdf" href="https://e.org/a.pdf"/></entry>'),
+        _ATOM.replace("<feed ", '<feed xmlns:sy="http://purl.org/rss/1.0/modules/syndication/" ')
+        .format("<sy:updatePeriod>hourly</sy:updatePeriod>"),
+        _RSS.replace("<channel>", '<channel><atom:link rel="self" href="https://e.org/f"/>'
+                     '<atom:link rel="hub" href="https://hub.e.org/"/>')
+        .format("<item><title>A</title></item>"),
+    ],
+    ids=["&amp;amp; link", "isPermalink", "empty link", "relative channel link",
+         "atom authors", "pdf alternate", "atom sy", "atom:link self"],
+)  # fmt: skip
+def test_what_the_fast_reader_reads_as_feedparser_does(body: str) -> None:
+    assert read_simple_feed(body.encode(), url=URL) is not None
+    the_same(body.encode())

@@ -153,7 +153,8 @@ def _entry(raw: Any, feed_url: str) -> Entry:
 def _html_blocks(raw: Any) -> tuple[str, ...]:
     blocks = [block.get("value", "") for block in raw.get("content", []) or []]
     blocks.append(raw.get("summary", "") or "")
-    return tuple(block for block in blocks if block)
+    # Each once: feedparser copies an entry's content to its summary when it has none.
+    return tuple(dict.fromkeys(block for block in blocks if block))
 
 
 def _to_datetime(value: time.struct_time | None) -> datetime | None:
