@@ -59,12 +59,14 @@ def main(argv: Sequence[str] | None = None) -> int:
     try:
         if args.command == "summarize":
             return summarize(settings, args.source, force_llm=args.llm)
+        clock = system_clock if getattr(args, "now", None) is None else _fixed(args.now)
         if args.command == "digest":
-            return digest(settings, Period(args.period))
+            return digest(settings, Period(args.period), clock=clock)
         if args.command == "search":
-            return search(settings, args.query, since=Since(args.since), page=args.page)
+            return search(
+                settings, args.query, since=Since(args.since), page=args.page, clock=clock
+            )
         if args.command == "preview":
-            clock = system_clock if args.now is None else _fixed(args.now)
             return preview(settings, clock=clock)
         return run_bot(settings)
     except StoreOpenError as exc:
@@ -91,13 +93,6 @@ def _parser() -> argparse.ArgumentParser:
     preview = commands.add_parser(
         "preview", help="poll the feeds once and print what would be posted (no Discord)"
     )
-    preview.add_argument(
-        "--now",
-        type=_instant,
-        default=None,
-        metavar="TIME",
-        help="decide as if it were TIME (ISO 8601, e.g. 2026-12-01T09:00Z; default: now)",
-    )
     summarize_cmd = commands.add_parser(
         "summarize", help="print the summary a post would show for a URL or a file"
     )
@@ -121,6 +116,14 @@ def _parser() -> argparse.ArgumentParser:
     for sub in (run, preview, summarize_cmd, search_cmd, digest_cmd):
         sub.add_argument(
             "--config", default=None, help="path to config.toml (default ./config.toml)"
+        )
+    for sub in (preview, search_cmd, digest_cmd):
+        sub.add_argument(
+            "--now",
+            type=_instant,
+            default=None,
+            metavar="TIME",
+            help="decide as if it were TIME (ISO 8601, e.g. 2026-12-01T09:00Z; default: now)",
         )
     return parser
 
@@ -218,22 +221,26 @@ async def _summarize(settings: Settings, source: str) -> DocumentSummary:
         )
 
 
-def search(settings: Settings, text: str, *, since: Since, page: int = 1) -> int:
+def search(
+    settings: Settings, text: str, *, since: Since, page: int = 1, clock: Clock = system_clock
+) -> int:
     """Print a page of search results over every followed feed's items."""
     try:
         query = parse_query(text)
     except QueryError as hint:
         print(f"error: {hint}", file=sys.stderr)
         return EXIT_USAGE
-    found = asyncio.run(_search(settings, query, since, max(page, 1) - 1))
+    found = asyncio.run(_search(settings, query, since, max(page, 1) - 1, clock))
     sys.stdout.write(format_search_page(found))
     return EXIT_OK
 
 
-async def _search(settings: Settings, query: SearchQuery, since: Since, number: int) -> SearchPage:
-    store = await Store.open(settings.storage.database)
+async def _search(
+    settings: Settings, query: SearchQuery, since: Since, number: int, clock: Clock
+) -> SearchPage:
+    store = await Store.open(settings.storage.database, clock=clock)
     try:
-        return await SearchService(store).page(None, query, number=number, since=since)
+        return await SearchService(store, clock=clock).page(None, query, number=number, since=since)
     finally:
         await store.close()
 
@@ -256,16 +263,16 @@ def format_search_page(page: SearchPage, width: int = 78) -> str:
     return "\n".join([*lines, more]) + "\n"
 
 
-def digest(settings: Settings, period: Period) -> int:
+def digest(settings: Settings, period: Period, *, clock: Clock = system_clock) -> int:
     """Print the top stories of every followed feed over `period`."""
-    sys.stdout.write(format_digest(asyncio.run(_digest(settings, period)), period))
+    sys.stdout.write(format_digest(asyncio.run(_digest(settings, period, clock)), period))
     return EXIT_OK
 
 
-async def _digest(settings: Settings, period: Period) -> Digest:
-    store = await Store.open(settings.storage.database)
+async def _digest(settings: Settings, period: Period, clock: Clock) -> Digest:
+    store = await Store.open(settings.storage.database, clock=clock)
     try:
-        return await DigestService(store).digest(None, period)
+        return await DigestService(store, clock=clock).digest(None, period)
     finally:
         await store.close()
 

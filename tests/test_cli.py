@@ -258,7 +258,8 @@ async def test_search_prints_what_the_feeds_brought_best_first(
         await build_pipeline(settings, store, clients, clock=clock).poll_due()
     await store.close()
 
-    code, out, err = await run_cli("search", "deepseek", "--config", str(config))
+    now = clock().isoformat()
+    code, out, err = await run_cli("search", "deepseek", "--config", str(config), "--now", now)
 
     assert code == 0, err
     lines = out.splitlines()
@@ -272,7 +273,9 @@ async def test_search_prints_what_the_feeds_brought_best_first(
     code, _, err = await run_cli("search", '"', "--config", str(config))
     assert code == 2 and "Type some words" in err
 
-    code, out, err = await run_cli("digest", "--period", "week", "--config", str(config))
+    code, out, err = await run_cli(
+        "digest", "--period", "week", "--config", str(config), "--now", now
+    )
     assert code == 0, err
     assert out.startswith("Top stories of the week\n")
     assert "  • DeepSeek releases V4 weights\n" in out
