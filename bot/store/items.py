@@ -82,8 +82,8 @@ class ItemQueries(StoreBase):
         self, guild_id: int | None, since: datetime
     ) -> list[DigestCandidate]:
         """The stories the guild's feeds (all followed feeds, if `guild_id` is None) brought
-        since `since`: each with its first item's
-        title, link and TL;DR, how many feeds told it, its best relevance and its tags."""
+        since `since`, relevant ones only: each with its first item's title, link and TL;DR,
+        how many feeds told it, its best relevance and its tags."""
         rows = await self._fetchall(
             """WITH told AS (
                    SELECT i.story_id, MIN(i.id) AS first_id, COUNT(DISTINCT i.feed_id) AS sources,
