@@ -12,6 +12,7 @@ from discord import app_commands
 from discord.backoff import ExponentialBackoff
 from discord.ext import commands
 
+from bot.alerts import AlertService
 from bot.clock import Clock, system_clock
 from bot.config import TOKEN_ENV, Settings
 from bot.delivery import DeliveryService
@@ -84,6 +85,7 @@ class BazaarBot(commands.Bot):
     news: NewsService
     search: SearchService
     digests: DigestService
+    alerts: AlertService
     on_demand: OnDemandSummaries
     delivery: DeliveryService
     recaps: RecapWriter
@@ -192,6 +194,7 @@ class BazaarBot(commands.Bot):
         self.news = NewsService(self.store)
         self.search = SearchService(self.store, clock=self.clock)
         self.digests = DigestService(self.store, clock=self.clock)
+        self.alerts = AlertService(self.store, clock=self.clock)
         self.delivery = DeliveryService(self.store, clock=self.clock)
         self.recaps = RecapWriter(
             self.store,

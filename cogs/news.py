@@ -6,7 +6,9 @@ import discord
 from discord import app_commands
 from discord.ext import commands
 
+from bot.alerts import AlertError
 from bot.client import BazaarBot
+from bot.content.text import escape_within
 from bot.digest import Period
 from bot.models import TAGS
 from bot.news import MAX_LATEST
@@ -30,8 +32,69 @@ SINCE_CHOICES = [app_commands.Choice(name=since.value, value=since.value) for si
 
 @app_commands.guild_only()
 class News(commands.GroupCog, group_name="news", group_description="Open-source AI news"):
+    alerts = app_commands.Group(name="alerts", description="A DM when a story has your keyword")
+
     def __init__(self, bot: BazaarBot) -> None:
         self.bot = bot
+
+    @alerts.command(name="add", description="Get a DM when a new story has this word or phrase")
+    @app_commands.describe(keyword="A word or a phrase, e.g. qwen or open weights")
+    async def alerts_add(
+        self, interaction: discord.Interaction, keyword: app_commands.Range[str, 1, 100]
+    ) -> None:
+        assert interaction.guild_id is not None
+        try:
+            added = await self.bot.alerts.add(interaction.guild_id, interaction.user.id, keyword)
+        except AlertError as refused:
+            await interaction.response.send_message(str(refused), ephemeral=True)
+            return
+        await interaction.response.send_message(
+            f"You will get a DM when a new story here mentions “{escape_within(added, 60)}”.",
+            ephemeral=True,
+        )
+
+    @alerts.command(name="list", description="Your keywords in this server")
+    async def alerts_list(self, interaction: discord.Interaction) -> None:
+        assert interaction.guild_id is not None
+        keywords = await self.bot.alerts.keywords(interaction.guild_id, interaction.user.id)
+        text = (
+            "Your keywords: " + ", ".join(f"“{escape_within(k, 60)}”" for k in keywords)
+            if keywords
+            else "You follow no keywords here; add one with /news alerts add."
+        )
+        await interaction.response.send_message(text, ephemeral=True)
+
+    @alerts.command(name="remove", description="Stop the DMs for one of your keywords")
+    async def alerts_remove(self, interaction: discord.Interaction, keyword: str) -> None:
+        assert interaction.guild_id is not None
+        try:
+            removed = await self.bot.alerts.remove(
+                interaction.guild_id, interaction.user.id, keyword
+            )
+        except AlertError as refused:
+            await interaction.response.send_message(str(refused), ephemeral=True)
+            return
+        await interaction.response.send_message(
+            f"No more DMs for “{escape_within(removed, 60)}”.", ephemeral=True
+        )
+
+    @alerts_remove.autocomplete("keyword")
+    async def _own_keywords(
+        self, interaction: discord.Interaction, typed: str
+    ) -> list[app_commands.Choice[str]]:
+        assert interaction.guild_id is not None
+        keywords = await self.bot.alerts.keywords(interaction.guild_id, interaction.user.id)
+        return [app_commands.Choice(name=k, value=k) for k in keywords if typed.lower() in k][:25]
+
+    @commands.Cog.listener()
+    async def on_app_command_completion(
+        self, interaction: discord.Interaction, command: object
+    ) -> None:
+        # A member whose alert DMs could not be delivered is told once, privately, the next
+        # time they use a command.
+        notice = await self.bot.alerts.pause_notice(interaction.user.id)
+        if notice is not None:
+            await interaction.followup.send(notice, ephemeral=True)
 
     @app_commands.command(name="latest", description="The newest items from this server's feeds")
     @app_commands.describe(

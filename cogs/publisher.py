@@ -14,6 +14,7 @@ import aiohttp
 import discord
 from discord.ext import commands
 
+from bot.alerts import dm_text
 from bot.client import BazaarBot
 from bot.decide.outbox import Outcome, Refused, Sent, TargetGone
 from bot.delivery import Job, JobKind
@@ -85,6 +86,29 @@ class Publisher(commands.Cog):
                 outcome = await self._deliver(job)
                 await self.bot.delivery.finished(job, outcome)
                 sent += isinstance(outcome, Sent)
+                if (item_id := _posted_item(job, outcome)) is not None:
+                    await self.bot.alerts.note_post(job.target_id, item_id)
+        await self.send_alerts()
+        return sent
+
+    async def send_alerts(self) -> int:
+        """The keyword alert DMs that are due; a member who accepts no DMs has their alerts
+        paused (and is told the next time they use a command)."""
+        sent = 0
+        for dm in await self.bot.alerts.due():
+            if self._stopping:
+                break
+            try:
+                channel = await self.bot.create_dm(discord.Object(id=dm.user_id))
+                await channel.send(dm_text(dm), allowed_mentions=NO_PINGS)
+            except discord.Forbidden:  # 50007: DMs closed, or the bot blocked
+                await self.bot.alerts.undeliverable(dm)
+                continue
+            except (discord.HTTPException, aiohttp.ClientError, TimeoutError) as exc:
+                log.warning("could not send an alert DM (%s); will retry", exc)
+                continue
+            await self.bot.alerts.sent(dm)
+            sent += 1
         return sent
 
     async def _deliver(self, job: Job) -> Outcome:
@@ -177,6 +201,13 @@ class Publisher(commands.Cog):
             except (discord.NotFound, discord.Forbidden):
                 return None
         return channel if isinstance(channel, discord.abc.Messageable) else None
+
+
+def _posted_item(job: Job, outcome: Outcome) -> int | None:
+    """The item of a story's post that just went out (keyword alerts look at it)."""
+    if job.kind is JobKind.POST and isinstance(outcome, Sent) and job.post is not None:
+        return job.post.item_id
+    return None
 
 
 def _same(message: discord.Message, content: str | None, embed: discord.Embed | None) -> bool:

@@ -144,6 +144,7 @@ class CallbackType(IntEnum):
 
 
 CHANNEL_TYPE_TEXT = 0
+CHANNEL_TYPE_DM = 1
 THREAD_TYPES = (10, 11, 12)
 PUBLIC_THREAD = 11
 
@@ -752,6 +753,10 @@ class FakeDiscord:
         self.deleted_messages: list[JSON] = []
         self.uploads: dict[int, bytes] = {}
         self.threads: list[JSON] = []
+        # DMs: the channel opened with each user, and the users who accept no DMs from the
+        # bot (sending to them fails with 403 code 50007, as on Discord).
+        self.dm_channels: dict[str, int] = {}
+        self.closed_dms: set[str] = set()
 
         self.requests: list[tuple[str, str, object]] = []
         self.unknown_requests: list[tuple[str, str]] = []
@@ -1614,6 +1619,7 @@ class FakeDiscord:
         webhook = r"/webhooks/{app_id:\d+}/{token}"
         routes: list[tuple[str, str, Callable[[web.Request], Any]]] = [
             ("GET", "/users/@me", self._get_current_user),
+            ("POST", "/users/@me/channels", self._post_dm_channel),
             ("GET", "/oauth2/applications/@me", self._get_application),
             ("GET", "/applications/@me", self._get_application),
             ("GET", "/gateway", self._get_gateway),
@@ -1799,10 +1805,41 @@ class FakeDiscord:
     async def _get_message(self, request: web.Request) -> web.Response:
         return json_response(self._channel_message(request))
 
+    async def _post_dm_channel(self, request: web.Request) -> web.Response:
+        """Open (or give again) the DM channel with ``recipient_id``."""
+        body, _ = await read_payload(request)
+        recipient = str(body["recipient_id"])
+        user = self._users_by_id.get(int(recipient))
+        if user is None:
+            raise DiscordError(400, 50033, "Invalid Recipient(s)")
+        if recipient not in self.dm_channels:
+            channel_id = self._ids.next()
+            self._channels[channel_id] = {
+                "id": str(channel_id),
+                "type": CHANNEL_TYPE_DM,
+                "recipients": [user],
+                "last_message_id": None,
+            }
+            self.messages[channel_id] = []
+            self.dm_channels[recipient] = channel_id
+        return json_response(self._channels[self.dm_channels[recipient]])
+
+    def dms_to(self, user_name: str) -> list[JSON]:
+        """The messages the bot sent to ``user_name`` in DMs."""
+        user = self._users_by_name.get(user_name)
+        channel_id = self.dm_channels.get(user["id"]) if user else None
+        return self.messages.get(channel_id, []) if channel_id else []
+
+    def close_dms(self, user_name: str) -> None:
+        """``user_name`` no longer accepts DMs from the bot (privacy settings, or blocked)."""
+        self.closed_dms.add(self._user(user_name)["id"])
+
     async def _post_message(self, request: web.Request) -> web.Response:
         """Create a message in a channel or thread, record it, dispatch MESSAGE_CREATE."""
         channel = self._channel(request)
         channel_id = int(channel["id"])
+        if channel["type"] == CHANNEL_TYPE_DM and channel["recipients"][0]["id"] in self.closed_dms:
+            raise DiscordError(403, 50007, "Cannot send messages to this user")
         headers: dict[str, str] = {}
         if self._send_limit is not None:
             allowed, headers = self._send_limit.take(channel_id)
@@ -1822,7 +1859,8 @@ class FakeDiscord:
             message.update(reference)
         self._remember_nonce(channel_id, message)
         self._store_channel_message(channel, message)
-        await self._dispatch("MESSAGE_CREATE", self._gateway_message(message))
+        if channel["type"] != CHANNEL_TYPE_DM:  # the bot asked for no DM intents
+            await self._dispatch("MESSAGE_CREATE", self._gateway_message(message))
         return await self._answer_write(request, json_response(message, headers=headers))
 
     async def _answer_write(self, request: web.Request, response: web.Response) -> web.Response:

@@ -7,6 +7,7 @@ grouped by what they are about; `Store` is all of them over one connection.
 
 from __future__ import annotations
 
+from bot.store.alerts import AlertQueries
 from bot.store.base import StoreOpenError
 from bot.store.batch import SuccessWriter
 from bot.store.cache import StoreSummaryCache, SummaryCacheQueries
@@ -34,5 +35,7 @@ __all__ = [
 ]
 
 
-class Store(FeedQueries, ItemQueries, OutboxQueries, SearchQueries, SummaryCacheQueries):
+class Store(
+    FeedQueries, ItemQueries, OutboxQueries, SearchQueries, AlertQueries, SummaryCacheQueries
+):
     """Async access to the Bazaar database. Create with `await Store.open(path)`."""

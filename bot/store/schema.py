@@ -156,6 +156,38 @@ MIGRATIONS: tuple[str, ...] = (
     END;
     CREATE INDEX items_sort ON items(sort_at);
     """,
+    # 7: keyword alerts: a member's keywords in a server, whether their DMs are paused (the
+    #    member accepts none from the bot) and must be told, and each story that matched,
+    #    once per member, until its DM is sent.
+    """
+    CREATE TABLE alert_keywords (
+        id         INTEGER PRIMARY KEY,
+        guild_id   INTEGER NOT NULL,
+        user_id    INTEGER NOT NULL,
+        keyword    TEXT NOT NULL,
+        created_at TEXT NOT NULL,
+        UNIQUE (guild_id, user_id, keyword)
+    );
+    CREATE TABLE alert_members (
+        guild_id    INTEGER NOT NULL,
+        user_id     INTEGER NOT NULL,
+        paused_at   TEXT,
+        tell_paused INTEGER NOT NULL DEFAULT 0,
+        PRIMARY KEY (guild_id, user_id)
+    );
+    CREATE TABLE alert_hits (
+        id         INTEGER PRIMARY KEY,
+        guild_id   INTEGER NOT NULL,
+        user_id    INTEGER NOT NULL,
+        story_id   INTEGER NOT NULL,
+        item_id    INTEGER NOT NULL REFERENCES items(id) ON DELETE CASCADE,
+        keyword    TEXT NOT NULL,
+        created_at TEXT NOT NULL,
+        sent_at    TEXT,
+        UNIQUE (user_id, story_id)
+    );
+    CREATE INDEX alert_hits_waiting ON alert_hits(sent_at, user_id);
+    """,
 )
 
 HTML_SEPARATOR = "\x1e"  # between an item's HTML blocks (an ASCII record separator)
