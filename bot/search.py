@@ -9,13 +9,15 @@ an FTS syntax error. All the words must be found (in any column), best matches f
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import datetime, timedelta
 from enum import Enum
 
 from bot.clock import Clock, system_clock
+from bot.content.text import shorten, strip_tags
+from bot.models import Item
 from bot.store import Store
-from bot.store.search import SearchHit
+from bot.store.search import HIT_END, HIT_START, SearchHit
 
 PAGE_SIZE = 5
 MAX_TERMS = 12  # longer queries are cut here: more words only narrow the results
@@ -78,6 +80,37 @@ def _quoted(words: str) -> str:
     return '"' + words.replace('"', '""') + '"'
 
 
+_SNIPPET_CHARS = 220
+
+
+def snippet(query: SearchQuery, text: str) -> str:
+    """The part of `text` around the first words of `query` found, those words between
+    HIT_START and HIT_END (as FTS5 matched them: whole words, a prefix, a phrase; any case)."""
+    found = _terms_pattern(query).search(text)
+    if found is None:
+        return shorten(text, _SNIPPET_CHARS)
+    start = max(0, found.start() - _SNIPPET_CHARS // 3)
+    if start:
+        start = text.find(" ", start) + 1 or start  # at a word
+    window = text[start : start + _SNIPPET_CHARS]
+    cut = window.rfind(" ") if start + _SNIPPET_CHARS < len(text) else -1
+    window = window[:cut] if cut > _SNIPPET_CHARS // 2 else window
+    marked = _terms_pattern(query).sub(lambda m: f"{HIT_START}{m.group(0)}{HIT_END}", window)
+    return ("…" if start else "") + marked + ("…" if start + len(window) < len(text) else "")
+
+
+def _terms_pattern(query: SearchQuery) -> re.Pattern[str]:
+    parts = []
+    for term in query.terms:
+        prefix = term.endswith("*")
+        words = _WORD.findall(term)
+        if not words:
+            continue
+        body = r"\W+".join(re.escape(word) for word in words)
+        parts.append(rf"(?<!\w){body}" + (r"\w*" if prefix else r"(?!\w)"))
+    return re.compile("|".join(parts) or r"(?!)", re.IGNORECASE)
+
+
 @dataclass(frozen=True)
 class SearchPage:
     query: SearchQuery
@@ -111,4 +144,15 @@ class SearchService:
             offset=number * PAGE_SIZE,
             limit=PAGE_SIZE + 1,  # one more: is there a next page?
         )
-        return SearchPage(query, number, tuple(hits[:PAGE_SIZE]), len(hits) > PAGE_SIZE)
+        shown = tuple(
+            replace(hit, snippet=snippet(query, searchable_text(hit.item)))
+            for hit in hits[:PAGE_SIZE]
+        )
+        return SearchPage(query, number, shown, len(hits) > PAGE_SIZE)
+
+
+def searchable_text(item: Item) -> str:
+    """What a result's snippet is cut from: the item's text (or its HTML, quickly cleaned),
+    else its summary, else its title."""
+    body = item.text or (strip_tags(" ".join(item.html)) if item.html else "")
+    return " ".join((body or item.summary or item.title).split())

@@ -167,3 +167,14 @@ async def test_the_same_story_from_two_feeds_is_one_result_with_the_words_marked
     page = await SearchService(store, clock=clock).page(GUILD, parse_query("gemma"))
     assert [hit.item.title for hit in page.hits] == [story]
     assert "\x02Gemma\x03" in page.hits[0].snippet
+
+
+def test_a_snippet_marks_words_phrases_and_prefixes_as_fts_matched_them() -> None:
+    from bot.search import snippet
+
+    text = ("Intro. " * 60) + "The Open Weights of Qwen are quantized; quantization helps."
+    shown = snippet(parse_query('"open weights" quant*'), text)
+    assert "\x02Open Weights\x03" in shown
+    assert "\x02quantized\x03" in shown and "\x02quantization\x03" in shown
+    assert shown.startswith("…") and len(shown) < 260  # a window, not the whole text
+    assert snippet(parse_query("absent"), "Short text.") == "Short text."

@@ -146,7 +146,7 @@ MIGRATIONS: tuple[str, ...] = (
     """
     CREATE VIRTUAL TABLE items_fts USING fts5(
         title, summary, body, feed,
-        tokenize = 'unicode61 remove_diacritics 2', prefix = '3'
+        tokenize = 'unicode61 remove_diacritics 2', prefix = '3 4 5'
     );
     INSERT INTO items_fts (rowid, title, summary, body, feed)
         SELECT id, title, summary, COALESCE(NULLIF(text, ''), html, ''), 'f' || feed_id

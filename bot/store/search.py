@@ -14,17 +14,16 @@ from bot.store.schema import item_from_row, to_db_time
 _WEIGHTS = "10.0, 4.0, 1.0, 0.0"
 # A search ranks the newest this many matches: a word in every other item must not cost a
 # scan of the whole archive, and in news the newest matches are the ones wanted.
-CANDIDATES = 500
+CANDIDATES = 100
 # Around the words found: marks that cannot be in feed text, turned into bold after escaping.
 HIT_START, HIT_END = "\x02", "\x03"
-_SNIPPET_TOKENS = 24
 
 
 @dataclass(frozen=True)
 class SearchHit:
     item: Item
     source_name: str
-    snippet: str  # with HIT_START / HIT_END around the words found
+    snippet: str = ""  # with HIT_START / HIT_END around the words found
 
 
 class SearchQueries(StoreBase):
@@ -46,7 +45,8 @@ class SearchQueries(StoreBase):
             return []
         # Newest matches first, in the index, so a common word costs no more than a rare
         # one; scored as they come (FTS5's functions cannot run inside an aggregate); the
-        # best item of each story kept; snippets made for the page's items only.
+        # best item of each story kept. (Snippets are made from the page's items by the
+        # caller: FTS5's snippet() with a rowid list costs more than the search.)
         rows = await self._fetchall(
             f"""WITH hits AS MATERIALIZED (
                     SELECT rowid AS id, bm25(items_fts, {_WEIGHTS}) AS score
@@ -73,11 +73,7 @@ class SearchQueries(StoreBase):
                 LIMIT ?4 OFFSET ?5""",
             (match, to_db_time(since) if since else "", tag, limit, offset, guild_id),
         )
-        snippets = await self._snippets(match, [int(row["id"]) for row in rows])
-        return [
-            SearchHit(item_from_row(row), row["source_name"], snippets.get(int(row["id"]), ""))
-            for row in rows
-        ]
+        return [SearchHit(item_from_row(row), row["source_name"]) for row in rows]
 
     async def _match(self, guild_id: int | None, terms: str) -> str | None:
         """`terms` in the text columns only, and (for a guild) only in its feeds' items;
@@ -92,13 +88,3 @@ class SearchQueries(StoreBase):
             return None
         feeds = " OR ".join(f'"f{int(row[0])}"' for row in rows)
         return f"{in_text} AND feed : ({feeds})"
-
-    async def _snippets(self, match: str, ids: list[int]) -> dict[int, str]:
-        if not ids:
-            return {}
-        rows = await self._fetchall(
-            f"""SELECT rowid, snippet(items_fts, -1, ?, ?, '…', {_SNIPPET_TOKENS})
-                FROM items_fts WHERE items_fts MATCH ? AND rowid IN ({",".join("?" * len(ids))})""",
-            (HIT_START, HIT_END, match, *ids),
-        )
-        return {int(row[0]): row[1] or "" for row in rows}
