@@ -25,6 +25,11 @@ and it published the weights on Hugging Face the same day.</p>
 </article></body></html>"""
 
 
+def on_demand(http: httpx.AsyncClient, max_bytes: int, clock: TestClock) -> OnDemandSummaries:
+    fetcher = Fetcher(http, max_bytes=max_bytes, deadline=5)
+    return OnDemandSummaries(fetcher=fetcher, summarizer=ExtractiveSummarizer(), clock=clock)
+
+
 def page(feed_server: FeedServer, path: str = "/article.html") -> str:
     return feed_server.serve(path, ARTICLE, content_type="text/html; charset=utf-8")
 
@@ -93,13 +98,8 @@ async def test_a_private_address_is_refused_by_the_guard(
 ) -> None:
     url = page(feed_server)
     async with make_http_client(timeout=5, allow_private_networks=False) as guarded:
-        service = OnDemandSummaries(
-            fetcher=Fetcher(guarded, max_bytes=1_000_000, deadline=5),
-            summarizer=ExtractiveSummarizer(),
-            clock=clock,
-        )
         with pytest.raises(Refusal, match="not a public internet address"):
-            await service.summarize(1, url)
+            await on_demand(guarded, 1_000_000, clock).summarize(1, url)
     assert feed_server.hits("/article.html") == []
 
 
@@ -115,10 +115,5 @@ def test_the_rate_limit_counts_only_the_window() -> None:
 async def test_a_huge_page_is_cut_off_at_the_cap(feed_server: FeedServer, clock: TestClock) -> None:
     url = feed_server.serve("/huge.html", b"<html>" + b"x" * 2_000_000, content_type="text/html")
     async with httpx.AsyncClient() as http:
-        service = OnDemandSummaries(
-            fetcher=Fetcher(http, max_bytes=100_000, deadline=5),
-            summarizer=ExtractiveSummarizer(),
-            clock=clock,
-        )
         with pytest.raises(Refusal, match="larger than the 100,000 byte limit"):
-            await service.summarize(1, url)
+            await on_demand(http, 100_000, clock).summarize(1, url)

@@ -25,14 +25,20 @@ HN_ITEM = FeedItem(
 )
 
 
-async def test_a_post_has_summary_source_and_discussion_and_they_survive_a_restart(
-    harness: Harness, clock: TestClock
-) -> None:
+async def started_with_a_post(harness: Harness, clock: TestClock) -> tuple[str, dict]:
+    """The bot, started with a feed of one item that it has posted: (feed URL, the post)."""
     item = FeedItem(**{**HN_ITEM.__dict__, "published": clock() - timedelta(hours=1)})
     url = harness.feeds.serve("/feed.xml", rss("Open Models Weekly", [item]))
     await harness.start(config_feeds=[url])
     await harness.wait_for(lambda: len(harness.discord.threads) == 1)
     [post] = harness.posts()
+    return url, post
+
+
+async def test_a_post_has_summary_source_and_discussion_and_they_survive_a_restart(
+    harness: Harness, clock: TestClock
+) -> None:
+    url, post = await started_with_a_post(harness, clock)
 
     shown = buttons(post)
     assert shown["Source"]["url"] == "https://example.org/qwen-3-5"
@@ -49,7 +55,7 @@ async def test_a_post_has_summary_source_and_discussion_and_they_survive_a_resta
     assert answer["flags"] & EPHEMERAL
     assert answer["allowed_mentions"] == {"parse": []}
     [embed] = answer["embeds"]
-    assert embed["title"] == item.title
+    assert embed["title"] == HN_ITEM.title
     # The whole summary: the TL;DR and every key point (the post shows the TL;DR only).
     assert embed["description"].splitlines() == [
         "The weights are open under Apache 2.0.",
@@ -66,11 +72,7 @@ async def test_a_post_has_summary_source_and_discussion_and_they_survive_a_resta
 async def test_summary_of_a_post_whose_feed_this_server_no_longer_follows_says_so(
     harness: Harness, clock: TestClock, tmp_path: Path
 ) -> None:
-    item = FeedItem(**{**HN_ITEM.__dict__, "published": clock() - timedelta(hours=1)})
-    url = harness.feeds.serve("/feed.xml", rss("Open Models Weekly", [item]))
-    await harness.start(config_feeds=[url])
-    await harness.wait_for(lambda: len(harness.discord.threads) == 1)
-    [post] = harness.posts()
+    _, post = await started_with_a_post(harness, clock)
     async with aiosqlite.connect(tmp_path / "bazaar.db") as db:
         await db.execute("DELETE FROM subscriptions")
         await db.commit()
