@@ -9,6 +9,7 @@ import discord
 from bot.content.text import collapse_whitespace, escape_text, escape_within, shorten
 from bot.decide.digest import Digest, DigestCandidate
 from bot.models import Item, Post
+from bot.pages import pack_pages
 from bot.search import PAGE_SIZE, SearchPage
 from bot.store.search import HIT_END, HIT_START
 
@@ -162,7 +163,7 @@ def render_digest(digest: Digest) -> list[list[discord.Embed]]:
     embeds: list[discord.Embed] = []
     for group in digest.groups:
         lines = [_digest_line(story) for story in group.stories]
-        for part, text in enumerate(_chunked(lines, DESCRIPTION_CHARS)):
+        for part, text in enumerate(pack_pages(lines, DESCRIPTION_CHARS)):
             name = group.tag.replace("-", " ").capitalize() + (" (cont.)" if part else "")
             embeds.append(discord.Embed(title=name, description=text, colour=EMBED_COLOUR))
     embeds[0].set_author(name=f"Top stories of the {span}")
@@ -183,15 +184,3 @@ def _digest_line(story: DigestCandidate) -> str:
     tldr = f" — {escape_within(story.tldr, 220)}" if story.tldr else ""
     sources = f" · {story.sources} sources" if story.sources > 1 else ""
     return f"• **{linked}**{tldr}{sources}"
-
-
-def _chunked(lines: list[str], limit: int) -> list[str]:
-    chunks: list[str] = []
-    current = ""
-    for line in lines:
-        if current and len(current) + 1 + len(line) > limit:
-            chunks.append(current)
-            current = line
-        else:
-            current = f"{current}\n{line}" if current else line
-    return [*chunks, current] if current else chunks

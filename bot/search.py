@@ -86,7 +86,8 @@ _SNIPPET_CHARS = 220
 def snippet(query: SearchQuery, text: str) -> str:
     """The part of `text` around the first words of `query` found, those words between
     HIT_START and HIT_END (as FTS5 matched them: whole words, a prefix, a phrase; any case)."""
-    found = _terms_pattern(query).search(text)
+    terms = _terms_pattern(query)
+    found = terms.search(text)
     if found is None:
         return shorten(text, _SNIPPET_CHARS)
     start = max(0, found.start() - _SNIPPET_CHARS // 3)
@@ -95,7 +96,7 @@ def snippet(query: SearchQuery, text: str) -> str:
     window = text[start : start + _SNIPPET_CHARS]
     cut = window.rfind(" ") if start + _SNIPPET_CHARS < len(text) else -1
     window = window[:cut] if cut > _SNIPPET_CHARS // 2 else window
-    marked = _terms_pattern(query).sub(lambda m: f"{HIT_START}{m.group(0)}{HIT_END}", window)
+    marked = terms.sub(lambda m: f"{HIT_START}{m.group(0)}{HIT_END}", window)
     return ("…" if start else "") + marked + ("…" if start + len(window) < len(text) else "")
 
 

@@ -126,7 +126,7 @@ class Feeds(commands.GroupCog, group_name="feeds", group_description="Manage the
         except SubscriptionError as exc:
             await reply_privately(interaction, shown_error(str(exc), *_as_given(url)))
             return
-        title = shown_title(removed.subscription.name or removed.feed.title, removed.feed.url)
+        title = shown_title(removed.name, removed.feed.url)
         await reply_privately(
             interaction, f"Stopped following {title} in <#{removed.subscription.channel_id}>."
         )
@@ -140,7 +140,7 @@ class Feeds(commands.GroupCog, group_name="feeds", group_description="Manage the
         except SubscriptionError as exc:
             await reply_privately(interaction, shown_error(str(exc), *_as_given(url)))
             return
-        title = shown_title(view.subscription.name or view.feed.title, view.feed.url)
+        title = shown_title(view.name, view.feed.url)
         await reply_privately(interaction, f"Polling {title} again now; failures are forgotten.")
 
     @remove.autocomplete("url")
@@ -166,7 +166,7 @@ def _as_given(url: str) -> tuple[str, str]:
 def _describe(view: SubscriptionView) -> str:
     """One feed's entry in /feeds list: a few lines, each bounded whatever the feed says."""
     feed = view.feed
-    title = shown_title(view.subscription.name or feed.title, feed.url)
+    title = shown_title(view.name, feed.url)
     return (
         f"• {title} → <#{view.subscription.channel_id}>\n"
         f"  {shown_url(feed.url)}\n"

@@ -139,7 +139,7 @@ class News(commands.GroupCog, group_name="news", group_description="Open-source 
     ) -> list[app_commands.Choice[str]]:
         assert interaction.guild_id is not None
         views = await self.bot.subscriptions.list(interaction.guild_id)
-        names = {str(v.feed.id): (v.subscription.name or v.feed.title or v.feed.url) for v in views}
+        names = {str(v.feed.id): v.name or v.feed.url for v in views}
         found = [(fid, name) for fid, name in names.items() if typed.lower() in name.lower()]
         # Discord shows at most 25 choices, each name at most 100 characters.
         return [app_commands.Choice(name=name[:100], value=fid) for fid, name in found[:25]]
@@ -148,7 +148,7 @@ class News(commands.GroupCog, group_name="news", group_description="Open-source 
         """The id of the guild's feed `source` names (a chosen id, or a typed name)."""
         views = await self.bot.subscriptions.list(guild_id)
         for view in views:
-            name = view.subscription.name or view.feed.title or view.feed.url
+            name = view.name or view.feed.url
             if source == str(view.feed.id) or source.lower() == name.lower():
                 return view.feed.id
         return None

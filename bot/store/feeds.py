@@ -47,6 +47,11 @@ class SubscriptionView:
     item_count: int
     last_item_at: datetime | None = None  # when the feed last brought something new
 
+    @property
+    def name(self) -> str | None:
+        """What the server calls the feed: its name there, else the feed's own title."""
+        return self.subscription.name or self.feed.title
+
 
 class FeedQueries(StoreBase):
     async def subscribe(

@@ -7,7 +7,6 @@ from collections.abc import Callable, Iterable, Sequence
 from datetime import datetime
 
 from bot.decide.digest import DigestCandidate
-from bot.decide.stories import StoryRef
 from bot.models import Item
 from bot.store import writes
 from bot.store.base import _CHUNK, StoreBase
@@ -41,15 +40,6 @@ class ItemQueries(StoreBase):
             (to_db_time(since),),
         )
         return [(int(row[0]), row[1], from_db_time(row[2]) or since) for row in rows]
-
-    async def candidate_stories(
-        self, *, url_keys: Iterable[str], ids: Iterable[int] = ()
-    ) -> list[StoryRef]:
-        """The stories with one of `url_keys`, and those with one of `ids`, to match against."""
-        keys, wanted = list(url_keys), list(ids)
-        return await self._in_db_thread(
-            lambda db: PollFacts(db).candidate_stories(url_keys=keys, ids=wanted)
-        )
 
     async def recent_items(self, feed_id: int, limit: int) -> list[Item]:
         """The feed's newest stored items, newest first."""
@@ -157,10 +147,3 @@ class ItemQueries(StoreBase):
         if not all(result.only_success for result in results):
             raise ValueError("apply_successes takes only polls that changed nothing else")
         await self._write_in_db_thread(lambda db: writes.apply_successes(db, results))
-
-    async def posted_stories(
-        self, story_ids: Iterable[int], channel_ids: Iterable[int]
-    ) -> set[tuple[int, int]]:
-        """Which (story, channel) pairs already have a post, sent or queued."""
-        stories, channels = list(story_ids), list(channel_ids)
-        return await self._in_db_thread(lambda db: PollFacts(db).posted_stories(stories, channels))

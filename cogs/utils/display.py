@@ -104,7 +104,7 @@ def within_embed_limits(embed: discord.Embed) -> discord.Embed:
 def source_line(view: SubscriptionView, now: datetime) -> str:
     """One feed a server follows, as a member sees it: name, channel, when it last brought
     something, and whether it works (no error details: those are for admins)."""
-    name = shown_title(view.subscription.name or view.feed.title, view.feed.url)
+    name = shown_title(view.name, view.feed.url)
     last = f"last new item {_ago(now - view.last_item_at)}" if view.last_item_at else "nothing yet"
     if view.feed.paused_at is not None:
         health = "paused"
