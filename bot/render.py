@@ -149,7 +149,7 @@ def link_buttons(post: Post) -> list[discord.ui.Button[discord.ui.View]]:
     """Source (the article) and Discussion (its HN or Reddit thread), where there are."""
     buttons = []
     for label, url in (("Source", post.url), ("Discussion", post.discussion_url)):
-        if url and url.startswith(("http://", "https://")) and len(url) <= LINK_URL_CHARS:
+        if url and _linkable(url) and len(url) <= LINK_URL_CHARS:
             buttons.append(discord.ui.Button(label=label, url=url))
     return buttons
 
