@@ -1,11 +1,12 @@
 """The headlines of the stories seen within the story window, in memory, by word.
 
 Matching a new entry against every recent story would cost what is stored; through this
-index it costs what its rarest words find. Stories with the very same headline words (one
-piece of news, told again outside the window, or by a feed that tells it twice) share one
-entry of the index, so they are compared once, not once each. Loaded once from the
-database, then kept up to date by the pipeline as it creates stories (one process writes
-stories: the bot's).
+index it costs what its rarest words find: headlines are indexed by length and word, and
+only those of a length it can be alike to having three of its rarest words are compared.
+Stories with the very same headline words (one piece of news, told again outside the
+window, or by a feed that tells it twice) share one entry of the index, so they are
+compared once, not once each. Loaded once from the database, then kept up to date by the
+pipeline as it creates stories (one process writes stories: the bot's).
 """
 
 from __future__ import annotations
@@ -13,18 +14,25 @@ from __future__ import annotations
 from collections import deque
 from collections.abc import Iterable
 from datetime import datetime
+from itertools import combinations
 
-from bot.decide.stories import STORY_WINDOW, lookup_words, similar_titles
+from bot.decide.stories import STORY_WINDOW, alike_lengths, min_shared, words_to_look_up
 
 Headline = frozenset[str]  # a headline's words
 _NONE: frozenset[Headline] = frozenset()
+# How many of the words looked up a compared headline must have: more means more lists
+# intersected (in C) and fewer headlines compared (in Python); three is the best trade on
+# headlines of a few fixed words around names, as news headlines are.
+_TOGETHER = 3
 
 
 class RecentStories:
     def __init__(self) -> None:
         self._headline: dict[int, Headline] = {}  # story → its words
         self._stories: dict[Headline, set[int]] = {}  # words → the stories with them
-        self._by_word: dict[str, set[Headline]] = {}  # word → the headlines having it
+        self._having: dict[str, int] = {}  # word → how many headlines have it
+        # length → word → the headlines of that many words having it
+        self._by_length: dict[int, dict[str, set[Headline]]] = {}
         self._order: deque[tuple[datetime, int]] = deque()  # first seen, oldest first
         self._newest: datetime | None = None
 
@@ -41,8 +49,10 @@ class RecentStories:
             self._order.append((first_seen, story_id))
             if words not in self._stories:
                 self._stories[words] = set()
+                by_word = self._by_length.setdefault(len(words), {})
                 for word in words:
-                    self._by_word.setdefault(word, set()).add(words)
+                    by_word.setdefault(word, set()).add(words)
+                    self._having[word] = self._having.get(word, 0) + 1
             self._stories[words].add(story_id)
 
     def forget_before(self, cutoff: datetime) -> None:
@@ -57,11 +67,15 @@ class RecentStories:
             if same:
                 continue
             del self._stories[words]
+            by_word = self._by_length[len(words)]
             for word in words:
-                headlines = self._by_word[word]
+                headlines = by_word[word]
                 headlines.discard(words)
                 if not headlines:
-                    del self._by_word[word]
+                    del by_word[word]
+                self._having[word] -= 1
+                if not self._having[word]:
+                    del self._having[word]
 
     def similar(self, title_key: str, when: datetime | None = None) -> set[int]:
         """Ids of the stories whose headline is alike enough to `title_key`; with `when`,
@@ -70,20 +84,31 @@ class RecentStories:
         if when is not None and not self._could_be_near(when):
             return set()
         words = frozenset(title_key.split())
-        # A match has at least two of these words: count, then compare only those.
-        counts = {word: len(self._by_word.get(word, ())) for word in words}
-        postings = [self._by_word.get(w, _NONE) for w in lookup_words(title_key, counts, extra=1)]
-        # Two of them, that is: the union of the pairwise intersections (each one walks the
-        # shorter list, in C), never a walk over every headline having a common word.
-        candidates: set[Headline] = set()
-        for i, first in enumerate(postings):
-            for second in postings[i + 1 :]:
-                candidates |= first & second
+        rarest = sorted(words, key=lambda word: (self._having.get(word, 0), word))
         found: set[int] = set()
-        for headline in candidates:
-            if similar_titles(words, headline):
-                found |= self._stories[headline]
+        for length in alike_lengths(len(words)):
+            shared = min_shared(len(words), length)
+            together = min(_TOGETHER, shared)
+            looked_up = rarest[: words_to_look_up(len(words), length, together)]
+            for headline in self._candidates(looked_up, length, together):
+                if len(words & headline) >= shared:
+                    found |= self._stories[headline]
         return found
+
+    def _candidates(self, words: list[str], length: int, together: int) -> set[Headline]:
+        """The headlines of `length` words having `together` of `words`."""
+        by_word = self._by_length.get(length)
+        if not by_word:
+            return set()
+        postings = [by_word.get(word, _NONE) for word in words]
+        candidates: set[Headline] = set()
+        for group in combinations(postings, together):
+            smallest, *others = sorted(group, key=len)
+            having = smallest
+            for other in others:
+                having = having & other
+            candidates |= having
+        return candidates
 
     def _could_be_near(self, when: datetime) -> bool:
         # A new feed's old entries (days or weeks old) are most of a first poll: none of

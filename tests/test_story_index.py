@@ -6,7 +6,12 @@ from __future__ import annotations
 import random
 from datetime import timedelta
 
-from bot.decide.stories import MIN_TITLE_WORDS, TITLE_SIMILARITY, lookup_words
+from bot.decide.stories import (
+    MIN_TITLE_WORDS,
+    TITLE_SIMILARITY,
+    alike_lengths,
+    words_to_look_up,
+)
 from bot.models import Entry, NewItem, SubscriptionSource
 from bot.store import FeedState, PollResult, Store
 from bot.story_index import RecentStories
@@ -21,7 +26,7 @@ def jaccard(a: set[str], b: set[str]) -> float:
     return len(a & b) / len(a | b)
 
 
-def test_any_headline_similar_enough_shares_one_of_the_words_looked_up() -> None:
+def test_any_headline_similar_enough_has_the_words_looked_up_for_its_length() -> None:
     rng = random.Random(7)
     checked = 0
     for _ in range(20_000):
@@ -32,20 +37,47 @@ def test_any_headline_similar_enough_shares_one_of_the_words_looked_up() -> None
                 b.discard(rng.choice(sorted(b)))
             else:
                 b.add(rng.choice(VOCABULARY))
-        if jaccard(a, b) < TITLE_SIMILARITY:
+        if len(b) < MIN_TITLE_WORDS or jaccard(a, b) < TITLE_SIMILARITY:
             continue
-        counts = {word: rng.randint(0, 500) for word in VOCABULARY}
-        assert lookup_words(" ".join(sorted(a)), counts) & b, (sorted(a), sorted(b))
-        # One word more looked up, and a match has two of them.
-        assert len(lookup_words(" ".join(sorted(a)), counts, extra=1) & b) >= 2
+        assert len(b) in alike_lengths(len(a))
+        for together in (1, 2, 3):
+            # Whichever words are looked up (the rarest: any order of them), b has enough.
+            looked_up = rng.sample(sorted(a), words_to_look_up(len(a), len(b), together))
+            assert len(b.intersection(looked_up)) >= together, (sorted(a), sorted(b))
         checked += 1
     assert checked > 1_000
 
 
-def test_the_rarest_words_are_looked_up_and_short_headlines_not_at_all() -> None:
-    counts = {"the": 900, "model": 400, "open": 300, "qwen": 3, "weights": 40}
-    assert lookup_words("the open model qwen weights", counts) == {"qwen", "weights"}
-    assert lookup_words("llama 4 released", counts) == frozenset()
+def test_the_index_finds_exactly_the_headlines_alike_enough() -> None:
+    rng = random.Random(11)
+    words = [f"w{n}" for n in range(12)] + VOCABULARY  # a few words in most headlines
+    headlines = []
+    for _ in range(1_500):
+        base = rng.choice(headlines) if headlines and rng.random() < 0.6 else None
+        headline = set(base or rng.sample(words, rng.randint(3, 13)))
+        for _ in range(rng.randint(0, 2)):
+            headline.symmetric_difference_update({rng.choice(words[:20])})
+        headlines.append(" ".join(sorted(headline)))
+    recent = RecentStories()
+    matched = 0
+    for story_id, headline in enumerate(headlines):
+        expected = {
+            other
+            for other, seen in enumerate(headlines[:story_id])
+            if min(len(headline.split()), len(seen.split())) >= MIN_TITLE_WORDS
+            and jaccard(set(headline.split()), set(seen.split())) >= TITLE_SIMILARITY
+        }
+        assert recent.similar(headline) == expected, headline
+        recent.add([(story_id, headline)], WHEN)
+        matched += bool(expected)
+    assert matched > 300  # most are alike to some earlier one: the index is put to work
+
+
+def test_headlines_too_short_are_never_matched_by_their_words() -> None:
+    recent = RecentStories()
+    recent.add([(1, "llama 4 released")], WHEN)
+    assert alike_lengths(3) == range(0)
+    assert recent.similar("llama 4 released") == set()
 
 
 def test_recent_stories_find_alike_headlines_and_forget_those_out_of_the_window() -> None:

@@ -3,8 +3,7 @@
 from __future__ import annotations
 
 import math
-from collections.abc import Iterable, Mapping
-from collections.abc import Set as AbstractSet
+from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
@@ -54,31 +53,32 @@ def match_story(
     return best[1] if best else None
 
 
-def lookup_words(
-    title_key: str, stories_with: Mapping[str, int], *, extra: int = 0
-) -> frozenset[str]:
-    """The few words of a headline of which any story it could match has at least
-    `extra` + 1, so only those are looked up (prefix filtering, as in all-pairs similarity
-    joins).
+def alike_lengths(words: int) -> range:
+    """The lengths (in words) of the headlines that a headline of `words` words can be alike
+    enough to: Jaccard ≥ s needs the smaller to have at least s times the larger's words."""
+    if words < MIN_TITLE_WORDS:
+        return range(0)
+    shortest = max(MIN_TITLE_WORDS, math.ceil(round(TITLE_SIMILARITY * words, 9)))
+    return range(shortest, math.floor(round(words / TITLE_SIMILARITY, 9)) + 1)
 
-    A story at `TITLE_SIMILARITY` or more shares at least ⌈s·n⌉ of the n words, so it lacks
-    at most n − ⌈s·n⌉ of them: among any n − ⌈s·n⌉ + 1 + `extra` words it has `extra` + 1.
-    The rarest are chosen (`stories_with` counts the stories having each word; missing
-    means none), so a lookup reads few stories however common "the" or "model" are. Empty
-    when the headline is too short to be matched by title at all.
+
+def min_shared(words: int, other: int) -> int:
+    """The fewest words two headlines of `words` and `other` words share when alike enough:
+    c ≥ s·(n + m − c), that is c ≥ s·(n + m) / (1 + s)."""
+    return math.ceil(round(TITLE_SIMILARITY * (words + other) / (1 + TITLE_SIMILARITY), 9))
+
+
+def words_to_look_up(words: int, length: int, together: int = 1) -> int:
+    """How many of a headline's `words` words to look up so that any alike headline of
+    `length` words has at least `together` of them, whichever they are (prefix filtering,
+    as in all-pairs similarity joins): looking up the rarest, a lookup reads few headlines
+    however common "the" or "model" are.
+
+    An alike headline shares at least c = `min_shared` of the n words, so it lacks at most
+    n − c of them: among any n − c + `together` words it has `together` (at most c).
     """
-    words = set(title_key.split())
-    if len(words) < MIN_TITLE_WORDS:
-        return frozenset()
-    shared = math.ceil(round(TITLE_SIMILARITY * len(words), 9))
-    rarest = sorted(words, key=lambda word: (stories_with.get(word, 0), word))
-    return frozenset(rarest[: min(len(words) - shared + 1 + extra, len(words))])
-
-
-def similar_titles(words: AbstractSet[str], other: AbstractSet[str]) -> bool:
-    """Whether two headlines (as word sets) are alike enough to tell the same story."""
-    shared = len(words & other)
-    return shared >= TITLE_SIMILARITY * (len(words) + len(other) - shared)
+    shared = min_shared(words, length)
+    return words - shared + min(together, shared)
 
 
 def _jaccard(a: set[str], b: set[str]) -> float:
