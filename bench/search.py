@@ -82,7 +82,7 @@ def build(path: Path, items: int, seed: int) -> None:
     db.execute("COMMIT")
     started = time.perf_counter()
     for first in range(0, items, BATCH):
-        _insert_batch(db, pick, words, range(first + 1, min(first + BATCH, items) + 1))
+        _insert_batch(db, pick, words, range(first + 1, min(first + BATCH, items) + 1), items)
         done = min(first + BATCH, items)
         rate = done / (time.perf_counter() - started)
         print(f"  built {done:,} of {items:,} items ({rate:,.0f}/s)", file=sys.stderr)
@@ -91,7 +91,7 @@ def build(path: Path, items: int, seed: int) -> None:
 
 
 def _insert_batch(
-    db: sqlite3.Connection, pick: random.Random, words: list[str], ids: range
+    db: sqlite3.Connection, pick: random.Random, words: list[str], ids: range, total: int
 ) -> None:
     stories, items, search = [], [], []
     for item_id in ids:
@@ -99,11 +99,14 @@ def _insert_batch(
         title = " ".join(words[start : start + pick.randint(6, 12)]).capitalize()
         body = " ".join(words[start + 12 : start + pick.randint(60, 160)])
         summary = body[:200]
-        when = to_db_time(NOW - timedelta(seconds=pick.randrange(365 * 86400)))
+        # A year of news, numbered as it arrived; published up to six hours before.
+        arrived = NOW - timedelta(days=365) * (1 - item_id / total)
+        seen = to_db_time(arrived)
+        when = to_db_time(arrived - timedelta(seconds=pick.randrange(6 * 3600)))
         stories.append((item_id, None, title.lower(), when))
         items.append(
             (item_id, pick.randint(1, FEEDS), item_id, f"k{item_id}", f"https://example.org/{item_id}",
-             title, title.lower(), body, summary, "", 0.5, 1, "", when, when, when)
+             title, title.lower(), body, summary, "", 0.5, 1, "", when, seen, when)
         )  # fmt: skip
         search.append((item_id, title, summary, body, f"f{items[-1][1]}"))
     db.execute("BEGIN")

@@ -106,7 +106,9 @@ class Item:
 
     @property
     def sort_time(self) -> datetime:
-        return self.published_at or self.seen_at
+        """When it was published, but not later than it was first seen (a feed dating
+        entries in the future must not keep them on top)."""
+        return min(self.published_at, self.seen_at) if self.published_at else self.seen_at
 
 
 TAGS = ("model-release", "tooling", "research", "licensing", "policy", "funding", "community")

@@ -3,7 +3,9 @@ one page of results at a time.
 
 A member types words, "a phrase" or a prefix* — never FTS5 syntax: every word and phrase is
 quoted, so `AND`, `NEAR(`, a stray `"` or `col:` are just text, and no query can fail with
-an FTS syntax error. All the words must be found (in any column), best matches first.
+an FTS syntax error. All the words must be found (in any column), best matches first; a
+word such as "with" or "the" is not looked for next to words that say more (it is in most
+items: finding it would cost a walk over most of the archive and narrow nothing).
 """
 
 from __future__ import annotations
@@ -18,6 +20,7 @@ from bot.content.text import shorten, strip_tags
 from bot.models import Item
 from bot.store import Store
 from bot.store.search import HIT_END, HIT_START, SearchHit
+from bot.summarize.stopwords import ENGLISH
 
 PAGE_SIZE = 5
 MAX_TERMS = 12  # longer queries are cut here: more words only narrow the results
@@ -52,27 +55,28 @@ _WORD = re.compile(r"[\w.+#-]+")  # what unicode61 keeps of a word, more or less
 
 def parse_query(text: str) -> SearchQuery:
     """The FTS5 expression for what a member typed: quoted phrases stay phrases, a word
-    ending in * matches as a prefix, everything else is a word; all must match."""
+    ending in * matches as a prefix, everything else is a word; all must match, except
+    stop words beside other terms."""
     text = text.strip()[:MAX_QUERY_CHARS]
-    parts: list[str] = []
-    terms: list[str] = []
+    found: list[tuple[str, str]] = []  # (FTS5 term, as shown)
     for phrase, word in _TOKEN.findall(text):
         if phrase:
             words = _WORD.findall(phrase)
             if words:
-                parts.append(_quoted(" ".join(words)))
-                terms.append(f'"{" ".join(words)}"')
+                found.append((_quoted(" ".join(words)), f'"{" ".join(words)}"'))
             continue
-        prefix = word.endswith("*")
-        for piece in _WORD.findall(word):
-            parts.append(_quoted(piece) + ("*" if prefix else ""))
-            terms.append(piece + ("*" if prefix else ""))
-    if not parts:
+        prefix = "*" if word.endswith("*") else ""
+        found += [(_quoted(piece) + prefix, piece + prefix) for piece in _WORD.findall(word)]
+    if not found:
         raise QueryError(
             "Type some words to search for, e.g. `qwen licence`, a phrase in quotes like "
             '`"open weights"`, or the start of a word with a star: `quant*`.'
         )
-    return SearchQuery(text, " AND ".join(parts[:MAX_TERMS]), tuple(terms[:MAX_TERMS]))
+    telling = [term for term in found if term[1].lower() not in ENGLISH] or found
+    telling = telling[:MAX_TERMS]
+    return SearchQuery(
+        text, " AND ".join(fts for fts, _ in telling), tuple(shown for _, shown in telling)
+    )
 
 
 def _quoted(words: str) -> str:

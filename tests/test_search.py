@@ -116,6 +116,33 @@ def test_a_query_with_nothing_to_search_for_gets_a_hint(typed: str) -> None:
         parse_query(typed)
 
 
+async def test_words_like_of_and_the_need_not_be_found_beside_words_that_say_more(
+    store: Store, http: httpx.AsyncClient, feed_server: FeedServer, clock: TestClock
+) -> None:
+    items = [item(1, "Qwen release notes", "Qwen shipped.", clock)]
+    await stored(store, http, feed_server, {"/f.xml": (GUILD, items)})
+    search = SearchService(store, clock=clock)
+
+    assert await titles(search, GUILD, "the release of qwen") == ["Qwen release notes"]
+    assert parse_query("the release of qwen").terms == ("release", "qwen")
+    # Nothing but such words: they are what the member wants found.
+    assert parse_query("to be or not").terms == ("to", "be", "or", "not")
+    assert await titles(search, GUILD, '"release of" qwen') == []  # a phrase stays whole
+
+
+async def test_an_older_match_is_found_behind_many_newer_ones_of_another_server(
+    store: Store, http: httpx.AsyncClient, feed_server: FeedServer, clock: TestClock
+) -> None:
+    newer = [item(n, f"Llama build {n}", "Llama.", clock, hours_ago=1) for n in range(2, 130)]
+    older = [item(1, "Llama retrospective", "Llama, a year on.", clock, hours_ago=5)]
+    await stored(store, http, feed_server, {"/mine.xml": (GUILD, older)})
+    await stored(store, http, feed_server, {"/theirs.xml": (OTHER_GUILD, newer)})
+    search = SearchService(store, clock=clock)
+
+    assert await titles(search, GUILD, "llama") == ["Llama retrospective"]
+    assert len(await titles(search, OTHER_GUILD, "llama")) == PAGE_SIZE
+
+
 async def test_pages_of_five_then_no_next_page(
     store: Store, http: httpx.AsyncClient, feed_server: FeedServer, clock: TestClock
 ) -> None:
@@ -149,6 +176,20 @@ async def test_since_and_tag_narrow_the_results(
     tag = stored_tags[items[0].title][0]
     assert items[0].title in await titles(search, GUILD, "llama", tag=tag)
     assert await titles(search, GUILD, "llama", tag="no-such-tag") == []
+
+
+async def test_an_entry_dated_in_the_future_counts_as_seen_when_it_arrived(
+    store: Store, http: httpx.AsyncClient, feed_server: FeedServer, clock: TestClock
+) -> None:
+    items = [item(1, "Llama 9 announced", "Llama.", clock, hours_ago=-24 * 30)]
+    await stored(store, http, feed_server, {"/f.xml": (GUILD, items)})
+    search = SearchService(store, clock=clock)
+
+    assert await titles(search, GUILD, "llama", since=Since.DAY) == ["Llama 9 announced"]
+    [found] = (await search.page(GUILD, parse_query("llama"))).hits
+    assert found.item.sort_time <= clock()
+    clock.advance(timedelta(days=2))
+    assert await titles(search, GUILD, "llama", since=Since.DAY) == []
 
 
 async def test_the_same_story_from_two_feeds_is_one_result_with_the_words_marked(

@@ -188,6 +188,13 @@ MIGRATIONS: tuple[str, ...] = (
     );
     CREATE INDEX alert_hits_waiting ON alert_hits(sent_at, user_id);
     """,
+    # 8: an item sorts when it was published, but never later than it was first seen (a feed
+    #    dating its entries in the future must not keep them on top), so a search "since"
+    #    some time starts at the first item seen then, found by seen_at.
+    """
+    UPDATE items SET sort_at = seen_at WHERE sort_at > seen_at;
+    CREATE INDEX items_seen ON items(seen_at);
+    """,
 )
 
 HTML_SEPARATOR = "\x1e"  # between an item's HTML blocks (an ASCII record separator)

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import datetime, timedelta
 
 from bot.models import Item
 from bot.store.base import StoreBase
@@ -15,6 +15,9 @@ _WEIGHTS = "10.0, 4.0, 1.0, 0.0"
 # A search ranks the newest this many matches: a word in every other item must not cost a
 # scan of the whole archive, and in news the newest matches are the ones wanted.
 CANDIDATES = 100
+# Items are numbered as they are written; a poll started earlier may write after one started
+# later, by much less than this.
+_LATE_COMMIT = timedelta(hours=1)
 # Around the words found: marks that cannot be in feed text, turned into bold after escaping.
 HIT_START, HIT_END = "\x02", "\x03"
 
@@ -40,26 +43,31 @@ class SearchQueries(StoreBase):
         """The best items of the guild's feeds (every followed feed's, if `guild_id` is None)
         for `terms`, a well-formed FTS5 expression over title, summary and body (see
         bot.search): one per story, best first, among the newest `CANDIDATES` matches."""
-        match = await self._match(guild_id, terms)
-        if match is None:
-            return []
-        # Newest matches first, in the index, so a common word costs no more than a rare
-        # one; scored as they come (FTS5's functions cannot run inside an aggregate); the
-        # best item of each story kept. (Snippets are made from the page's items by the
-        # caller: FTS5's snippet() with a rowid list costs more than the search.)
+        # The newest matches first, straight from the index, the guild's and the filters'
+        # only, so a common word costs no more than a rare one; each scored as it comes
+        # (FTS5's functions cannot run inside an aggregate); then the best item of each
+        # story. (Snippets are made from the page's items by the caller: FTS5's snippet()
+        # with a rowid list costs more than the search.)
+        in_guild = (
+            "AND i.feed_id IN (SELECT feed_id FROM subscriptions WHERE guild_id = ?6)"
+            if guild_id is not None
+            else "AND ?6 IS NULL"
+        )
         rows = await self._fetchall(
             f"""WITH hits AS MATERIALIZED (
-                    SELECT rowid AS id, bm25(items_fts, {_WEIGHTS}) AS score
-                    FROM items_fts WHERE items_fts MATCH ?1
-                    ORDER BY rowid DESC LIMIT {CANDIDATES}
+                    SELECT x.rowid AS id, bm25(items_fts, {_WEIGHTS}) AS score,
+                           COALESCE(i.story_id, -i.id) AS story
+                    FROM items_fts x JOIN items i ON i.id = x.rowid
+                    WHERE items_fts MATCH ?1 {in_guild}
+                      AND x.rowid >= ?7 AND i.sort_at >= ?2
+                      AND (?3 IS NULL OR (',' || i.tags || ',') LIKE '%,' || ?3 || ',%')
+                    ORDER BY x.rowid DESC LIMIT {CANDIDATES}
                 ),
                 best AS (
                     SELECT hits.*, ROW_NUMBER() OVER (
-                        PARTITION BY COALESCE(i.story_id, -i.id) ORDER BY hits.score, hits.id
+                        PARTITION BY story ORDER BY score, id
                     ) AS nth
-                    FROM hits JOIN items i ON i.id = hits.id
-                    WHERE i.sort_at >= ?2
-                      AND (?3 IS NULL OR (',' || i.tags || ',') LIKE '%,' || ?3 || ',%')
+                    FROM hits
                 )
                 SELECT i.*, best.score, COALESCE(s.name, f.title, f.url) AS source_name
                 FROM best
@@ -71,20 +79,23 @@ class SearchQueries(StoreBase):
                 WHERE best.nth = 1
                 ORDER BY best.score, i.sort_at DESC, i.id
                 LIMIT ?4 OFFSET ?5""",
-            (match, to_db_time(since) if since else "", tag, limit, offset, guild_id),
+            (
+                f"{{title summary body}} : ({terms})",
+                to_db_time(since) if since else "",
+                tag,
+                limit,
+                offset,
+                guild_id,
+                await self._first_item_seen(since - _LATE_COMMIT) if since else 0,
+            ),
         )
         return [SearchHit(item_from_row(row), row["source_name"]) for row in rows]
 
-    async def _match(self, guild_id: int | None, terms: str) -> str | None:
-        """`terms` in the text columns only, and (for a guild) only in its feeds' items;
-        None if the guild follows no feed."""
-        in_text = f"{{title summary body}} : ({terms})"
-        if guild_id is None:
-            return in_text
+    async def _first_item_seen(self, since: datetime) -> int:
+        """The id of the first item seen at or after `since` (items sort no later than they
+        were seen, so none from earlier can be newer than `since`)."""
         rows = await self._fetchall(
-            "SELECT DISTINCT feed_id FROM subscriptions WHERE guild_id = ?", (guild_id,)
+            "SELECT id FROM items WHERE seen_at >= ? ORDER BY seen_at LIMIT 1",
+            (to_db_time(since),),
         )
-        if not rows:
-            return None
-        feeds = " OR ".join(f'"f{int(row[0])}"' for row in rows)
-        return f"{in_text} AND feed : ({feeds})"
+        return rows[0][0] if rows else 1 << 62

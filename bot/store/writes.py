@@ -274,7 +274,7 @@ def _item_row(feed_id: int, story_id: int, new: NewItem, seen: str) -> tuple[obj
         entry.comments_url,
         published,
         seen,
-        published or seen,
+        min(published, seen) if published else seen,
         HTML_SEPARATOR.join(entry.html) if entry.html else None,
     )
 
