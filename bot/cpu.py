@@ -15,12 +15,14 @@ import functools
 import logging
 import multiprocessing
 import os
+import pickle
 import threading
 import time
 from collections.abc import Callable
 from concurrent.futures import ProcessPoolExecutor
 from concurrent.futures.process import BrokenProcessPool
-from typing import ParamSpec, TypeVar
+from dataclasses import dataclass
+from typing import Generic, ParamSpec, TypeVar, cast
 
 log = logging.getLogger(__name__)
 
@@ -53,6 +55,26 @@ async def in_worker(fn: Callable[P, T], /, *args: P.args, **kwargs: P.kwargs) ->
         log.warning("a CPU worker process died; starting new ones")
         _discard_pool()
         return await asyncio.to_thread(call)
+
+
+@dataclass(frozen=True)
+class Shared(Generic[T]):
+    """A value that many calls in workers need (a lexicon): pickled once here, sent as
+    bytes, unpickled once per worker process (and kept), not once per call."""
+
+    data: bytes
+
+    @classmethod
+    def of(cls, value: T) -> Shared[T]:
+        return cls(pickle.dumps(value, protocol=pickle.HIGHEST_PROTOCOL))
+
+    def get(self) -> T:
+        return cast(T, _unpickled(self.data))
+
+
+@functools.lru_cache(maxsize=8)
+def _unpickled(data: bytes) -> object:
+    return pickle.loads(data)
 
 
 def _shared_pool() -> ProcessPoolExecutor:

@@ -20,7 +20,7 @@ from typing import Protocol
 from bot.clock import Clock, system_clock
 from bot.config import PollingSettings, Settings
 from bot.content.relevance import DEFAULT_LEXICON, Lexicon, Relevance, score_relevance
-from bot.cpu import in_worker
+from bot.cpu import Shared, in_worker
 from bot.decide.deliveries import plan_deliveries
 from bot.decide.entries import Candidate, PostPlan, plan_posts, select_new_entries
 from bot.decide.schedule import (
@@ -55,7 +55,7 @@ from bot.store import (
     SuccessWriter,
 )
 from bot.story_index import RecentStories
-from bot.summarize import Summarizer
+from bot.summarize import LocalSummarizer, Summarizer
 from bot.summarize.llm import summarizer_from_settings
 from bot.teasers import PageArticles
 
@@ -88,7 +88,7 @@ class Pipeline:
         self._now = clock
         self._fetcher = fetcher
         self._summarizer = summarizer
-        self._lexicon = lexicon
+        self._lexicon = Shared.of(lexicon)
         self._recaps = recaps
         self._settings = settings
         self._articles = articles
@@ -104,8 +104,8 @@ class Pipeline:
         self._commit_lock = asyncio.Lock()
         self._recent: RecentStories | None = None
         self._successes = SuccessWriter(store)
-        # Reading feed documents is the heavy CPU work of a poll: in worker processes it
-        # uses every core and leaves the GIL to the event loop.
+        # Reading feed documents, scoring and summarizing are the heavy CPU work of a poll:
+        # in worker processes it uses every core and leaves the GIL to the event loop.
         self._off_loop = in_worker if settings.parse_in_processes else asyncio.to_thread
 
     async def poll_due(self, *, now: datetime | None = None) -> CycleReport:
@@ -441,8 +441,7 @@ class Pipeline:
         )
 
     async def _score(self, texts: Sequence[tuple[str, str, str]]) -> dict[str, Relevance]:
-        # In a thread: scoring a few entries costs less than sending the lexicon to a worker.
-        return await asyncio.to_thread(_score_all, texts, self._lexicon) if texts else {}
+        return await self._off_loop(_score_all, texts, self._lexicon) if texts else {}
 
     async def _complete(self, entries: list[Entry]) -> list[Entry]:
         """The full article of teaser entries that may be posted (only those: a new feed's
@@ -452,7 +451,13 @@ class Pipeline:
         return list(await asyncio.gather(*(self._articles.complete(e) for e in entries)))
 
     async def _summaries(self, entries: Sequence[Entry]) -> dict[str, Summary]:
-        """The configured summarizer (perhaps an LLM) for what will be posted, concurrently."""
+        """The configured summarizer for what will be posted: a local one in one call off
+        the loop, an LLM concurrently."""
+        if not entries:
+            return {}
+        if isinstance(self._summarizer, LocalSummarizer):
+            texts = [(e.key, e.title, e.text) for e in entries]
+            return await self._off_loop(_summarize_all, texts, self._summarizer)
         results = await asyncio.gather(
             *(self._summarizer.summarize(title=e.title, text=e.text) for e in entries)
         )
@@ -540,8 +545,17 @@ def _with_stories(
     return new_items
 
 
-def _score_all(texts: Sequence[tuple[str, str, str]], lexicon: Lexicon) -> dict[str, Relevance]:
-    return {key: score_relevance(title, text, lexicon) for key, title, text in texts}
+def _score_all(
+    texts: Sequence[tuple[str, str, str]], lexicon: Shared[Lexicon]
+) -> dict[str, Relevance]:
+    terms = lexicon.get()
+    return {key: score_relevance(title, text, terms) for key, title, text in texts}
+
+
+def _summarize_all(
+    texts: Sequence[tuple[str, str, str]], summarizer: LocalSummarizer
+) -> dict[str, Summary]:
+    return {key: summarizer.summarize_sync(title=title, text=text) for key, title, text in texts}
 
 
 def _cleaned_all(entries: Sequence[Entry]) -> list[Entry]:

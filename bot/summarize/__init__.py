@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from typing import Protocol
+from typing import Protocol, runtime_checkable
 
 from bot.models import Summary
 
@@ -11,3 +11,11 @@ class Summarizer(Protocol):
     """Turns an item's title and plain text into the summary a post shows."""
 
     async def summarize(self, *, title: str, text: str) -> Summary: ...
+
+
+@runtime_checkable
+class LocalSummarizer(Summarizer, Protocol):
+    """A summarizer that needs nothing but the CPU (and pickles): the pipeline runs a
+    feed's summaries in one call in a worker process."""
+
+    def summarize_sync(self, *, title: str, text: str) -> Summary: ...
