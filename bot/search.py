@@ -11,6 +11,7 @@ items: finding it would cost a walk over most of the archive and narrow nothing)
 from __future__ import annotations
 
 import re
+from collections.abc import Sequence
 from dataclasses import dataclass, replace
 from datetime import datetime, timedelta
 from enum import Enum
@@ -105,15 +106,62 @@ def snippet(query: SearchQuery, text: str) -> str:
 
 
 def _terms_pattern(query: SearchQuery) -> re.Pattern[str]:
-    parts = []
-    for term in query.terms:
-        prefix = term.endswith("*")
-        words = _WORD.findall(term)
-        if not words:
-            continue
-        body = r"\W+".join(re.escape(word) for word in words)
-        parts.append(rf"(?<!\w){body}" + (r"\w*" if prefix else r"(?!\w)"))
+    parts = [part for part in map(_term_regex, query.terms) if part]
     return re.compile("|".join(parts) or r"(?!)", re.IGNORECASE)
+
+
+def _term_regex(term: str) -> str | None:
+    """A term (word, "phrase" or prefix*) as a regular expression matching what FTS5 does."""
+    prefix = term.endswith("*")
+    words = _WORD.findall(term)
+    if not words:
+        return None
+    body = r"\W+".join(re.escape(word) for word in words)
+    return rf"(?<!\w){body}" + (r"\w*" if prefix else r"(?!\w)")
+
+
+# BM25's term-frequency saturation and length normalization, per field (title, summary,
+# body) with the title weighing most. No IDF: every candidate has every term (all must
+# match), and FTS5 would count every row having a term to know it.
+_K1, _B = 1.2, 0.75
+_FIELD_WEIGHTS = (10.0, 4.0, 1.0)
+
+
+def relevance_scores(query: SearchQuery, documents: Sequence[tuple[str, str, str]]) -> list[float]:
+    """How well each (title, summary, body) matches `query`, higher is better: BM25F-like
+    over these documents (field lengths relative to their averages here)."""
+    patterns = [re.compile(part, re.IGNORECASE) for part in map(_term_regex, query.terms) if part]
+    lengths = [[len(field.split()) for field in document] for document in documents]
+    averages = [
+        max(1.0, sum(sizes[f] for sizes in lengths) / max(1, len(lengths)))
+        for f in range(len(_FIELD_WEIGHTS))
+    ]
+    scores = []
+    for document, sizes in zip(documents, lengths, strict=True):
+        score = 0.0
+        fields = zip(document, sizes, averages, _FIELD_WEIGHTS, strict=True)
+        for field, size, average, weight in fields:
+            norm = _K1 * (1 - _B + _B * size / average)
+            for pattern in patterns:
+                found = sum(1 for _ in pattern.finditer(field))
+                score += weight * found * (_K1 + 1) / (found + norm) if found else 0.0
+        scores.append(score)
+    return scores
+
+
+def best_per_story(hits: Sequence[SearchHit], scores: Sequence[float]) -> list[SearchHit]:
+    """The best hit of each story (the same news from several feeds is one result), best
+    first; among equals, the newest."""
+    best: dict[int, tuple[float, SearchHit]] = {}
+    for hit, score in zip(hits, scores, strict=True):
+        story = hit.item.story_id if hit.item.story_id is not None else -hit.item.id
+        if story not in best or score > best[story][0]:
+            best[story] = (score, hit)
+    ranked = sorted(
+        best.values(),
+        key=lambda pair: (-pair[0], -pair[1].item.sort_time.timestamp(), pair[1].item.id),
+    )
+    return [hit for _, hit in ranked]
 
 
 @dataclass(frozen=True)
@@ -141,23 +189,26 @@ class SearchService:
         """Page `number` (from 0) of the guild's results (every server's, if `guild_id` is
         None) for `query`, `PAGE_SIZE` hits."""
         number = max(number, 0)
-        hits = await self._store.search_items(
-            guild_id,
-            query.match,
-            since=since.cutoff(self._now()),
-            tag=tag,
-            offset=number * PAGE_SIZE,
-            limit=PAGE_SIZE + 1,  # one more: is there a next page?
+        candidates = await self._store.search_candidates(
+            guild_id, query.match, since=since.cutoff(self._now()), tag=tag
         )
+        scores = relevance_scores(query, [_fields(hit.item) for hit in candidates])
+        ranked = best_per_story(candidates, scores)
+        first = number * PAGE_SIZE
         shown = tuple(
             replace(hit, snippet=snippet(query, searchable_text(hit.item)))
-            for hit in hits[:PAGE_SIZE]
+            for hit in ranked[first : first + PAGE_SIZE]
         )
-        return SearchPage(query, number, shown, len(hits) > PAGE_SIZE)
+        return SearchPage(query, number, shown, len(ranked) > first + PAGE_SIZE)
+
+
+def _fields(item: Item) -> tuple[str, str, str]:
+    body = item.text or (strip_tags(" ".join(item.html)) if item.html else "")
+    return item.title, item.summary or "", body
 
 
 def searchable_text(item: Item) -> str:
     """What a result's snippet is cut from: the item's text (or its HTML, quickly cleaned),
     else its summary, else its title."""
-    body = item.text or (strip_tags(" ".join(item.html)) if item.html else "")
-    return " ".join((body or item.summary or item.title).split())
+    title, summary, body = _fields(item)
+    return " ".join((body or summary or title).split())
