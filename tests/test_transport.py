@@ -169,3 +169,23 @@ async def test_a_refused_connection_is_an_httpx_connect_error() -> None:
     async with make_http_client(timeout=2, allow_private_networks=True) as client:
         with pytest.raises(httpx.ConnectError, match=r"cannot connect to 127\.0\.0\.1"):
             await client.get(f"{url}/feed")
+
+
+async def test_a_cookie_one_feed_sets_is_never_sent_with_the_next_request() -> None:
+    requests: list[bytes] = []
+
+    async def set_a_cookie(reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
+        while True:
+            try:
+                requests.append(await read_request(reader))
+            except asyncio.IncompleteReadError:
+                return
+            writer.write(response(b"<rss/>", b"Set-Cookie: session=abc; Path=/"))
+            await writer.drain()
+
+    async with raw_server(set_a_cookie) as (url, _), fetcher() as fetch:
+        await fetch.get(url + "/a.xml")
+        await fetch.get(url + "/b.xml")
+
+    assert len(requests) == 2
+    assert all(b"cookie" not in request.lower() for request in requests)

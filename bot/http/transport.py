@@ -1,7 +1,7 @@
 """httpx over aiohttp: the code speaks httpx, the bytes go through aiohttp's C-accelerated
 HTTP/1.1 client (a 304 costs about a tenth of the CPU it costs through httpcore).
 
-httpx keeps everything above the wire: redirects, cookies, content decoding (so the body cap
+httpx keeps everything above the wire: redirects, content decoding (so the body cap
 counts decoded bytes), timeouts' meaning and its exception types. aiohttp only sends one
 request and streams its raw body back. Errors are mapped to the httpx exception a caller
 would have seen from httpx's own transport.
@@ -63,7 +63,7 @@ class AiohttpTransport(httpx.AsyncBaseTransport):
             connector=connector,
             auto_decompress=False,  # httpx decodes, and counts decoded bytes
             trust_env=False,  # no proxy from the environment: it would connect past the guard
-            cookie_jar=aiohttp.DummyCookieJar(),  # httpx keeps the cookies
+            cookie_jar=aiohttp.DummyCookieJar(),  # the bot keeps no cookies (bot.http.fetch)
             skip_auto_headers=("User-Agent", "Accept", "Accept-Encoding"),
             max_line_size=MAX_HEADER_BYTES,
             max_field_size=MAX_HEADER_BYTES,
