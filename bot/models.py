@@ -70,6 +70,32 @@ class SubscriptionSource(StrEnum):
 
 
 @dataclass(frozen=True)
+class KeywordFilter:
+    """A channel's keyword filter on a feed (see bot.decide.filters)."""
+
+    include: tuple[str, ...] = ()  # the item needs one of these (when any)
+    exclude: tuple[str, ...] = ()  # and none of these
+    pattern: str | None = None  # and a match of this regular expression (case-insensitive)
+
+    def __bool__(self) -> bool:
+        return bool(self.include or self.exclude or self.pattern)
+
+    def describe(self) -> str:
+        """The filter as an admin reads it in /feeds list."""
+        parts = []
+        if self.include:
+            parts.append("only with " + " or ".join(f'"{w}"' for w in self.include))
+        if self.exclude:
+            parts.append("never with " + " or ".join(f'"{w}"' for w in self.exclude))
+        if self.pattern:
+            parts.append(f"matching /{self.pattern}/")
+        return "; ".join(parts)
+
+
+NO_RULES = KeywordFilter()
+
+
+@dataclass(frozen=True)
 class Subscription:
     """A channel following a feed. `initialized` is false until its first backfill is planned."""
 
@@ -81,6 +107,9 @@ class Subscription:
     source: SubscriptionSource
     initialized: bool
     filter: FeedFilter = FeedFilter.ALL
+    rules: KeywordFilter = NO_RULES  # include / exclude words, a regex
+    paused_at: datetime | None = None  # by an admin (or Discord's refusal), not the feed
+    pause_reason: str | None = None
 
 
 @dataclass(frozen=True)
@@ -234,6 +263,26 @@ class PlannedPost:
     feed_id: int
     item_key: str
     channel_id: int
+
+
+class SkipReason(StrEnum):
+    """Why an item was not posted in a channel (what /feeds explain tells)."""
+
+    PAUSED = "paused"
+    FILTERED = "filtered"
+    NOT_RELEVANT = "not_relevant"
+    TOO_OLD = "too_old"
+    BEYOND_BACKFILL = "beyond_backfill"
+
+
+@dataclass(frozen=True)
+class Skip:
+    """A decision: the entry with `item_key` is not posted in `channel_id`, for `reason`."""
+
+    item_key: str
+    channel_id: int
+    reason: SkipReason
+    detail: str = ""  # e.g. which word a filter found
 
 
 @dataclass(frozen=True)

@@ -333,6 +333,7 @@ class Pipeline:
                 deliveries=deliveries,
                 initialized_subscription_ids=posts.initialized_subscription_ids,
                 stored_items=stored_updates,
+                skips=posts.skips,
             )
 
         # Matching a story and writing it must not interleave between two feeds, or the
@@ -368,10 +369,25 @@ class Pipeline:
                 feed_id=feed_id,
                 subscriptions=subscriptions,
                 new=[
-                    Candidate(e.key, e.published_at or now, relevant.get(e.key, True))
+                    Candidate(
+                        e.key,
+                        e.published_at or now,
+                        relevant.get(e.key, True),
+                        e.title,
+                        e.text if e.key in relevant else None,
+                    )
                     for e in entries
                 ],
-                stored=[Candidate(i.key, i.sort_time, relevant.get(i.key, True)) for i in stored],
+                stored=[
+                    Candidate(
+                        i.key,
+                        i.sort_time,
+                        relevant.get(i.key, True),
+                        i.title,
+                        i.text if i.key in relevant else None,
+                    )
+                    for i in stored
+                ],
                 now=now,
                 backfill=self._settings.backfill,
                 max_age=timedelta(days=self._settings.max_age_days),

@@ -10,7 +10,7 @@ import httpx
 from bot.clock import Clock, system_clock
 from bot.feeds.parse import NotAFeedError, parse_feed_async
 from bot.http.fetch import Fetcher, FetchError
-from bot.models import FeedFilter, SubscriptionSource
+from bot.models import NO_RULES, FeedFilter, KeywordFilter, SubscriptionSource
 from bot.store import Store, SubscriptionView
 
 MAX_URL_LENGTH = 2048
@@ -52,6 +52,7 @@ class SubscriptionService:
         guild_id: int,
         name: str | None = None,
         feed_filter: FeedFilter = FeedFilter.ALL,
+        rules: KeywordFilter = NO_RULES,
     ) -> AddedFeed:
         """Check that `url` is a readable feed, then make the channel follow it."""
         url = validate_feed_url(url)
@@ -69,6 +70,7 @@ class SubscriptionService:
             guild_id=guild_id,
             name=name,
             feed_filter=feed_filter,
+            rules=rules,
         )
         self._on_change()
         return AddedFeed(
@@ -100,6 +102,68 @@ class SubscriptionService:
         await self._store.resume_feed(view.feed.id, self._now())
         self._on_change()
         return view
+
+    async def edit(
+        self,
+        feed: str,
+        *,
+        guild_id: int,
+        channel_id: int | None = None,
+        name: str | None = None,
+        feed_filter: FeedFilter | None = None,
+        rules: KeywordFilter | None = None,
+    ) -> SubscriptionView:
+        """Change how the guild follows `feed` (a subscription id from autocomplete, or the
+        feed's URL when it is followed in one channel); None leaves a setting as it is."""
+        view = await self.find(feed, guild_id=guild_id)
+        await self._store.edit_subscription(
+            view.subscription.id,
+            channel_id=channel_id,
+            name=name,
+            feed_filter=feed_filter,
+            rules=rules,
+        )
+        return await self.find(str(view.subscription.id), guild_id=guild_id)
+
+    async def pause(self, feed: str, *, guild_id: int, by: str) -> SubscriptionView:
+        """Post nothing more from `feed` in its channel until resumed."""
+        view = await self.find(feed, guild_id=guild_id)
+        await self._store.pause_subscription(view.subscription.id, f"paused by {by}", self._now())
+        return view
+
+    async def resume_channel(self, feed: str, *, guild_id: int) -> SubscriptionView:
+        """Undo a pause of the channel (by an admin or after Discord refused a post), and
+        poll the feed again at once, its failures forgotten."""
+        view = await self.find(feed, guild_id=guild_id)
+        await self._store.resume_subscription(view.subscription.id)
+        await self._store.resume_feed(view.feed.id, self._now())
+        self._on_change()
+        return view
+
+    async def find(self, feed: str, *, guild_id: int) -> SubscriptionView:
+        """The guild's subscription named by `feed`: its id (as autocomplete gives it) or
+        the feed's URL (when followed in one channel only)."""
+        feed = feed.strip()
+        if feed.isdigit():
+            for view in await self._store.guild_subscriptions(guild_id):
+                if view.subscription.id == int(feed):
+                    return view
+            raise SubscriptionError("This server follows no such feed. See /feeds list.")
+        matches = await self._followed(feed, guild_id, None)
+        if len(matches) > 1:
+            raise SubscriptionError(
+                f"{feed} is followed in several channels; pick one from the list as you type."
+            )
+        return matches[0]
+
+    async def choices(self, guild_id: int, typed: str) -> list[tuple[str, str]]:
+        """(label, value) of the guild's subscriptions whose name or URL has `typed`."""
+        typed = typed.lower().strip()
+        return [
+            (f"{view.name or view.feed.url}", str(view.subscription.id))
+            for view in await self._store.guild_subscriptions(guild_id)
+            if typed in (view.name or "").lower() or typed in view.feed.url.lower()
+        ]
 
     async def _followed(
         self, url: str, guild_id: int, channel_id: int | None

@@ -1,4 +1,5 @@
-"""Admin commands: /feeds add | list | remove (Manage Server permission required)."""
+"""Admin commands: /feeds add | edit | pause | resume | remove | list | explain (Manage
+Server permission required, checked on every interaction; answers are ephemeral)."""
 
 from __future__ import annotations
 
@@ -10,13 +11,22 @@ from discord.ext import commands
 
 from bot.client import BazaarBot, reply_privately
 from bot.content.text import shorten
-from bot.models import Feed, FeedFilter
+from bot.decide.filters import FilterError, keyword_filter
+from bot.explain import explanation_lines
+from bot.models import Feed, FeedFilter, KeywordFilter
 from bot.store import SubscriptionView
 from bot.subscriptions import SubscriptionError
 from cogs.utils.display import fit_message, shown_error, shown_text, shown_title, shown_url
 from cogs.utils.paginator import reply_in_pages
 
 REASON_CHARS = 300
+INCLUDE_HELP = 'Post only items with one of these words or "phrases" (comma-separated)'
+EXCLUDE_HELP = "Never post items with one of these words or phrases (comma-separated)"
+REGEX_HELP = "Post only items matching this regular expression (title and text, any case)"
+FILTER_CHOICES = [
+    app_commands.Choice(name="everything", value=FeedFilter.ALL.value),
+    app_commands.Choice(name="only open-source AI", value=FeedFilter.RELEVANT.value),
+]
 
 
 @app_commands.guild_only()
@@ -37,14 +47,12 @@ class Feeds(commands.GroupCog, group_name="feeds", group_description="Manage the
         channel="Where to post (defaults to this channel)",
         name="Display name for this source (defaults to the feed's title)",
         feed_filter="Post everything, or only items about open-source AI (for general tech feeds)",
+        include=INCLUDE_HELP,
+        exclude=EXCLUDE_HELP,
+        regex=REGEX_HELP,
     )
     @app_commands.rename(feed_filter="filter")
-    @app_commands.choices(
-        feed_filter=[
-            app_commands.Choice(name="everything", value=FeedFilter.ALL.value),
-            app_commands.Choice(name="only open-source AI", value=FeedFilter.RELEVANT.value),
-        ]
-    )
+    @app_commands.choices(feed_filter=FILTER_CHOICES)
     async def add(
         self,
         interaction: discord.Interaction,
@@ -52,8 +60,16 @@ class Feeds(commands.GroupCog, group_name="feeds", group_description="Manage the
         channel: discord.TextChannel | None = None,
         name: app_commands.Range[str, 1, 100] | None = None,
         feed_filter: str = FeedFilter.ALL.value,
+        include: app_commands.Range[str, 1, 1000] | None = None,
+        exclude: app_commands.Range[str, 1, 1000] | None = None,
+        regex: app_commands.Range[str, 1, 300] | None = None,
     ) -> None:
         assert interaction.guild_id is not None
+        try:
+            rules = keyword_filter(include, exclude, regex)
+        except FilterError as exc:
+            await reply_privately(interaction, f"That filter cannot be used: {exc}.")
+            return
         target = channel or interaction.channel
         if not isinstance(target, discord.TextChannel):
             await reply_privately(interaction, "Pick a text channel for the posts with channel:.")
@@ -74,6 +90,7 @@ class Feeds(commands.GroupCog, group_name="feeds", group_description="Manage the
                 guild_id=interaction.guild_id,
                 name=name,
                 feed_filter=FeedFilter(feed_filter),
+                rules=rules,
             )
         except SubscriptionError as exc:
             await reply_privately(interaction, shown_error(str(exc), *_as_given(url)))
@@ -89,6 +106,8 @@ class Feeds(commands.GroupCog, group_name="feeds", group_description="Manage the
                 f"({added.entry_count} entries in the feed; the newest {backfill} {which}will "
                 f"be posted shortly, then every new one {which}as it comes)."
             )
+            if rules:
+                text += f"\nFilter: {shown_text(rules.describe(), REASON_CHARS)}."
         await reply_privately(interaction, fit_message(text))
 
     def _missing_permissions(self, channel: discord.TextChannel) -> list[str]:
@@ -136,12 +155,131 @@ class Feeds(commands.GroupCog, group_name="feeds", group_description="Manage the
     async def resume(self, interaction: discord.Interaction, url: str) -> None:
         assert interaction.guild_id is not None
         try:
-            view = await self.bot.subscriptions.resume(url, guild_id=interaction.guild_id)
+            view = await self.bot.subscriptions.resume_channel(url, guild_id=interaction.guild_id)
         except SubscriptionError as exc:
             await reply_privately(interaction, shown_error(str(exc), *_as_given(url)))
             return
         title = shown_title(view.name, view.feed.url)
-        await reply_privately(interaction, f"Polling {title} again now; failures are forgotten.")
+        await reply_privately(
+            interaction,
+            f"Posting {title} in <#{view.subscription.channel_id}> again, and polling it now; "
+            "failures are forgotten.",
+        )
+
+    @app_commands.command(name="edit", description="Change a feed's channel, name or filters")
+    @app_commands.describe(
+        feed="The feed (pick from the list as you type)",
+        channel="Post in this channel from now on (waiting posts move too)",
+        name="Display name for this source",
+        feed_filter="Post everything, or only items about open-source AI",
+        include=INCLUDE_HELP + " (- to clear)",
+        exclude=EXCLUDE_HELP + " (- to clear)",
+        regex=REGEX_HELP + " (- to clear)",
+    )
+    @app_commands.rename(feed_filter="filter")
+    @app_commands.choices(feed_filter=FILTER_CHOICES)
+    async def edit(
+        self,
+        interaction: discord.Interaction,
+        feed: str,
+        channel: discord.TextChannel | None = None,
+        name: app_commands.Range[str, 1, 100] | None = None,
+        feed_filter: str | None = None,
+        include: app_commands.Range[str, 1, 1000] | None = None,
+        exclude: app_commands.Range[str, 1, 1000] | None = None,
+        regex: app_commands.Range[str, 1, 300] | None = None,
+    ) -> None:
+        assert interaction.guild_id is not None
+        if channel is not None:
+            missing = self._missing_permissions(channel)
+            if missing:
+                await reply_privately(
+                    interaction,
+                    f"I cannot post in {channel.mention}: I am missing {', '.join(missing)} "
+                    "there. Grant them to my role, then try again.",
+                )
+                return
+        try:
+            current = await self.bot.subscriptions.find(feed, guild_id=interaction.guild_id)
+            rules = _edited_rules(current.subscription.rules, include, exclude, regex)
+            view = await self.bot.subscriptions.edit(
+                feed,
+                guild_id=interaction.guild_id,
+                channel_id=channel.id if channel else None,
+                name=name,
+                feed_filter=FeedFilter(feed_filter) if feed_filter else None,
+                rules=rules,
+            )
+        except FilterError as exc:
+            await reply_privately(interaction, f"That filter cannot be used: {exc}.")
+            return
+        except SubscriptionError as exc:
+            await reply_privately(interaction, shown_error(str(exc), feed))
+            return
+        await reply_privately(interaction, fit_message("Now:\n" + _describe(view)))
+
+    @app_commands.command(name="pause", description="Stop posting a feed in its channel")
+    @app_commands.describe(feed="The feed (pick from the list as you type)")
+    async def pause(self, interaction: discord.Interaction, feed: str) -> None:
+        assert interaction.guild_id is not None
+        try:
+            view = await self.bot.subscriptions.pause(
+                feed, guild_id=interaction.guild_id, by=interaction.user.name
+            )
+        except SubscriptionError as exc:
+            await reply_privately(interaction, shown_error(str(exc), feed))
+            return
+        title = shown_title(view.name, view.feed.url)
+        await reply_privately(
+            interaction,
+            f"Paused {title} in <#{view.subscription.channel_id}>: nothing more is posted there "
+            "until /feeds resume (what it brings meanwhile is stored and searchable).",
+        )
+
+    @app_commands.command(name="explain", description="Why an item was or was not posted")
+    @app_commands.describe(item="The item's title (pick from the list as you type) or its link")
+    async def explain(self, interaction: discord.Interaction, item: str) -> None:
+        assert interaction.guild_id is not None
+        store = self.bot.store
+        typed = item.strip()
+        item_id = int(typed) if typed.isdigit() else None
+        if item_id is None:
+            item_id = await store.guild_item_by_link(interaction.guild_id, typed.strip("<>"))
+        found = await store.explain_item(interaction.guild_id, item_id) if item_id else None
+        if found is None:
+            await reply_privately(
+                interaction,
+                "None of this server's feeds brought that item. Pick it from the list as you "
+                "type its title, or paste its link.",
+            )
+            return
+        threshold = self.bot.settings.relevance.threshold
+        lines = explanation_lines(found, guild_id=interaction.guild_id, threshold=threshold)
+        await reply_privately(interaction, fit_message("\n".join(lines)))
+
+    @explain.autocomplete("item")
+    async def _item_choices(
+        self, interaction: discord.Interaction, current: str
+    ) -> list[app_commands.Choice[str]]:
+        if interaction.guild_id is None:
+            return []
+        found = await self.bot.store.guild_item_titles(interaction.guild_id, current.strip())
+        return [
+            app_commands.Choice(name=shorten(title, 100) or str(item_id), value=str(item_id))
+            for item_id, title in found
+        ]
+
+    @edit.autocomplete("feed")
+    @pause.autocomplete("feed")
+    async def _feed_choices(
+        self, interaction: discord.Interaction, current: str
+    ) -> list[app_commands.Choice[str]]:
+        if interaction.guild_id is None:
+            return []
+        found = await self.bot.subscriptions.choices(interaction.guild_id, current)
+        return [
+            app_commands.Choice(name=shorten(label, 100), value=value) for label, value in found
+        ][:25]
 
     @remove.autocomplete("url")
     @resume.autocomplete("url")
@@ -156,6 +294,28 @@ class Feeds(commands.GroupCog, group_name="feeds", group_description="Manage the
             for u in urls
             if current.lower() in u.lower() and len(u) <= 100
         ][:25]
+
+
+def _edited_rules(
+    current: KeywordFilter, include: str | None, exclude: str | None, regex: str | None
+) -> KeywordFilter | None:
+    """The filter after an edit: what is given replaces what was ("-" clears it), the rest
+    stays; None if nothing about the filter was given."""
+    if include is None and exclude is None and regex is None:
+        return None
+
+    def given(new: str | None, old: str) -> str:
+        return old if new is None else ("" if new.strip() == "-" else new)
+
+    return keyword_filter(
+        given(include, _joined(current.include)),
+        given(exclude, _joined(current.exclude)),
+        given(regex, current.pattern or ""),
+    )
+
+
+def _joined(words: tuple[str, ...]) -> str:
+    return ", ".join(f'"{word}"' for word in words)
 
 
 def _as_given(url: str) -> tuple[str, str]:
@@ -175,7 +335,13 @@ def _describe(view: SubscriptionView) -> str:
 
 
 def _filter_note(view: SubscriptionView) -> str:
-    return " (open-source AI only)" if view.subscription.filter is FeedFilter.RELEVANT else ""
+    subscription = view.subscription
+    notes = ["open-source AI only"] if subscription.filter is FeedFilter.RELEVANT else []
+    if subscription.rules:
+        notes.append(shown_text(subscription.rules.describe(), REASON_CHARS))
+    if subscription.paused_at is not None:
+        notes.append(f"⏸ {shown_text(subscription.pause_reason or 'paused', REASON_CHARS)}")
+    return f" ({'; '.join(notes)})" if notes else ""
 
 
 def _health(feed: Feed) -> str:

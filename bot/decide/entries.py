@@ -5,26 +5,32 @@ Nothing here does I/O; it looks only at data, so every rule is testable on its o
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable, Sequence
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
-from bot.models import Entry, FeedFilter, PlannedPost, Subscription
+from bot.decide.filters import filter_verdict
+from bot.models import Entry, FeedFilter, PlannedPost, Skip, SkipReason, Subscription
 
 
 @dataclass(frozen=True)
 class Candidate:
-    """An item (stored or new) that could be posted, reduced to what the decision needs."""
+    """An item (stored or new) that could be posted, reduced to what the decision needs.
+    Until its text is known (None), it passes keyword filters, as it counts as relevant
+    until scored: the caller completes what the plan would post, then plans again."""
 
     key: str
     time: datetime
     relevant: bool = True
+    title: str = ""
+    text: str | None = None
 
 
 @dataclass(frozen=True)
 class PostPlan:
     posts: tuple[PlannedPost, ...]
     initialized_subscription_ids: tuple[int, ...]
+    skips: tuple[Skip, ...] = ()  # every candidate not posted in a channel, and why
 
 
 def select_new_entries(entries: Iterable[Entry], known: set[str]) -> list[Entry]:
@@ -55,33 +61,62 @@ def plan_posts(
     backfill: int,
     max_age: timedelta,
 ) -> PostPlan:
-    """Decide which items each channel following the feed gets.
+    """Decide which items each channel following the feed gets, and why not the others.
 
     A channel that starts following gets only the newest `backfill` items, so adding a
     feed with 200 old entries does not flood it; after that it gets every new item.
-    Items older than `max_age` are never posted, and a channel whose filter is
-    "relevant" gets only items about open-source AI.
+    Items older than `max_age` are never posted, a channel whose filter is "relevant" gets
+    only items about open-source AI, one with keyword rules only items passing them, and a
+    channel paused by its admins none (its backfill waits until it is resumed).
     """
     cutoff = now - max_age
     posts: list[PlannedPost] = []
+    skips: list[Skip] = []
     initialized: list[int] = []
     for subscription in subscriptions:
-        wanted = _filtered(subscription.filter)
+        channel = subscription.channel_id
+        if subscription.paused_at is not None:
+            skips += [Skip(c.key, channel, SkipReason.PAUSED) for c in new]
+            continue
         if subscription.initialized:
-            chosen = [c for c in new if wanted(c)]
+            considered = list(new)
         else:
-            chosen = _newest([c for c in _unique([*new, *stored]) if wanted(c)], backfill)
+            considered = _unique([*new, *stored])
             initialized.append(subscription.id)
-        for candidate in sorted(chosen, key=lambda c: c.time):
+        wanted = []
+        for candidate in considered:
+            skip = _unwanted(candidate, subscription)
+            if skip is None:
+                wanted.append(candidate)
+            else:
+                skips.append(skip)
+        if not subscription.initialized:
+            chosen = _newest(wanted, backfill)
+            kept = {c.key for c in chosen}
+            skips += [
+                Skip(c.key, channel, SkipReason.BEYOND_BACKFILL, str(backfill))
+                for c in wanted
+                if c.key not in kept
+            ]
+            wanted = chosen
+        for candidate in sorted(wanted, key=lambda c: c.time):
             if candidate.time >= cutoff:
-                posts.append(PlannedPost(feed_id, candidate.key, subscription.channel_id))
-    return PostPlan(tuple(posts), tuple(initialized))
+                posts.append(PlannedPost(feed_id, candidate.key, channel))
+            else:
+                skips.append(Skip(candidate.key, channel, SkipReason.TOO_OLD, str(max_age.days)))
+    return PostPlan(tuple(posts), tuple(initialized), tuple(skips))
 
 
-def _filtered(feed_filter: FeedFilter) -> Callable[[Candidate], bool]:
-    if feed_filter is FeedFilter.RELEVANT:
-        return lambda candidate: candidate.relevant
-    return lambda candidate: True
+def _unwanted(candidate: Candidate, subscription: Subscription) -> Skip | None:
+    """Why the channel's filters keep `candidate` out, if they do."""
+    channel = subscription.channel_id
+    if subscription.filter is FeedFilter.RELEVANT and not candidate.relevant:
+        return Skip(candidate.key, channel, SkipReason.NOT_RELEVANT)
+    if candidate.text is not None:
+        verdict = filter_verdict(subscription.rules, candidate.title, candidate.text)
+        if verdict is not None:
+            return Skip(candidate.key, channel, SkipReason.FILTERED, verdict)
+    return None
 
 
 def _unique(candidates: Iterable[Candidate]) -> list[Candidate]:

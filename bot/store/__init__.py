@@ -7,6 +7,7 @@ grouped by what they are about; `Store` is all of them over one connection.
 
 from __future__ import annotations
 
+from bot.store.admin import AdminQueries, ChannelVerdict, ItemExplanation
 from bot.store.alerts import AlertQueries
 from bot.store.base import StoreOpenError
 from bot.store.batch import SuccessWriter
@@ -20,7 +21,9 @@ from bot.store.search import SearchHit, SearchQueries
 from bot.store.writes import PollFacts
 
 __all__ = [
+    "ChannelVerdict",
     "FeedState",
+    "ItemExplanation",
     "PollFacts",
     "PollResult",
     "SearchHit",
@@ -36,6 +39,12 @@ __all__ = [
 
 
 class Store(
-    FeedQueries, ItemQueries, OutboxQueries, SearchQueries, AlertQueries, SummaryCacheQueries
+    FeedQueries,
+    ItemQueries,
+    OutboxQueries,
+    SearchQueries,
+    AlertQueries,
+    AdminQueries,
+    SummaryCacheQueries,
 ):
     """Async access to the Bazaar database. Create with `await Store.open(path)`."""

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import logging
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
@@ -9,8 +10,10 @@ from datetime import UTC, datetime
 from typing import Protocol
 
 from bot.models import (
+    NO_RULES,
     Feed,
     FeedFilter,
+    KeywordFilter,
     Subscription,
     SubscriptionSource,
 )
@@ -63,6 +66,7 @@ class FeedQueries(StoreBase):
         guild_id: int | None = None,
         name: str | None = None,
         feed_filter: FeedFilter = FeedFilter.ALL,
+        rules: KeywordFilter = NO_RULES,
     ) -> tuple[Subscription, bool]:
         """Make `channel_id` follow the feed at `url`; return the subscription and if it is new."""
         now = to_db_time(self.clock())
@@ -75,10 +79,22 @@ class FeedQueries(StoreBase):
             assert feed is not None
             cursor = await self._db.execute(
                 """INSERT INTO subscriptions
-                       (feed_id, channel_id, guild_id, name, source, filter, created_at)
-                   VALUES (?, ?, ?, ?, ?, ?, ?)
+                       (feed_id, channel_id, guild_id, name, source, filter, created_at,
+                        include_words, exclude_words, pattern)
+                   VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
                    ON CONFLICT (feed_id, channel_id) DO NOTHING""",
-                (feed["id"], channel_id, guild_id, name, source.value, feed_filter.value, now),
+                (
+                    feed["id"],
+                    channel_id,
+                    guild_id,
+                    name,
+                    source.value,
+                    feed_filter.value,
+                    now,
+                    json.dumps(list(rules.include)),
+                    json.dumps(list(rules.exclude)),
+                    rules.pattern,
+                ),
             )
             created = cursor.rowcount == 1
             if created:
@@ -91,9 +107,18 @@ class FeedQueries(StoreBase):
             else:
                 # Following again may change how: a new name or filter takes effect.
                 await self._db.execute(
-                    """UPDATE subscriptions SET name = COALESCE(?, name), filter = ?
+                    """UPDATE subscriptions SET name = COALESCE(?, name), filter = ?,
+                           include_words = ?, exclude_words = ?, pattern = ?
                        WHERE feed_id = ? AND channel_id = ?""",
-                    (name, feed_filter.value, feed["id"], channel_id),
+                    (
+                        name,
+                        feed_filter.value,
+                        json.dumps(list(rules.include)),
+                        json.dumps(list(rules.exclude)),
+                        rules.pattern,
+                        feed["id"],
+                        channel_id,
+                    ),
                 )
         row = await self._fetchone(
             "SELECT * FROM subscriptions WHERE feed_id = ? AND channel_id = ?",

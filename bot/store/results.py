@@ -7,7 +7,7 @@ from dataclasses import dataclass
 from datetime import datetime
 
 from bot.decide.deliveries import Delivery
-from bot.models import NewItem, Relevance, Summary, tags_of
+from bot.models import NewItem, Relevance, Skip, Summary, tags_of
 
 
 @dataclass(frozen=True)
@@ -51,6 +51,7 @@ class PollResult:
     initialized_subscription_ids: Sequence[int] = ()
     notices: Sequence[tuple[int, str]] = ()  # (channel id, text) for the admins
     stored_items: Sequence[StoredItemUpdate] = ()
+    skips: Sequence[Skip] = ()  # why items were not posted where they were not
 
     @property
     def only_success(self) -> bool:
@@ -65,4 +66,5 @@ class PollResult:
             and not self.initialized_subscription_ids
             and not self.notices
             and not self.stored_items
+            and not self.skips
         )

@@ -2,12 +2,13 @@
 
 from __future__ import annotations
 
+import json
 import sqlite3
 from datetime import UTC, datetime
 
 import aiosqlite
 
-from bot.models import Feed, FeedFilter, Item, Subscription, SubscriptionSource
+from bot.models import Feed, FeedFilter, Item, KeywordFilter, Subscription, SubscriptionSource
 
 # One script per schema version; `PRAGMA user_version` records how many have run.
 MIGRATIONS: tuple[str, ...] = (
@@ -195,6 +196,24 @@ MIGRATIONS: tuple[str, ...] = (
     UPDATE items SET sort_at = seen_at WHERE sort_at > seen_at;
     CREATE INDEX items_seen ON items(seen_at);
     """,
+    # 9: what admins set per channel: keyword filters (JSON lists of lowercased words, and a
+    #    regular expression), a pause of their own; and why each item was not posted in a
+    #    channel, recorded when decided (posted ones are in the outbox).
+    """
+    ALTER TABLE subscriptions ADD COLUMN include_words TEXT NOT NULL DEFAULT '[]';
+    ALTER TABLE subscriptions ADD COLUMN exclude_words TEXT NOT NULL DEFAULT '[]';
+    ALTER TABLE subscriptions ADD COLUMN pattern TEXT;
+    ALTER TABLE subscriptions ADD COLUMN channel_paused_at TEXT;
+    ALTER TABLE subscriptions ADD COLUMN channel_pause_reason TEXT;
+    CREATE TABLE item_decisions (
+        item_id    INTEGER NOT NULL REFERENCES items(id) ON DELETE CASCADE,
+        channel_id INTEGER NOT NULL,
+        reason     TEXT NOT NULL,
+        detail     TEXT NOT NULL DEFAULT '',
+        decided_at TEXT NOT NULL,
+        PRIMARY KEY (item_id, channel_id)
+    ) WITHOUT ROWID;
+    """,
 )
 
 HTML_SEPARATOR = "\x1e"  # between an item's HTML blocks (an ASCII record separator)
@@ -254,6 +273,13 @@ def subscription_from_row(row: aiosqlite.Row, *, id_column: str = "id") -> Subsc
         source=SubscriptionSource(row["source"]),
         initialized=bool(row["initialized"]),
         filter=FeedFilter(row["filter"]),
+        rules=KeywordFilter(
+            include=tuple(json.loads(row["include_words"])),
+            exclude=tuple(json.loads(row["exclude_words"])),
+            pattern=row["pattern"],
+        ),
+        paused_at=from_db_time(row["channel_paused_at"]),
+        pause_reason=row["channel_pause_reason"],
     )
 
 

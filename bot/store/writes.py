@@ -102,6 +102,18 @@ def apply_poll(db: sqlite3.Connection, result: PollResult) -> list[tuple[int, st
             "UPDATE subscriptions SET initialized = 1 WHERE id = ?",
             [(i,) for i in result.initialized_subscription_ids],
         )
+    if result.skips:
+        db.executemany(
+            """INSERT INTO item_decisions (item_id, channel_id, reason, detail, decided_at)
+               SELECT id, ?, ?, ?, ? FROM items WHERE feed_id = ? AND key = ?
+               ON CONFLICT (item_id, channel_id) DO UPDATE SET
+                   reason = excluded.reason, detail = excluded.detail,
+                   decided_at = excluded.decided_at""",
+            [
+                (s.channel_id, s.reason.value, s.detail, polled, result.feed_id, s.item_key)
+                for s in result.skips
+            ],
+        )
     if result.notices:
         db.executemany(
             """INSERT INTO notices (feed_id, channel_id, text, status, created_at)

@@ -1,0 +1,133 @@
+"""Admins shape what a feed posts from Discord: keyword filters on /feeds add and edit, pause
+and resume, and /feeds explain telling why each item was or was not posted (through the
+real discord.py against the fake Discord)."""
+
+from __future__ import annotations
+
+import asyncio
+from datetime import timedelta
+
+from tests.fake_discord import ChannelRef
+from tests.feed_server import FeedItem, rss
+from tests.harness import EPHEMERAL, Harness
+
+
+def item(n: int, title: str, harness: Harness, *, hours_ago: int = 1) -> FeedItem:
+    return FeedItem(
+        title,
+        f"https://example.org/{n}",
+        f"<p>{title}. More about it.</p>",
+        guid=f"item-{n}",
+        published=harness.clock() - timedelta(hours=hours_ago),
+    )
+
+
+async def slash(harness: Harness, sub: str, **options: object) -> dict:
+    return await (
+        await harness.discord.invoke_slash("feeds", options, group_sub=sub)
+    ).final_message()
+
+
+async def stored(harness: Harness, title: str) -> None:
+    assert harness.bot is not None
+    for _ in range(500):
+        if await harness.bot.store.guild_item_titles(harness.discord.guild_id, title):
+            return
+        await asyncio.sleep(0.02)
+    raise AssertionError(f"{title!r} was never stored")
+
+
+async def explained(harness: Harness, typed: str) -> str:
+    """/feeds explain on the item whose title has `typed`, picked as an admin would."""
+    choices = await harness.discord.invoke_autocomplete(
+        "feeds", {"item": typed}, "item", group_sub="explain"
+    )
+    [choice] = (await choices.response())["data"]["choices"]
+    reply = await slash(harness, "explain", item=choice["value"])
+    assert reply["flags"] & EPHEMERAL
+    return reply["content"]
+
+
+async def test_keyword_filters_decide_what_is_posted_and_explain_says_why(
+    harness: Harness,
+) -> None:
+    items = [
+        item(1, "Qwen 3 ships open weights", harness, hours_ago=3),
+        item(2, "Rumor: open weights for GPT-6", harness, hours_ago=2),
+        item(3, "A week of GPU prices", harness, hours_ago=1),
+    ]
+    url = harness.feeds.serve("/f.xml", rss("Models", items))
+    await harness.start()
+
+    added = await slash(
+        harness,
+        "add",
+        url=url,
+        channel=ChannelRef(harness.news),
+        include='"open weights"',
+        exclude="rumor",
+    )
+    assert 'Filter: only with "open weights"; never with "rumor".' in added["content"]
+    await harness.wait_for(lambda: len(harness.posts()) == 1)
+    await harness.outbox_becomes({"posted": 1})
+    assert harness.titles() == ["Qwen 3 ships open weights"]
+
+    assert 'filtered out: it has the excluded word "rumor"' in await explained(harness, "Rumor")
+    assert 'filtered out: it has none of the words "open weights"' in await explained(
+        harness, "GPU prices"
+    )
+    posted = harness.posts()[0]
+    assert (
+        f"posted: https://discord.com/channels/{harness.discord.guild_id}/{harness.news}/"
+        f"{posted['id']}" in await explained(harness, "Qwen 3")
+    )
+
+
+async def test_a_bad_regular_expression_is_refused_with_the_reason(harness: Harness) -> None:
+    url = harness.feeds.serve("/f.xml", rss("Models", [item(1, "Qwen 3", harness)]))
+    await harness.start()
+
+    reply = await slash(harness, "add", url=url, channel=ChannelRef(harness.news), regex="(v1")
+    assert reply["content"].startswith("That filter cannot be used: the regular expression")
+    assert "missing )" in reply["content"]
+    assert await harness.bot.subscriptions.list(harness.discord.guild_id) == []
+
+
+async def test_edit_changes_the_filter_in_place_and_pause_holds_posts_back(
+    harness: Harness,
+) -> None:
+    url = harness.feeds.serve("/f.xml", rss("Models", [item(1, "Llama 5 released", harness)]))
+    await harness.start()
+    await slash(harness, "add", url=url, channel=ChannelRef(harness.news))
+    await harness.wait_for(lambda: len(harness.posts()) == 1)
+
+    choices = await harness.discord.invoke_autocomplete(
+        "feeds", {"feed": "mod"}, "feed", group_sub="edit"
+    )
+    [choice] = (await choices.response())["data"]["choices"]
+    edited = await slash(harness, "edit", feed=choice["value"], exclude="llama")
+    assert 'never with "llama"' in edited["content"]
+
+    harness.feeds.serve(
+        "/f.xml",
+        rss("Models", [item(3, "Llama 6 rumors", harness), item(2, "Qwen 4 released", harness),
+                       item(1, "Llama 5 released", harness)]),
+    )  # fmt: skip
+    await harness.wait_for(lambda: len(harness.posts()) == 2)
+    assert harness.titles()[-1] == "Qwen 4 released"
+    assert "excluded word" in await explained(harness, "Llama 6")
+
+    paused = await slash(harness, "pause", feed=choice["value"])
+    assert "nothing more is posted there until /feeds resume" in paused["content"]
+    listed = await slash(harness, "list")
+    assert "⏸ paused by alice" in listed["content"]
+    harness.feeds.serve("/f.xml", rss("Models", [item(4, "Qwen 5 released", harness)]))
+    await stored(harness, "Qwen 5 released")
+    assert "the feed was paused in this channel" in await explained(harness, "Qwen 5")
+    assert len(harness.posts()) == 2
+
+    resumed = await slash(harness, "resume", url=url)
+    assert "again" in resumed["content"]
+    harness.feeds.serve("/f.xml", rss("Models", [item(5, "Qwen 6 released", harness)]))
+    await harness.wait_for(lambda: len(harness.posts()) == 3)
+    assert harness.titles()[-1] == "Qwen 6 released"
