@@ -27,6 +27,7 @@ from bot.pipeline import Pipeline, build_pipeline
 from bot.poller import Poller
 from bot.reports import CycleReport
 from bot.search import SearchService
+from bot.server_settings import ServerSettingsService, defaults_from
 from bot.store import Store, StoreSummaryCache
 from bot.subscriptions import SubscriptionService
 from bot.summarize.llm import summarizer_from_settings
@@ -34,7 +35,7 @@ from bot.waiting import wait_for_event
 
 log = logging.getLogger(__name__)
 
-EXTENSIONS = ("cogs.publisher", "cogs.feeds", "cogs.news")
+EXTENSIONS = ("cogs.publisher", "cogs.feeds", "cogs.news", "cogs.settings")
 
 
 class BazaarTree(app_commands.CommandTree):
@@ -165,6 +166,7 @@ class BazaarBot(commands.Bot):
         settings = self.settings
         self.store = await Store.open(settings.storage.database, clock=self.clock)
         await self.store.sync_config_feeds(settings.feeds)
+        self.server_settings = ServerSettingsService(self.store, defaults_from(settings))
         self.http_clients = open_http_clients(settings)
         self.pipeline = build_pipeline(settings, self.store, self.http_clients, clock=self.clock)
         self.poller = Poller(
@@ -195,7 +197,9 @@ class BazaarBot(commands.Bot):
         self.search = SearchService(self.store, clock=self.clock)
         self.digests = DigestService(self.store, clock=self.clock)
         self.alerts = AlertService(self.store, clock=self.clock)
-        self.delivery = DeliveryService(self.store, clock=self.clock)
+        self.delivery = DeliveryService(
+            self.store, clock=self.clock, server_settings=self.server_settings
+        )
         self.recaps = RecapWriter(
             self.store,
             DiscussionRecaps(

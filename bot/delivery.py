@@ -21,8 +21,11 @@ from bot.decide.outbox import (
     after_attempt,
     next_step,
 )
+from bot.decide.pings import ping_role
+from bot.decide.server_settings import ServerSettings
 from bot.models import Notice, OutboxKind, OutboxRow, Post
 from bot.posts import post_for_item
+from bot.server_settings import ServerSettingsService
 from bot.store import Store
 
 log = logging.getLogger(__name__)
@@ -50,6 +53,8 @@ class Job:
     look_back_from: datetime | None = None
     post: Post | None = None  # posts and notes
     text: str | None = None  # recaps and notices
+    ping_role_id: int | None = None  # the one role the post may mention (opted in)
+    settings: ServerSettings | None = None  # of the target's server: how the post looks
 
     @property
     def nonce(self) -> str:
@@ -61,9 +66,16 @@ class Job:
 class DeliveryService:
     """Hands out the jobs that are due and writes each attempt's outcome."""
 
-    def __init__(self, store: Store, *, clock: Clock = system_clock) -> None:
+    def __init__(
+        self,
+        store: Store,
+        *,
+        clock: Clock = system_clock,
+        server_settings: ServerSettingsService | None = None,
+    ) -> None:
         self._store = store
         self._now = clock
+        self._servers = server_settings
 
     async def due(self, limit: int = 200) -> list[Job]:
         """Posts before notes and recaps, then notices; rows that must wait are left for
@@ -73,7 +85,7 @@ class DeliveryService:
         for row in await self._store.pending_posts(limit, now=now):
             step = next_step(_queued(row))
             if isinstance(step, Send):
-                jobs.append(_job(row, step))
+                jobs.append(await self._job(row, step))
             elif isinstance(step, GiveUp):
                 log.error(
                     "cannot post %r to channel %s: %s", row.item.title, row.channel_id, step.reason
@@ -116,6 +128,27 @@ class DeliveryService:
             await self._store.apply_outcome(job.id, transition)
         return transition
 
+    async def _job(self, row: OutboxRow, step: Send) -> Job:
+        kind = JobKind(row.kind.value)
+        post = post_for_item(row.item, row.source_name) if kind is not JobKind.RECAP else None
+        server = await self._servers.get(row.guild_id) if self._servers else None
+        return Job(
+            kind,
+            row.id,
+            step.target_id,
+            row.attempts,
+            step.look_back_from,
+            post=post,
+            text=row.body if kind is JobKind.RECAP else None,
+            ping_role_id=ping_role(
+                row.kind,
+                feed_role=row.role_id,
+                tag_roles=server.tag_roles if server else {},
+                tags=row.item.tags,
+            ),
+            settings=server,
+        )
+
 
 _OUTBOX_KIND = {
     JobKind.POST: OutboxKind.POST,
@@ -140,17 +173,3 @@ def _queued(row: OutboxRow) -> Queued:
 
 def _queued_notice(notice: Notice) -> Queued:
     return Queued(OutboxKind.POST, notice.channel_id, notice.attempts, notice.first_attempt_at)
-
-
-def _job(row: OutboxRow, step: Send) -> Job:
-    kind = JobKind(row.kind.value)
-    post = post_for_item(row.item, row.source_name) if kind is not JobKind.RECAP else None
-    return Job(
-        kind,
-        row.id,
-        step.target_id,
-        row.attempts,
-        step.look_back_from,
-        post=post,
-        text=row.body if kind is JobKind.RECAP else None,
-    )

@@ -110,6 +110,7 @@ class Subscription:
     rules: KeywordFilter = NO_RULES  # include / exclude words, a regex
     paused_at: datetime | None = None  # by an admin (or Discord's refusal), not the feed
     pause_reason: str | None = None
+    role_id: int | None = None  # mentioned on its new posts, if an admin opted in
 
 
 @dataclass(frozen=True)
@@ -217,6 +218,8 @@ class OutboxRow:
     # The story's post in this channel (for notes and recaps: they go in its thread).
     story_post_status: OutboxStatus | None = None
     story_thread_id: int | None = None
+    guild_id: int | None = None  # of the channel, when known
+    role_id: int | None = None  # the feed's role to mention in this channel (opted in)
 
 
 @dataclass(frozen=True)

@@ -31,13 +31,15 @@ EMBED_COLOUR = discord.Colour(0xE8A33D)
 TITLE_CHARS, DESCRIPTION_CHARS, FIELD_CHARS, FOOTER_CHARS = 256, 4096, 1024, 2048
 
 
-def render_post(post: Post) -> discord.Embed:
-    """The embed for one post: linked title, summary, source and published time."""
+def render_post(post: Post, *, colour: int | None = None, short: bool = False) -> discord.Embed:
+    """The embed for one post: linked title, summary (`short`: its TL;DR only), source and
+    published time."""
+    summary = post.summary.split("\n• ", 1)[0] if short else post.summary
     embed = discord.Embed(
         title=escape_within(post.title, TITLE_CHARS),
         url=post.url,
-        description=escape_within(post.summary, DESCRIPTION_CHARS) or None,
-        colour=EMBED_COLOUR,
+        description=escape_within(summary, DESCRIPTION_CHARS) or None,
+        colour=discord.Colour(colour) if colour is not None else EMBED_COLOUR,
         timestamp=post.published_at,
     )
     if post.partial_note:

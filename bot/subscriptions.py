@@ -53,6 +53,7 @@ class SubscriptionService:
         name: str | None = None,
         feed_filter: FeedFilter = FeedFilter.ALL,
         rules: KeywordFilter = NO_RULES,
+        role_id: int | None = None,
     ) -> AddedFeed:
         """Check that `url` is a readable feed, then make the channel follow it."""
         url = validate_feed_url(url)
@@ -71,6 +72,7 @@ class SubscriptionService:
             name=name,
             feed_filter=feed_filter,
             rules=rules,
+            role_id=role_id,
         )
         self._on_change()
         return AddedFeed(
@@ -112,6 +114,8 @@ class SubscriptionService:
         name: str | None = None,
         feed_filter: FeedFilter | None = None,
         rules: KeywordFilter | None = None,
+        role_id: int | None = None,
+        clear_role: bool = False,
     ) -> SubscriptionView:
         """Change how the guild follows `feed` (a subscription id from autocomplete, or the
         feed's URL when it is followed in one channel); None leaves a setting as it is."""
@@ -122,6 +126,8 @@ class SubscriptionService:
             name=name,
             feed_filter=feed_filter,
             rules=rules,
+            role_id=role_id,
+            clear_role=clear_role,
         )
         return await self.find(str(view.subscription.id), guild_id=guild_id)
 

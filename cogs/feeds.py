@@ -22,6 +22,7 @@ from cogs.utils.paginator import reply_in_pages
 REASON_CHARS = 300
 INCLUDE_HELP = 'Post only items with one of these words or "phrases" (comma-separated)'
 EXCLUDE_HELP = "Never post items with one of these words or phrases (comma-separated)"
+ROLE_HELP = "Mention this role on each new story's post (nothing else ever pings)"
 REGEX_HELP = "Post only items matching this regular expression (title and text, any case)"
 FILTER_CHOICES = [
     app_commands.Choice(name="everything", value=FeedFilter.ALL.value),
@@ -50,6 +51,7 @@ class Feeds(commands.GroupCog, group_name="feeds", group_description="Manage the
         include=INCLUDE_HELP,
         exclude=EXCLUDE_HELP,
         regex=REGEX_HELP,
+        role=ROLE_HELP,
     )
     @app_commands.rename(feed_filter="filter")
     @app_commands.choices(feed_filter=FILTER_CHOICES)
@@ -63,6 +65,7 @@ class Feeds(commands.GroupCog, group_name="feeds", group_description="Manage the
         include: app_commands.Range[str, 1, 1000] | None = None,
         exclude: app_commands.Range[str, 1, 1000] | None = None,
         regex: app_commands.Range[str, 1, 300] | None = None,
+        role: discord.Role | None = None,
     ) -> None:
         assert interaction.guild_id is not None
         try:
@@ -70,7 +73,13 @@ class Feeds(commands.GroupCog, group_name="feeds", group_description="Manage the
         except FilterError as exc:
             await reply_privately(interaction, f"That filter cannot be used: {exc}.")
             return
-        target = channel or interaction.channel
+        server = await self.bot.server_settings.get(interaction.guild_id)
+        default = (
+            interaction.guild.get_channel(server.default_channel_id)
+            if interaction.guild and server.default_channel_id
+            else None
+        )
+        target = channel or default or interaction.channel
         if not isinstance(target, discord.TextChannel):
             await reply_privately(interaction, "Pick a text channel for the posts with channel:.")
             return
@@ -91,6 +100,7 @@ class Feeds(commands.GroupCog, group_name="feeds", group_description="Manage the
                 name=name,
                 feed_filter=FeedFilter(feed_filter),
                 rules=rules,
+                role_id=role.id if role else None,
             )
         except SubscriptionError as exc:
             await reply_privately(interaction, shown_error(str(exc), *_as_given(url)))
@@ -108,6 +118,7 @@ class Feeds(commands.GroupCog, group_name="feeds", group_description="Manage the
             )
             if rules:
                 text += f"\nFilter: {shown_text(rules.describe(), REASON_CHARS)}."
+        text += _role_note(role, target)
         await reply_privately(interaction, fit_message(text))
 
     def _missing_permissions(self, channel: discord.TextChannel) -> list[str]:
@@ -175,6 +186,8 @@ class Feeds(commands.GroupCog, group_name="feeds", group_description="Manage the
         include=INCLUDE_HELP + " (- to clear)",
         exclude=EXCLUDE_HELP + " (- to clear)",
         regex=REGEX_HELP + " (- to clear)",
+        role=ROLE_HELP,
+        no_role="Mention no role on its posts any more",
     )
     @app_commands.rename(feed_filter="filter")
     @app_commands.choices(feed_filter=FILTER_CHOICES)
@@ -188,6 +201,8 @@ class Feeds(commands.GroupCog, group_name="feeds", group_description="Manage the
         include: app_commands.Range[str, 1, 1000] | None = None,
         exclude: app_commands.Range[str, 1, 1000] | None = None,
         regex: app_commands.Range[str, 1, 300] | None = None,
+        role: discord.Role | None = None,
+        no_role: bool = False,
     ) -> None:
         assert interaction.guild_id is not None
         if channel is not None:
@@ -209,6 +224,8 @@ class Feeds(commands.GroupCog, group_name="feeds", group_description="Manage the
                 name=name,
                 feed_filter=FeedFilter(feed_filter) if feed_filter else None,
                 rules=rules,
+                role_id=role.id if role else None,
+                clear_role=no_role,
             )
         except FilterError as exc:
             await reply_privately(interaction, f"That filter cannot be used: {exc}.")
@@ -216,7 +233,11 @@ class Feeds(commands.GroupCog, group_name="feeds", group_description="Manage the
         except SubscriptionError as exc:
             await reply_privately(interaction, shown_error(str(exc), feed))
             return
-        await reply_privately(interaction, fit_message("Now:\n" + _describe(view)))
+        where = channel or (
+            interaction.guild and interaction.guild.get_channel(view.subscription.channel_id)
+        )
+        note = _role_note(role, where) if isinstance(where, discord.TextChannel) else ""
+        await reply_privately(interaction, fit_message("Now:\n" + _describe(view) + note))
 
     @app_commands.command(name="pause", description="Stop posting a feed in its channel")
     @app_commands.describe(feed="The feed (pick from the list as you type)")
@@ -296,6 +317,19 @@ class Feeds(commands.GroupCog, group_name="feeds", group_description="Manage the
         ][:25]
 
 
+def _role_note(role: discord.Role | None, channel: discord.TextChannel) -> str:
+    """What an admin should know about a role they chose to mention."""
+    if role is None:
+        return ""
+    if not role.mentionable and not channel.permissions_for(channel.guild.me).mention_everyone:
+        return (
+            f"\n⚠ {role.mention} is not mentionable and I lack Mention Everyone in "
+            f"{channel.mention}: its members would not be notified. Make the role "
+            "mentionable (Server Settings → Roles) or grant me that permission."
+        )
+    return f"\nNew stories will mention {role.mention} (once per story)."
+
+
 def _edited_rules(
     current: KeywordFilter, include: str | None, exclude: str | None, regex: str | None
 ) -> KeywordFilter | None:
@@ -339,6 +373,8 @@ def _filter_note(view: SubscriptionView) -> str:
     notes = ["open-source AI only"] if subscription.filter is FeedFilter.RELEVANT else []
     if subscription.rules:
         notes.append(shown_text(subscription.rules.describe(), REASON_CHARS))
+    if subscription.role_id is not None:
+        notes.append(f"mentions <@&{subscription.role_id}>")
     if subscription.paused_at is not None:
         notes.append(f"⏸ {shown_text(subscription.pause_reason or 'paused', REASON_CHARS)}")
     return f" ({'; '.join(notes)})" if notes else ""

@@ -127,7 +127,7 @@ class Publisher(commands.Cog):
                     embed=embed,
                     view=post_view(job.post) if job.kind is JobKind.POST and job.post else None,
                     nonce=job.nonce,
-                    allowed_mentions=NO_PINGS,
+                    allowed_mentions=_mentions(job),
                     # Recap quotes hold links: no previews, or the recap drowns in embeds.
                     suppress_embeds=job.kind is JobKind.RECAP,
                 )
@@ -137,14 +137,21 @@ class Publisher(commands.Cog):
                 return Refused(0, 0, f"Discord could not be reached ({exc.__class__.__name__})")
         if job.kind is JobKind.POST:
             assert job.post is not None
-            thread_id, note = await self._open_thread(message, thread_name(job.post))
+            thread_id, note = await self._open_thread(message, thread_name(job.post), job)
             return Sent(message.id, thread_id, note)
         return Sent(message.id, job.target_id if job.kind is not JobKind.NOTICE else None)
 
     def _render(self, job: Job) -> tuple[str | None, discord.Embed | None]:
         if job.kind is JobKind.POST:
             assert job.post is not None
-            return None, render_post(job.post)
+            server = job.settings
+            embed = render_post(
+                job.post,
+                colour=server.colour if server else None,
+                short=server is not None and server.summary == "short",
+            )
+            # The only text of a post: the role an admin opted in to mention, if any.
+            return (f"<@&{job.ping_role_id}>" if job.ping_role_id else None), embed
         if job.kind is JobKind.NOTE:
             assert job.post is not None
             return render_also_covered(job.post), None
@@ -175,15 +182,15 @@ class Publisher(commands.Cog):
         return None
 
     async def _open_thread(
-        self, message: discord.Message, name: str
+        self, message: discord.Message, name: str, job: Job
     ) -> tuple[int | None, str | None]:
-        publish = self.bot.settings.publish
-        if not publish.threads or not isinstance(message.channel, discord.TextChannel):
+        server = job.settings or self.bot.server_settings.defaults
+        if not server.threads or not isinstance(message.channel, discord.TextChannel):
             return None, None
         try:
             thread = await message.create_thread(
                 name=name,
-                auto_archive_duration=publish.thread_auto_archive_minutes,  # type: ignore[arg-type]
+                auto_archive_duration=server.thread_auto_archive_minutes,  # type: ignore[arg-type]
             )
         except discord.HTTPException as exc:
             if exc.code == THREAD_ALREADY_EXISTS:
@@ -201,6 +208,15 @@ class Publisher(commands.Cog):
             except (discord.NotFound, discord.Forbidden):
                 return None
         return channel if isinstance(channel, discord.abc.Messageable) else None
+
+
+def _mentions(job: Job) -> discord.AllowedMentions:
+    """Nothing may ping, but the one role an admin opted in for this post."""
+    if job.ping_role_id is None:
+        return NO_PINGS
+    return discord.AllowedMentions(
+        everyone=False, users=False, roles=[discord.Object(id=job.ping_role_id)], replied_user=False
+    )
 
 
 def _posted_item(job: Job, outcome: Outcome) -> int | None:

@@ -58,6 +58,7 @@ __all__ = [
     "DiscordError",
     "FakeDiscord",
     "Interaction",
+    "RoleRef",
     "SteppedClock",
     "snowflake_at",
 ]
@@ -176,6 +177,13 @@ URL_SCHEMES = ("http://", "https://", "attachment://")
 @dataclass(frozen=True)
 class ChannelRef:
     """A CHANNEL option value: ``invoke_slash(..., {"channel": ChannelRef(channel_id)})``."""
+
+    id: int
+
+
+@dataclass(frozen=True)
+class RoleRef:
+    """A ROLE option value: ``invoke_slash(..., {"role": RoleRef(fake.ping_role_id)})``."""
 
     id: int
 
@@ -744,6 +752,7 @@ class FakeDiscord:
         self._owner = self._user("guild-owner")
         self._admin_role_id = self._ids.next()
         self._bot_role_id = self._ids.next()
+        self.ping_role_id = self._ids.next()  # a mentionable role admins may have posts ping
         self._joined_at = self._now_iso()
 
         self._channels: dict[int, JSON] = {}
@@ -1174,13 +1183,16 @@ class FakeDiscord:
                 path_types[-1] = OptionType.SUB_COMMAND
         else:
             leaf_declared, path_types = declared_leaf(declared, path, where)
-        options, channels = self._build_options(leaf_declared, values, where, focused)
+        options, channels, roles = self._build_options(leaf_declared, values, where, focused)
         for part, part_type in zip(reversed(path), reversed(path_types), strict=True):
             options = [{"name": part, "type": int(part_type), "options": options}]
         data: JSON = {"name": name, "type": 1, "options": options}
         data["id"] = declared["id"] if declared else str(self._ids.next())
-        if channels:
-            data["resolved"] = {"channels": channels}
+        if channels or roles:
+            data["resolved"] = {
+                **({"channels": channels} if channels else {}),
+                **({"roles": roles} if roles else {}),
+            }
         if declared is None or scope is not None:
             # Discord sends guild_id only for guild commands; when the bot synced nothing we send
             # it, which still finds global commands through the tree's fallback_to_global.
@@ -1201,13 +1213,15 @@ class FakeDiscord:
         values: dict[str, object],
         where: str,
         focused: str | None,
-    ) -> tuple[list[JSON], JSON]:
-        """Interaction options for ``values`` and the ``resolved.channels`` they reference."""
+    ) -> tuple[list[JSON], JSON, JSON]:
+        """Interaction options for ``values`` and the ``resolved.channels`` and
+        ``resolved.roles`` they reference."""
         specs = {spec["name"]: spec for spec in declared} if declared is not None else {}
         if declared is not None:
             check_option_names(declared, values, where, partial=focused is not None)
         built: list[JSON] = []
         channels: JSON = {}
+        roles: JSON = {}
         for key, value in values.items():
             spec = specs.get(key)
             if key == focused:
@@ -1217,16 +1231,19 @@ class FakeDiscord:
                 )
                 continue
             option_type = OptionType(spec["type"]) if spec else infer_option_type(value, where, key)
-            option_value, channel = self._option_value(option_type, value, f"{where} {key!r}")
+            option_value, resolved = self._option_value(option_type, value, f"{where} {key!r}")
+            channel = resolved if option_type is OptionType.CHANNEL else None
             if spec:
                 check_option_constraints(spec, option_value, channel, f"{where} {key!r}")
             built.append({"name": key, "type": int(option_type), "value": option_value})
             if channel is not None:
                 channels[channel["id"]] = channel
+            elif resolved is not None:
+                roles[resolved["id"]] = resolved
         if declared is not None:
             order = list(specs)
             built.sort(key=lambda option: order.index(option["name"]))
-        return built, channels
+        return built, channels, roles
 
     def _option_value(
         self, option_type: OptionType, value: object, where: str
@@ -1238,6 +1255,7 @@ class FakeDiscord:
             OptionType.BOOLEAN: (bool,),
             OptionType.NUMBER: (int, float),
             OptionType.CHANNEL: (ChannelRef, int),
+            OptionType.ROLE: (RoleRef, int),
         }
         if option_type not in expected:
             raise NotImplementedError(f"{where}: option type {option_type.name} is not supported")
@@ -1249,6 +1267,12 @@ class FakeDiscord:
             channel_id = value.id if isinstance(value, ChannelRef) else value
             channel = self._resolve_channel(channel_id)
             return channel["id"], self._resolved_channel(channel)
+        if option_type is OptionType.ROLE:
+            role_id = str(value.id if isinstance(value, RoleRef) else value)
+            role = next((r for r in self._roles_payload() if r["id"] == role_id), None)
+            if role is None:
+                raise ValueError(f"{where}: no role {role_id} in the guild")
+            return role_id, role
         return value, None
 
     def _resolved_channel(self, channel: JSON) -> JSON:
@@ -1417,6 +1441,7 @@ class FakeDiscord:
             role(self.guild_id, "@everyone", MEMBER_PERMISSIONS, 0),
             role(self._admin_role_id, "Admin", ADMIN_PERMISSIONS, 1),
             role(self._bot_role_id, self._bot_user["username"], BOT_PERMISSIONS, 2, **bot_tags),
+            role(self.ping_role_id, "Model releases", 0, 3, mentionable=True),
         ]
 
     def _guild_payload(self) -> JSON:
@@ -2298,4 +2323,6 @@ def infer_option_type(value: object, where: str, name: str) -> OptionType:
         return OptionType.STRING
     if isinstance(value, ChannelRef):
         return OptionType.CHANNEL
+    if isinstance(value, RoleRef):
+        return OptionType.ROLE
     raise TypeError(f"{where} option {name!r}: cannot send a {type(value).__name__}")

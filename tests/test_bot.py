@@ -260,7 +260,7 @@ async def test_admins_are_told_once_when_a_feed_is_gone_and_can_resume_it(
     resumed = await (
         await harness.discord.invoke_slash("feeds", {"url": url}, group_sub="resume")
     ).final_message()
-    assert "Polling **" in resumed["content"] and resumed["flags"] & EPHEMERAL
+    assert "and polling it now" in resumed["content"] and resumed["flags"] & EPHEMERAL
     await harness.wait_for(lambda: "Story 0" in harness.titles())
     assert len([m for m in harness.posts() if "Stopped polling" in m.get("content", "")]) == 1
 

@@ -7,7 +7,7 @@ from __future__ import annotations
 import asyncio
 from datetime import timedelta
 
-from tests.fake_discord import ChannelRef
+from tests.fake_discord import ChannelRef, RoleRef
 from tests.feed_server import FeedItem, rss
 from tests.harness import EPHEMERAL, Harness
 
@@ -131,3 +131,55 @@ async def test_edit_changes_the_filter_in_place_and_pause_holds_posts_back(
     harness.feeds.serve("/f.xml", rss("Models", [item(5, "Qwen 6 released", harness)]))
     await harness.wait_for(lambda: len(harness.posts()) == 3)
     assert harness.titles()[-1] == "Qwen 6 released"
+
+
+async def test_a_feed_role_is_mentioned_once_per_story_and_nothing_else_pings(
+    harness: Harness,
+) -> None:
+    role = harness.discord.ping_role_id
+    items = [item(1, "Qwen 3 released @everyone <@&1>", harness, hours_ago=2)]
+    url = harness.feeds.serve("/f.xml", rss("Models", items))
+    other = harness.feeds.serve("/g.xml", rss("More models", [item(2, items[0].title, harness)]))
+    await harness.start()
+
+    added = await slash(
+        harness, "add", url=url, channel=ChannelRef(harness.news), role=RoleRef(role)
+    )
+    assert f"New stories will mention <@&{role}> (once per story)." in added["content"]
+    await harness.wait_for(lambda: len(harness.posts()) == 1)
+    await slash(harness, "add", url=other, channel=ChannelRef(harness.news), role=RoleRef(role))
+    await harness.outbox_becomes({"posted": 2})  # the second source: a note in the thread
+
+    [post] = harness.posts()
+    assert post["content"] == f"<@&{role}>"
+    assert post["mention_roles"] == [str(role)] and not post["mention_everyone"]
+    allowed = post["allowed_mentions"]
+    assert allowed["parse"] == [] and [str(r) for r in allowed["roles"]] == [str(role)]
+    notes = [
+        m
+        for channel, ms in harness.discord.messages.items()
+        if harness.discord.is_thread(channel)
+        for m in ms
+    ]
+    assert len(notes) == 1 and notes[0]["mention_roles"] == []
+    assert notes[0]["allowed_mentions"] == {"parse": []}
+
+
+async def test_server_settings_shape_the_posts_threads_off_colour_short_summary(
+    harness: Harness,
+) -> None:
+    url = harness.feeds.serve("/f.xml", rss("Models", [item(1, "Llama 5 released", harness)]))
+    await harness.start()
+    for key, value in (("threads", "off"), ("colour", "#00FF88"), ("summary", "short")):
+        await (
+            await harness.discord.invoke_slash(
+                "bazaar", {"key": key, "value": value}, group_sub="settings set"
+            )
+        ).final_message()
+
+    await slash(harness, "add", url=url, channel=ChannelRef(harness.news))
+    await harness.outbox_becomes({"posted": 1})
+    [post] = harness.posts()
+    assert post["embeds"][0]["color"] == 0x00FF88
+    assert "•" not in post["embeds"][0].get("description", "")
+    assert not any(harness.discord.is_thread(c) for c in harness.discord.messages)  # no thread

@@ -7,7 +7,12 @@ grouped by what they are about; `Store` is all of them over one connection.
 
 from __future__ import annotations
 
-from bot.store.admin import AdminQueries, ChannelVerdict, ItemExplanation
+from bot.store.admin import (
+    AdminQueries,
+    ChannelVerdict,
+    ItemExplanation,
+    ServerSettingsQueries,
+)
 from bot.store.alerts import AlertQueries
 from bot.store.base import StoreOpenError
 from bot.store.batch import SuccessWriter
@@ -45,6 +50,7 @@ class Store(
     SearchQueries,
     AlertQueries,
     AdminQueries,
+    ServerSettingsQueries,
     SummaryCacheQueries,
 ):
     """Async access to the Bazaar database. Create with `await Store.open(path)`."""

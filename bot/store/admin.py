@@ -44,9 +44,12 @@ class AdminQueries(StoreBase):
         name: str | None = None,
         feed_filter: FeedFilter | None = None,
         rules: KeywordFilter | None = None,
+        role_id: int | None = None,
+        clear_role: bool = False,
     ) -> None:
-        """Change what is given (None: unchanged). Moving to another channel keeps the
-        subscription (and its backfill done); unsent posts move with it."""
+        """Change what is given (None: unchanged; `clear_role`: mention no role). Moving to
+        another channel keeps the subscription (and its backfill done); unsent posts move
+        with it."""
         async with self._transaction():
             row = await self._fetchone(
                 "SELECT feed_id, channel_id FROM subscriptions WHERE id = ?", (subscription_id,)
@@ -64,7 +67,8 @@ class AdminQueries(StoreBase):
                        name = COALESCE(?, name), filter = COALESCE(?, filter),
                        include_words = COALESCE(?, include_words),
                        exclude_words = COALESCE(?, exclude_words),
-                       pattern = CASE WHEN ? THEN ? ELSE pattern END
+                       pattern = CASE WHEN ? THEN ? ELSE pattern END,
+                       role_id = CASE WHEN ? THEN NULL ELSE COALESCE(?, role_id) END
                    WHERE id = ?""",
                 (
                     channel_id,
@@ -74,6 +78,8 @@ class AdminQueries(StoreBase):
                     json.dumps(list(rules.exclude)) if rules is not None else None,
                     rules is not None,
                     rules.pattern if rules is not None else None,
+                    clear_role,
+                    role_id,
                     subscription_id,
                 ),
             )
@@ -176,3 +182,25 @@ class AdminQueries(StoreBase):
 
 def _like_escaped(text: str) -> str:
     return text.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
+
+
+class ServerSettingsQueries(StoreBase):
+    async def server_settings(self, guild_id: int) -> dict[str, str]:
+        """What the server's admins set, by key (as typed, validated when set)."""
+        rows = await self._fetchall(
+            "SELECT key, value FROM server_settings WHERE guild_id = ?", (guild_id,)
+        )
+        return {row[0]: row[1] for row in rows}
+
+    async def set_server_setting(self, guild_id: int, key: str, value: str | None) -> None:
+        """Store `value` for `key`, or forget it (back to the default) when None."""
+        if value is None:
+            await self._write(
+                "DELETE FROM server_settings WHERE guild_id = ? AND key = ?", (guild_id, key)
+            )
+            return
+        await self._write(
+            """INSERT INTO server_settings (guild_id, key, value) VALUES (?, ?, ?)
+               ON CONFLICT (guild_id, key) DO UPDATE SET value = excluded.value""",
+            (guild_id, key, value),
+        )

@@ -67,6 +67,7 @@ class FeedQueries(StoreBase):
         name: str | None = None,
         feed_filter: FeedFilter = FeedFilter.ALL,
         rules: KeywordFilter = NO_RULES,
+        role_id: int | None = None,
     ) -> tuple[Subscription, bool]:
         """Make `channel_id` follow the feed at `url`; return the subscription and if it is new."""
         now = to_db_time(self.clock())
@@ -80,8 +81,8 @@ class FeedQueries(StoreBase):
             cursor = await self._db.execute(
                 """INSERT INTO subscriptions
                        (feed_id, channel_id, guild_id, name, source, filter, created_at,
-                        include_words, exclude_words, pattern)
-                   VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+                        include_words, exclude_words, pattern, role_id)
+                   VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
                    ON CONFLICT (feed_id, channel_id) DO NOTHING""",
                 (
                     feed["id"],
@@ -94,6 +95,7 @@ class FeedQueries(StoreBase):
                     json.dumps(list(rules.include)),
                     json.dumps(list(rules.exclude)),
                     rules.pattern,
+                    role_id,
                 ),
             )
             created = cursor.rowcount == 1
@@ -108,7 +110,7 @@ class FeedQueries(StoreBase):
                 # Following again may change how: a new name or filter takes effect.
                 await self._db.execute(
                     """UPDATE subscriptions SET name = COALESCE(?, name), filter = ?,
-                           include_words = ?, exclude_words = ?, pattern = ?
+                           include_words = ?, exclude_words = ?, pattern = ?, role_id = ?
                        WHERE feed_id = ? AND channel_id = ?""",
                     (
                         name,
@@ -116,6 +118,7 @@ class FeedQueries(StoreBase):
                         json.dumps(list(rules.include)),
                         json.dumps(list(rules.exclude)),
                         rules.pattern,
+                        role_id,
                         feed["id"],
                         channel_id,
                     ),

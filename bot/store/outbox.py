@@ -26,6 +26,7 @@ class OutboxQueries(StoreBase):
             f"""SELECT o.id AS outbox_id, o.channel_id, o.status, o.attempts, o.kind,
                       o.first_attempt_at, o.body, i.*,
                       COALESCE(s.name, f.title, f.url) AS source_name,
+                      s.guild_id AS sub_guild, s.role_id AS sub_role,
                       p.status AS story_post_status, p.thread_id AS story_thread_id
                FROM outbox o
                JOIN items i ON i.id = o.item_id
@@ -53,6 +54,8 @@ class OutboxQueries(StoreBase):
                     OutboxStatus(row["story_post_status"]) if row["story_post_status"] else None
                 ),
                 story_thread_id=row["story_thread_id"],
+                guild_id=row["sub_guild"],
+                role_id=row["sub_role"],
             )
             for row in rows
         ]

@@ -214,6 +214,26 @@ MIGRATIONS: tuple[str, ...] = (
         PRIMARY KEY (item_id, channel_id)
     ) WITHOUT ROWID;
     """,
+    # 10: each server's own settings (as the admin typed them, validated; the config file
+    #     gives the defaults), the role a feed's posts mention in a channel (none unless an
+    #     admin opts in), and each scheduled digest posted (so one is never posted twice).
+    """
+    CREATE TABLE server_settings (
+        guild_id INTEGER NOT NULL,
+        key      TEXT NOT NULL,
+        value    TEXT NOT NULL,
+        PRIMARY KEY (guild_id, key)
+    ) WITHOUT ROWID;
+    ALTER TABLE subscriptions ADD COLUMN role_id INTEGER;
+    CREATE TABLE digest_runs (
+        guild_id   INTEGER NOT NULL,
+        due_at     TEXT NOT NULL,
+        channel_id INTEGER NOT NULL,
+        status     TEXT NOT NULL,
+        message_id INTEGER,
+        PRIMARY KEY (guild_id, due_at)
+    ) WITHOUT ROWID;
+    """,
 )
 
 HTML_SEPARATOR = "\x1e"  # between an item's HTML blocks (an ASCII record separator)
@@ -280,6 +300,7 @@ def subscription_from_row(row: aiosqlite.Row, *, id_column: str = "id") -> Subsc
         ),
         paused_at=from_db_time(row["channel_paused_at"]),
         pause_reason=row["channel_pause_reason"],
+        role_id=row["role_id"],
     )
 
 
