@@ -168,7 +168,13 @@ class BazaarBot(commands.Bot):
         await self.store.sync_config_feeds(settings.feeds)
         self.server_settings = ServerSettingsService(self.store, defaults_from(settings))
         self.http_clients = open_http_clients(settings)
-        self.pipeline = build_pipeline(settings, self.store, self.http_clients, clock=self.clock)
+        self.pipeline = build_pipeline(
+            settings,
+            self.store,
+            self.http_clients,
+            clock=self.clock,
+            servers=self.server_settings,
+        )
         self.poller = Poller(
             self.pipeline, self.store, on_cycle=self._after_cycle, clock=self.clock
         )

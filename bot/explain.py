@@ -60,7 +60,8 @@ def _skip_text(verdict: ChannelVerdict, relevance: float | None, threshold: floa
     if reason is SkipReason.FILTERED:
         return f"filtered out: {verdict.detail}"
     if reason is SkipReason.NOT_RELEVANT:
-        score = f" ({relevance:.2f} < {threshold:.2f})" if relevance is not None else ""
+        limit = float(verdict.detail) if verdict.detail else threshold  # the server's, then
+        score = f" ({relevance:.2f} < {limit:.2f})" if relevance is not None else ""
         return f"below the relevance threshold{score}: this channel gets only open-source AI"
     if reason is SkipReason.TOO_OLD:
         return f"older than max_age ({verdict.detail} days) when it arrived"

@@ -45,6 +45,7 @@ from bot.http.limits import HostLimiter
 from bot.models import Entry, Feed, Item, NewItem, Subscription, Summary
 from bot.notices import pause_notice
 from bot.reports import CycleReport, FeedReport, FeedStatus
+from bot.server_settings import ServerSettingsService
 from bot.store import (
     FeedState,
     PollFacts,
@@ -80,6 +81,7 @@ class Pipeline:
         settings: PollingSettings,
         articles: ArticleSource | None = None,
         notice_channel_id: int | None = None,
+        servers: ServerSettingsService | None = None,
         lexicon: Lexicon = DEFAULT_LEXICON,
         recaps: bool = False,
         clock: Clock = system_clock,
@@ -93,6 +95,7 @@ class Pipeline:
         self._settings = settings
         self._articles = articles
         self._notice_channel_id = notice_channel_id
+        self._servers = servers
         self._policy = SchedulePolicy(
             interval=timedelta(seconds=settings.interval_seconds),
             floor=timedelta(seconds=settings.min_interval_seconds),
@@ -246,7 +249,10 @@ class Pipeline:
         text = pause_notice(feed, reason, failures)
         if self._notice_channel_id:
             return [(self._notice_channel_id, text)]
-        channels = {s.channel_id for s in await self._store.feed_subscriptions(feed.id)}
+        channels = set()
+        for subscription in await self._store.feed_subscriptions(feed.id):
+            server = await self._servers.get(subscription.guild_id) if self._servers else None
+            channels.add((server.log_channel_id if server else None) or subscription.channel_id)
         return [(channel, text) for channel in sorted(channels)]
 
     async def _updated(
@@ -362,6 +368,8 @@ class Pipeline:
         """
         relevance: dict[str, Relevance] = {}  # new scores, to be stored
         relevant = {i.key: i.relevant for i in stored if i.relevance is not None}
+        scores = {i.key: i.relevance for i in stored if i.relevance is not None}
+        thresholds = await self._thresholds(subscriptions)
         by_key = {e.key: e for e in entries}
         stored_by_key = {i.key: i for i in stored}
         while True:
@@ -375,6 +383,7 @@ class Pipeline:
                         relevant.get(e.key, True),
                         e.title,
                         e.text if e.key in relevant else None,
+                        scores.get(e.key),
                     )
                     for e in entries
                 ],
@@ -385,12 +394,14 @@ class Pipeline:
                         relevant.get(i.key, True),
                         i.title,
                         i.text if i.key in relevant else None,
+                        scores.get(i.key),
                     )
                     for i in stored
                 ],
                 now=now,
                 backfill=self._settings.backfill,
                 max_age=timedelta(days=self._settings.max_age_days),
+                thresholds=thresholds,
             )
             unscored = {p.item_key for p in plan.posts} - relevant.keys()
             if not unscored:
@@ -404,6 +415,16 @@ class Pipeline:
                 await self._relevance_of_items([stored_by_key[k] for k in unscored - by_key.keys()])
             )
             relevant.update({key: score.relevant for key, score in relevance.items()})
+            scores.update({key: score.score for key, score in relevance.items()})
+
+    async def _thresholds(self, subscriptions: Sequence[Subscription]) -> dict[int, float]:
+        """The relevance threshold of each subscription whose server set its own."""
+        found = {}
+        for subscription in subscriptions:
+            server = await self._servers.get(subscription.guild_id) if self._servers else None
+            if server is not None and server.relevance_threshold is not None:
+                found[subscription.id] = server.relevance_threshold
+        return found
 
     async def _prepare_stored(
         self, stored: Sequence[Item], posted: set[str], relevance: dict[str, Relevance]
@@ -481,9 +502,15 @@ class Pipeline:
 
 
 def build_pipeline(
-    settings: Settings, store: Store, clients: HttpClients, *, clock: Clock = system_clock
+    settings: Settings,
+    store: Store,
+    clients: HttpClients,
+    *,
+    clock: Clock = system_clock,
+    servers: ServerSettingsService | None = None,
 ) -> Pipeline:
-    """The pipeline as the bot and the CLI run it, from the config."""
+    """The pipeline as the bot and the CLI run it, from the config (and, for the bot, each
+    server's own settings on top)."""
     fetcher = polite_fetcher(settings, clients)
     return Pipeline(
         store=store,
@@ -496,7 +523,8 @@ def build_pipeline(
         ),
         settings=settings.polling,
         articles=PageArticles(fetcher) if settings.polling.full_articles else None,
-        notice_channel_id=settings.publish.log_channel_id or None,
+        notice_channel_id=None if servers else settings.publish.log_channel_id or None,
+        servers=servers,
         lexicon=settings.relevance,
         recaps=settings.discussions.enabled,
         clock=clock,

@@ -274,7 +274,8 @@ class Feeds(commands.GroupCog, group_name="feeds", group_description="Manage the
                 "type its title, or paste its link.",
             )
             return
-        threshold = self.bot.settings.relevance.threshold
+        server = await self.bot.server_settings.get(interaction.guild_id)
+        threshold = server.relevance_threshold or self.bot.settings.relevance.threshold
         lines = explanation_lines(found, guild_id=interaction.guild_id, threshold=threshold)
         await reply_privately(interaction, fit_message("\n".join(lines)))
 

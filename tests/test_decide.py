@@ -1,7 +1,9 @@
+from dataclasses import replace
 from datetime import UTC, datetime, timedelta
 
 from bot.decide.entries import Candidate, plan_posts, select_new_entries
-from bot.models import Entry, Subscription, SubscriptionSource
+from bot.decide.filters import keyword_filter
+from bot.models import Entry, FeedFilter, SkipReason, Subscription, SubscriptionSource
 
 NOW = datetime(2026, 11, 24, 12, 0, tzinfo=UTC)
 WEEK = timedelta(days=7)
@@ -81,3 +83,64 @@ def test_backfill_zero_posts_nothing_old_but_marks_the_channel_started() -> None
 def test_entries_already_stored_or_repeated_in_the_feed_are_not_new() -> None:
     fresh = select_new_entries([entry("a"), entry("b"), entry("b"), entry("c")], {"a"})
     assert [e.key for e in fresh] == ["b", "c"]
+
+
+def test_every_item_not_posted_in_a_channel_has_its_reason() -> None:
+    new = [
+        Candidate("fresh", NOW - timedelta(hours=1), True, "Qwen 4 weights", ""),
+        Candidate("rumor", NOW - timedelta(hours=2), True, "Rumor: Qwen 5", ""),
+        Candidate("off-topic", NOW - timedelta(hours=3), False, "GPU prices", "", 0.3),
+        Candidate("old", NOW - timedelta(days=9), True, "Qwen 1", ""),
+    ]
+    following = replace(
+        subscription(5, 100, initialized=True),
+        filter=FeedFilter.RELEVANT,
+        rules=keyword_filter(exclude="rumor"),
+    )
+    paused = replace(subscription(6, 200, initialized=True), paused_at=NOW)
+    plan = plan_posts(
+        feed_id=1,
+        subscriptions=[following, paused],
+        new=new,
+        stored=[],
+        now=NOW,
+        backfill=3,
+        max_age=WEEK,
+    )
+    assert [p.item_key for p in plan.posts] == ["fresh"]
+    reasons = {(s.item_key, s.channel_id): (s.reason, s.detail) for s in plan.skips}
+    assert reasons[("rumor", 100)] == (SkipReason.FILTERED, 'it has the excluded word "rumor"')
+    assert reasons[("off-topic", 100)][0] is SkipReason.NOT_RELEVANT
+    assert reasons[("old", 100)] == (SkipReason.TOO_OLD, "7")
+    assert {reasons[(c.key, 200)][0] for c in new} == {SkipReason.PAUSED}
+
+    # The server's own threshold, lower than the lexicon's, lets the scored item in.
+    lower = plan_posts(
+        feed_id=1,
+        subscriptions=[following],
+        new=new,
+        stored=[],
+        now=NOW,
+        backfill=3,
+        max_age=WEEK,
+        thresholds={5: 0.25},
+    )
+    assert [p.item_key for p in lower.posts] == ["off-topic", "fresh"]
+
+
+def test_a_new_channel_is_told_which_items_were_beyond_its_backfill() -> None:
+    new = [hours_ago(f"item-{n}", n) for n in range(5)]
+    plan = plan_posts(
+        feed_id=1,
+        subscriptions=[subscription(5, 100, initialized=False)],
+        new=new,
+        stored=[],
+        now=NOW,
+        backfill=2,
+        max_age=WEEK,
+    )
+    assert {s.item_key for s in plan.skips if s.reason is SkipReason.BEYOND_BACKFILL} == {
+        "item-2",
+        "item-3",
+        "item-4",
+    }

@@ -5,7 +5,7 @@ Nothing here does I/O; it looks only at data, so every rule is testable on its o
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
@@ -24,6 +24,7 @@ class Candidate:
     relevant: bool = True
     title: str = ""
     text: str | None = None
+    score: float | None = None  # its relevance, once scored
 
 
 @dataclass(frozen=True)
@@ -60,14 +61,17 @@ def plan_posts(
     now: datetime,
     backfill: int,
     max_age: timedelta,
+    thresholds: Mapping[int, float] | None = None,
 ) -> PostPlan:
     """Decide which items each channel following the feed gets, and why not the others.
 
     A channel that starts following gets only the newest `backfill` items, so adding a
     feed with 200 old entries does not flood it; after that it gets every new item.
     Items older than `max_age` are never posted, a channel whose filter is "relevant" gets
-    only items about open-source AI, one with keyword rules only items passing them, and a
-    channel paused by its admins none (its backfill waits until it is resumed).
+    only items about open-source AI (scoring at least its server's threshold, from
+    `thresholds` by subscription id, else the lexicon's), one with keyword rules only items
+    passing them, and a channel paused by its admins none (its backfill waits until it is
+    resumed).
     """
     cutoff = now - max_age
     posts: list[PlannedPost] = []
@@ -85,7 +89,7 @@ def plan_posts(
             initialized.append(subscription.id)
         wanted = []
         for candidate in considered:
-            skip = _unwanted(candidate, subscription)
+            skip = _unwanted(candidate, subscription, (thresholds or {}).get(subscription.id))
             if skip is None:
                 wanted.append(candidate)
             else:
@@ -107,11 +111,17 @@ def plan_posts(
     return PostPlan(tuple(posts), tuple(initialized), tuple(skips))
 
 
-def _unwanted(candidate: Candidate, subscription: Subscription) -> Skip | None:
+def _unwanted(
+    candidate: Candidate, subscription: Subscription, threshold: float | None
+) -> Skip | None:
     """Why the channel's filters keep `candidate` out, if they do."""
     channel = subscription.channel_id
-    if subscription.filter is FeedFilter.RELEVANT and not candidate.relevant:
-        return Skip(candidate.key, channel, SkipReason.NOT_RELEVANT)
+    relevant = candidate.relevant
+    if threshold is not None and candidate.score is not None:
+        relevant = candidate.score >= threshold
+    if subscription.filter is FeedFilter.RELEVANT and not relevant:
+        detail = f"{threshold:g}" if threshold is not None else ""
+        return Skip(candidate.key, channel, SkipReason.NOT_RELEVANT, detail)
     if candidate.text is not None:
         verdict = filter_verdict(subscription.rules, candidate.title, candidate.text)
         if verdict is not None:
