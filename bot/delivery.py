@@ -5,12 +5,14 @@ Discord answered. The publisher cog renders and sends; every decision is `bot.de
 from __future__ import annotations
 
 import logging
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime
 from enum import StrEnum
 
 from bot.clock import Clock, system_clock
 from bot.decide.outbox import (
+    FLOOD_WINDOW,
     GiveUp,
     Outcome,
     Queued,
@@ -20,6 +22,7 @@ from bot.decide.outbox import (
     Wait,
     after_attempt,
     next_step,
+    over_flood_limit,
 )
 from bot.decide.pings import ping_role
 from bot.decide.server_settings import ServerSettings
@@ -82,7 +85,11 @@ class DeliveryService:
         later, rows that can never be sent are given up (with the reason)."""
         now = self._now()
         jobs: list[Job] = []
-        for row in await self._store.pending_posts(limit, now=now):
+        rows = await self._store.pending_posts(limit, now=now)
+        held = await self._over_flood_limit(rows, now)
+        for row in rows:
+            if row.id in held:
+                continue  # waits for its channel's hourly allowance
             step = next_step(_queued(row))
             if isinstance(step, Send):
                 jobs.append(await self._job(row, step))
@@ -107,6 +114,18 @@ class DeliveryService:
                 )
             )
         return jobs
+
+    async def _over_flood_limit(self, rows: Sequence[OutboxRow], now: datetime) -> set[int]:
+        posts = [(row.id, row.channel_id) for row in rows if row.kind is OutboxKind.POST]
+        if not posts or self._servers is None:
+            return set()
+        channels = sorted({channel for _, channel in posts})
+        limit_of = {}
+        for row in rows:
+            if row.kind is OutboxKind.POST and row.channel_id not in limit_of:
+                limit_of[row.channel_id] = (await self._servers.get(row.guild_id)).posts_per_hour
+        sent = await self._store.posts_sent_since(channels, now - FLOOD_WINDOW)
+        return over_flood_limit(posts, sent_recently=sent, limit_of=limit_of)
 
     async def attempting(self, job: Job) -> None:
         """Record that a send starts now (before it starts: a crash mid-send then leaves a

@@ -183,3 +183,27 @@ async def test_server_settings_shape_the_posts_threads_off_colour_short_summary(
     assert post["embeds"][0]["color"] == 0x00FF88
     assert "•" not in post["embeds"][0].get("description", "")
     assert not any(harness.discord.is_thread(c) for c in harness.discord.messages)  # no thread
+
+
+async def test_a_channel_gets_at_most_posts_per_hour_and_the_backlog_follows_in_order(
+    harness: Harness,
+) -> None:
+    items = [item(n, f"Release {n}", harness, hours_ago=n) for n in range(1, 6)]
+    url = harness.feeds.serve("/f.xml", rss("Models", items))
+    await harness.start(backfill=5)
+    await (
+        await harness.discord.invoke_slash(
+            "bazaar", {"key": "posts_per_hour", "value": "2"}, group_sub="settings set"
+        )
+    ).final_message()
+
+    await slash(harness, "add", url=url, channel=ChannelRef(harness.news))
+    await harness.outbox_becomes({"posted": 2, "pending": 3})
+    assert harness.titles() == ["Release 5", "Release 4"]  # oldest first
+    assert "waiting to be posted" in await explained(harness, "Release 1")
+
+    harness.clock.advance(timedelta(minutes=61))
+    assert harness.bot is not None
+    harness.bot.posts_queued.set()
+    await harness.outbox_becomes({"posted": 4, "pending": 1})
+    assert harness.titles() == ["Release 5", "Release 4", "Release 3", "Release 2"]

@@ -22,6 +22,7 @@ from bot.decide.outbox import (
     Wait,
     after_attempt,
     next_step,
+    over_flood_limit,
 )
 from bot.models import OutboxKind, OutboxStatus
 
@@ -107,3 +108,10 @@ def test_no_answer_at_all_is_retried() -> None:
         Queued(OutboxKind.NOTE, CHANNEL, 1), Refused(0, 0, "Discord could not be reached"), NOW
     )
     assert isinstance(transition, Retry) and transition.error == "Discord could not be reached"
+
+
+def test_a_channel_gets_at_most_its_hourly_allowance_the_rest_wait_in_order() -> None:
+    due = [(1, 100), (2, 100), (3, 200), (4, 100), (5, 100)]
+    held = over_flood_limit(due, sent_recently={100: 1}, limit_of={100: 3, 200: 1})
+    assert held == {4, 5}  # channel 100 had 1, gets 2 more; channel 200 is not held back
+    assert over_flood_limit(due, sent_recently={200: 1}, limit_of={200: 1}) == {3}

@@ -8,6 +8,7 @@ minutes. Notes and recaps wait for their story's post and its thread.
 
 from __future__ import annotations
 
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
@@ -174,3 +175,26 @@ def refusal_reason(status: int, code: int, text: str) -> str:
 def retry_delay(attempts: int) -> timedelta:
     """30 s after the first failure, doubling, at most 30 minutes."""
     return min(RETRY_BASE * 2 ** max(attempts - 1, 0), RETRY_CAP)
+
+
+FLOOD_WINDOW = timedelta(hours=1)
+
+
+def over_flood_limit(
+    posts: Sequence[tuple[int, int]],
+    *,
+    sent_recently: Mapping[int, int],
+    limit_of: Mapping[int, int],
+) -> set[int]:
+    """Of `posts` (row id, channel), due in this order, those that must wait: a channel
+    gets at most its limit of posts per `FLOOD_WINDOW`, counting those it got in the last
+    one (`sent_recently`). The rest stay queued in order and go out as the window moves,
+    so a backlog after downtime is posted oldest first, at that rate."""
+    counted = dict(sent_recently)
+    held = set()
+    for row_id, channel in posts:
+        if counted.get(channel, 0) >= limit_of.get(channel, 1 << 30):
+            held.add(row_id)
+        else:
+            counted[channel] = counted.get(channel, 0) + 1
+    return held

@@ -12,6 +12,8 @@ from bot.models import Notice, OutboxKind, OutboxRow, OutboxStatus
 from bot.store.base import StoreBase
 from bot.store.schema import from_db_time, item_from_row, to_db_time
 
+PER_CHANNEL = 50  # rows of one channel in a batch of due rows
+
 
 class OutboxQueries(StoreBase):
     async def pending_posts(
@@ -22,22 +24,37 @@ class OutboxQueries(StoreBase):
         recaps whose text is not written yet."""
         due = to_db_time(now) if now is not None else None
         only = "AND o.kind = 'recap' AND o.body IS NULL" if unwritten_recaps else ""
+        # At most PER_CHANNEL rows of each channel: a channel held back (its hourly
+        # allowance spent, a backlog after downtime) must not fill the batch and starve
+        # the others.
         rows = await self._fetchall(
-            f"""SELECT o.id AS outbox_id, o.channel_id, o.status, o.attempts, o.kind,
+            f"""WITH due AS (
+                    SELECT o.id, o.kind != 'post' AS later, o.kind = 'recap' AS last,
+                           i.sort_at, i.id AS item_id,
+                           ROW_NUMBER() OVER (
+                               PARTITION BY o.channel_id
+                               ORDER BY o.kind != 'post', o.kind = 'recap', i.sort_at, i.id, o.id
+                           ) AS nth
+                    FROM outbox o JOIN items i ON i.id = o.item_id
+                    WHERE o.status IN ('pending', 'sending')
+                      AND (?1 IS NULL OR o.next_attempt_at IS NULL OR o.next_attempt_at <= ?1)
+                      {only}
+                )
+                SELECT o.id AS outbox_id, o.channel_id, o.status, o.attempts, o.kind,
                       o.first_attempt_at, o.body, i.*,
                       COALESCE(s.name, f.title, f.url) AS source_name,
                       s.guild_id AS sub_guild, s.role_id AS sub_role,
                       p.status AS story_post_status, p.thread_id AS story_thread_id
-               FROM outbox o
+               FROM due
+               JOIN outbox o ON o.id = due.id
                JOIN items i ON i.id = o.item_id
                JOIN feeds f ON f.id = i.feed_id
                LEFT JOIN subscriptions s ON s.feed_id = f.id AND s.channel_id = o.channel_id
                LEFT JOIN outbox p ON p.story_id = o.story_id AND p.channel_id = o.channel_id
                                   AND p.kind = 'post'
-               WHERE o.status IN ('pending', 'sending')
-                 AND (? IS NULL OR o.next_attempt_at IS NULL OR o.next_attempt_at <= ?) {only}
-               ORDER BY o.kind != 'post', o.kind = 'recap', i.sort_at, i.id, o.id LIMIT ?""",
-            (due, due, limit),
+               WHERE due.nth <= ?2
+               ORDER BY due.later, due.last, due.sort_at, due.item_id, o.id LIMIT ?3""",
+            (due, PER_CHANNEL, limit),
         )
         return [
             OutboxRow(
@@ -59,6 +76,20 @@ class OutboxQueries(StoreBase):
             )
             for row in rows
         ]
+
+    async def posts_sent_since(self, channel_ids: list[int], since: datetime) -> dict[int, int]:
+        """How many posts each channel got since `since` (notes and recaps, in threads, do
+        not count)."""
+        if not channel_ids:
+            return {}
+        rows = await self._fetchall(
+            f"""SELECT channel_id, COUNT(*) FROM outbox
+                WHERE kind = 'post' AND status = 'posted' AND posted_at >= ?
+                  AND channel_id IN ({", ".join("?" * len(channel_ids))})
+                GROUP BY channel_id""",
+            (to_db_time(since), *channel_ids),
+        )
+        return {int(row[0]): int(row[1]) for row in rows}
 
     async def unwritten_recaps(self, now: datetime, limit: int = 50) -> list[OutboxRow]:
         """Recaps queued whose text the core has not written yet (and may try now)."""
