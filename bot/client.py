@@ -26,6 +26,7 @@ from bot.on_demand import OnDemandSummaries
 from bot.pipeline import Pipeline, build_pipeline
 from bot.poller import Poller
 from bot.reports import CycleReport
+from bot.scheduled_digests import ScheduledDigests
 from bot.search import SearchService
 from bot.server_settings import ServerSettingsService, defaults_from
 from bot.store import Store, StoreSummaryCache
@@ -35,7 +36,7 @@ from bot.waiting import wait_for_event
 
 log = logging.getLogger(__name__)
 
-EXTENSIONS = ("cogs.publisher", "cogs.feeds", "cogs.news", "cogs.settings")
+EXTENSIONS = ("cogs.publisher", "cogs.feeds", "cogs.news", "cogs.settings", "cogs.digests")
 
 
 class BazaarTree(app_commands.CommandTree):
@@ -107,6 +108,7 @@ class BazaarBot(commands.Bot):
         self.settings = settings
         self.clock = clock
         self.posts_queued = asyncio.Event()
+        self.digests_wake = asyncio.Event()
         self._stopping = asyncio.Event()
         self._poll_task: asyncio.Task[None] | None = None
 
@@ -202,6 +204,9 @@ class BazaarBot(commands.Bot):
         self.news = NewsService(self.store)
         self.search = SearchService(self.store, clock=self.clock)
         self.digests = DigestService(self.store, clock=self.clock)
+        self.scheduled_digests = ScheduledDigests(
+            self.store, self.server_settings, self.digests, clock=self.clock
+        )
         self.alerts = AlertService(self.store, clock=self.clock)
         self.delivery = DeliveryService(
             self.store, clock=self.clock, server_settings=self.server_settings

@@ -5,7 +5,13 @@ one; one process writes them: the bot's)."""
 from __future__ import annotations
 
 from bot.config import Settings
-from bot.decide.server_settings import KEYS, ServerSettings, SettingError, apply_setting
+from bot.decide.server_settings import (
+    KEYS,
+    DigestEvery,
+    ServerSettings,
+    SettingError,
+    apply_setting,
+)
 from bot.store import Store
 
 __all__ = ["ServerSettingsService", "SettingError", "defaults_from"]
@@ -51,7 +57,19 @@ class ServerSettingsService:
                 apply_setting(self._defaults, key, value)  # raises: no such key
             await self._store.set_server_setting(guild_id, key, None)
         else:
-            apply_setting(await self.get(guild_id), key, value)  # validates, or raises
+            after = apply_setting(await self.get(guild_id), key, value)  # or raises
+            if key == "digest" and _digest_has_no_channel(after):
+                raise SettingError(
+                    "say where to post it: add a #channel after the time zone, or set "
+                    "default_channel first"
+                )
             await self._store.set_server_setting(guild_id, key, value)
         self._known.pop(guild_id, None)
         return await self.get(guild_id)
+
+
+def _digest_has_no_channel(settings: ServerSettings) -> bool:
+    digest = settings.digest
+    return digest.every is not DigestEvery.OFF and not (
+        digest.channel_id or settings.default_channel_id
+    )

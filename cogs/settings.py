@@ -10,7 +10,7 @@ from discord.ext import commands
 from bot.client import BazaarBot, reply_privately
 from bot.decide.server_settings import KEYS, shown_settings
 from bot.server_settings import SettingError
-from cogs.utils.display import fit_message, shown_text
+from cogs.utils.display import fit_message
 from cogs.utils.paginator import reply_in_pages
 
 
@@ -52,11 +52,13 @@ class BazaarSettings(
         try:
             after = await self.bot.server_settings.set(interaction.guild_id, key, value)
         except SettingError as exc:
-            await reply_privately(
-                interaction, fit_message(f"Not changed: {shown_text(str(exc), 1500)}.")
-            )
+            # Our own words (a typed value is quoted in them, cut short; nothing can ping).
+            await reply_privately(interaction, fit_message(f"Not changed: {exc}."))
             return
         found = KEYS[key.strip().lower()]
+        if found.name == "digest":
+            await self.bot.scheduled_digests.schedule_set(interaction.guild_id)
+            self.bot.digests_wake.set()
         await reply_privately(
             interaction, fit_message(f"`{found.name}` is now {found.show(after)}.")
         )

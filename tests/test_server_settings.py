@@ -102,7 +102,17 @@ async def test_an_admin_sets_and_reads_settings_from_discord(harness: Harness) -
         )
     ).final_message()
     assert reply["flags"] & EPHEMERAL
-    assert reply["content"] == "`digest` is now daily, at 08:00 America/New_York."
+    assert reply["content"].startswith("Not changed: say where to post it")
+    reply = await (
+        await discord.invoke_slash(
+            "bazaar",
+            {"key": "digest", "value": f"daily 08:00 America/New_York <#{harness.news}>"},
+            group_sub="settings set",
+        )
+    ).final_message()
+    assert reply["content"] == (
+        f"`digest` is now daily, at 08:00 America/New_York in <#{harness.news}>."
+    )
 
     refused = await (
         await discord.invoke_slash(
@@ -114,7 +124,7 @@ async def test_an_admin_sets_and_reads_settings_from_discord(harness: Harness) -
     shown = await (
         await discord.invoke_slash("bazaar", {}, group_sub="settings show")
     ).final_message()
-    assert "`digest` = daily, at 08:00 America/New_York" in shown["content"]
+    assert f"`digest` = daily, at 08:00 America/New_York in <#{harness.news}>" in shown["content"]
 
     member = await discord.invoke_slash("bazaar", {}, group_sub="settings show", permissions=0)
     assert "Manage Server" in (await member.final_message())["content"]

@@ -10,6 +10,7 @@ from __future__ import annotations
 from bot.store.admin import (
     AdminQueries,
     ChannelVerdict,
+    DigestRunQueries,
     ItemExplanation,
     ServerSettingsQueries,
 )
@@ -51,6 +52,7 @@ class Store(
     AlertQueries,
     AdminQueries,
     ServerSettingsQueries,
+    DigestRunQueries,
     SummaryCacheQueries,
 ):
     """Async access to the Bazaar database. Create with `await Store.open(path)`."""

@@ -204,3 +204,51 @@ class ServerSettingsQueries(StoreBase):
                ON CONFLICT (guild_id, key) DO UPDATE SET value = excluded.value""",
             (guild_id, key, value),
         )
+
+
+class DigestRunQueries(StoreBase):
+    async def digest_schedules(self) -> dict[int, str]:
+        """Every server that set a digest schedule: its setting, as typed."""
+        rows = await self._fetchall(
+            "SELECT guild_id, value FROM server_settings WHERE key = 'digest'"
+        )
+        return {int(row[0]): row[1] for row in rows}
+
+    async def digest_run(
+        self, guild_id: int, due_at: datetime
+    ) -> tuple[str, datetime | None] | None:
+        """(status, when the attempt started) of the server's digest due at `due_at`."""
+        row = await self._fetchone(
+            "SELECT status, attempted_at FROM digest_runs WHERE guild_id = ? AND due_at = ?",
+            (guild_id, to_db_time(due_at)),
+        )
+        return (row["status"], from_db_time(row["attempted_at"])) if row else None
+
+    async def record_digest_run(
+        self,
+        guild_id: int,
+        due_at: datetime,
+        status: str,
+        *,
+        channel_id: int = 0,
+        message_id: int | None = None,
+    ) -> None:
+        """The digest due at `due_at`: 'skipped' (not wanted), 'sending' (an attempt starts
+        now: from here on a restart looks for it first) or 'posted'."""
+        await self._write(
+            """INSERT INTO digest_runs (guild_id, due_at, channel_id, status, message_id,
+                                        attempted_at)
+               VALUES (?1, ?2, ?3, ?4, ?5, CASE WHEN ?4 = 'sending' THEN ?6 END)
+               ON CONFLICT (guild_id, due_at) DO UPDATE SET status = excluded.status,
+                   channel_id = excluded.channel_id,
+                   message_id = COALESCE(excluded.message_id, message_id),
+                   attempted_at = COALESCE(attempted_at, excluded.attempted_at)""",
+            (
+                guild_id,
+                to_db_time(due_at),
+                channel_id,
+                status,
+                message_id,
+                to_db_time(self.clock()),
+            ),
+        )

@@ -231,6 +231,7 @@ MIGRATIONS: tuple[str, ...] = (
         channel_id INTEGER NOT NULL,
         status     TEXT NOT NULL,
         message_id INTEGER,
+        attempted_at TEXT,
         PRIMARY KEY (guild_id, due_at)
     ) WITHOUT ROWID;
     """,
