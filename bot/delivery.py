@@ -21,6 +21,7 @@ from bot.decide.outbox import (
     Transition,
     Wait,
     after_attempt,
+    channel_unusable,
     next_step,
     over_flood_limit,
 )
@@ -135,17 +136,47 @@ class DeliveryService:
         else:
             await self._store.mark_sending(job.id)
 
-    async def finished(self, job: Job, outcome: Outcome) -> Transition:
-        """Write what the rules make of Discord's answer, and return it."""
-        queued = Queued(
-            _OUTBOX_KIND.get(job.kind, OutboxKind.POST), job.target_id, job.attempts + 1
-        )
-        transition = after_attempt(queued, outcome, self._now())
+    async def finished(
+        self, job: Job, outcome: Outcome, *, tell_in: int | None = None
+    ) -> Transition:
+        """Write what the rules make of Discord's answer, and return it. A post refused for
+        a reason that holds for the whole channel pauses its feeds there, and admins are
+        told once: in the server's log channel, else in `tell_in` (its system channel)."""
+        kind = _OUTBOX_KIND.get(job.kind, OutboxKind.POST)
+        queued = Queued(kind, job.target_id, job.attempts + 1)
+        now = self._now()
+        transition = after_attempt(queued, outcome, now)
         if job.kind is JobKind.NOTICE:
             await self._store.apply_notice_outcome(job.id, transition)
-        else:
-            await self._store.apply_outcome(job.id, transition)
+            return transition
+        await self._store.apply_outcome(job.id, transition)
+        if (reason := channel_unusable(kind, outcome)) is not None:
+            await self._pause_channel(job, reason, tell_in, now)
         return transition
+
+    @staticmethod
+    def pauses_channel(job: Job, outcome: Outcome) -> bool:
+        """Whether this answer paused the job's channel: its other jobs must not be tried."""
+        kind = _OUTBOX_KIND.get(job.kind)
+        return kind is not None and channel_unusable(kind, outcome) is not None
+
+    async def _pause_channel(
+        self, job: Job, reason: str, tell_in: int | None, now: datetime
+    ) -> None:
+        paused = await self._store.pause_channel(job.target_id, reason, now)
+        if not paused:
+            return
+        server = job.settings
+        where = (server.log_channel_id if server else None) or tell_in
+        names = ", ".join(f"**{name}**" for _, name in paused)
+        log.warning("paused posting in channel %s: %s", job.target_id, reason)
+        if where is not None and where != job.target_id:
+            await self._store.add_notice(
+                where,
+                f"Paused {names} in <#{job.target_id}>: {reason}. Fix it, then "
+                "/feeds resume (posts waiting there are kept and go out then).",
+                now,
+            )
 
     async def _job(self, row: OutboxRow, step: Send) -> Job:
         kind = JobKind(row.kind.value)

@@ -98,13 +98,6 @@ class SubscriptionService:
         await self._store.unsubscribe(matches[0].subscription.id)
         return matches[0]
 
-    async def resume(self, url: str, *, guild_id: int) -> SubscriptionView:
-        """Poll a paused (or failing) feed again at once, its failure count cleared."""
-        view = (await self._followed(url, guild_id, None))[0]
-        await self._store.resume_feed(view.feed.id, self._now())
-        self._on_change()
-        return view
-
     async def edit(
         self,
         feed: str,

@@ -161,12 +161,13 @@ class Feeds(commands.GroupCog, group_name="feeds", group_description="Manage the
             interaction, f"Stopped following {title} in <#{removed.subscription.channel_id}>."
         )
 
-    @app_commands.command(name="resume", description="Poll a paused or failing feed again now")
-    @app_commands.describe(url="The feed address, as shown by /feeds list")
+    @app_commands.command(name="resume", description="Post and poll a paused or failing feed again")
+    @app_commands.describe(url="The feed (pick from the list as you type) or its address")
     async def resume(self, interaction: discord.Interaction, url: str) -> None:
         assert interaction.guild_id is not None
         try:
             view = await self.bot.subscriptions.resume_channel(url, guild_id=interaction.guild_id)
+            self.bot.posts_queued.set()  # what waited there goes out now
         except SubscriptionError as exc:
             await reply_privately(interaction, shown_error(str(exc), *_as_given(url)))
             return

@@ -76,6 +76,7 @@ class Publisher(commands.Cog):
         how many went out."""
         sent = 0
         tried: set[tuple[JobKind, int]] = set()
+        paused: set[int] = set()  # channels paused by an answer in this round
         while jobs := [
             j for j in await self.bot.delivery.due(BATCH) if (j.kind, j.id) not in tried
         ]:
@@ -83,8 +84,12 @@ class Publisher(commands.Cog):
                 if self._stopping:
                     return sent
                 tried.add((job.kind, job.id))
+                if job.target_id in paused and job.kind is not JobKind.NOTICE:
+                    continue  # held in the outbox until /feeds resume
                 outcome = await self._deliver(job)
-                await self.bot.delivery.finished(job, outcome)
+                await self.bot.delivery.finished(job, outcome, tell_in=self._system_channel(job))
+                if self.bot.delivery.pauses_channel(job, outcome):
+                    paused.add(job.target_id)
                 sent += isinstance(outcome, Sent)
                 if (item_id := _posted_item(job, outcome)) is not None:
                     await self.bot.alerts.note_post(job.target_id, item_id)
@@ -199,6 +204,23 @@ class Publisher(commands.Cog):
             log.warning("could not open a thread in channel %s: %s", message.channel.id, exc.text)
             return None, f"thread not created: {exc.text}"
         return thread.id, None
+
+    def _system_channel(self, job: Job) -> int | None:
+        """Where a server's admins are told about a channel the bot cannot post in, when
+        the server set no log channel: its system channel."""
+        channel = self.bot.get_channel(job.target_id)
+        guild = getattr(channel, "guild", None)
+        system = guild.system_channel if guild is not None else None
+        return system.id if system is not None else None
+
+    @commands.Cog.listener()
+    async def on_guild_remove(self, guild: discord.Guild) -> None:
+        """Removed from a server: stop posting there (its feeds stay, for /feeds resume
+        if the bot is invited back)."""
+        count = await self.bot.store.pause_guild(
+            guild.id, "the bot was removed from this server", self.bot.clock()
+        )
+        log.info("removed from server %s: paused its %d feed(s)", guild.id, count)
 
     async def _channel(self, channel_id: int) -> discord.abc.Messageable | None:
         channel = self.bot.get_channel(channel_id)

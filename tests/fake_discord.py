@@ -889,6 +889,10 @@ class FakeDiscord:
         self.messages[channel_id] = []
         return channel_id
 
+    async def remove_bot_from_guild(self) -> None:
+        """An admin kicks the bot: GUILD_DELETE (not unavailable), as Discord sends it."""
+        await self._dispatch("GUILD_DELETE", {"id": str(self.guild_id)})
+
     def deny_everyone(self, channel: str | int, permissions: int) -> None:
         """Add a channel overwrite denying `permissions` to @everyone (the bot included),
         as a server admin locking a channel would. Call it before the bot connects."""

@@ -207,3 +207,61 @@ async def test_a_channel_gets_at_most_posts_per_hour_and_the_backlog_follows_in_
     harness.bot.posts_queued.set()
     await harness.outbox_becomes({"posted": 4, "pending": 1})
     assert harness.titles() == ["Release 5", "Release 4", "Release 3", "Release 2"]
+
+
+async def test_a_channel_that_refuses_posts_pauses_its_feed_tells_admins_once_and_resumes(
+    harness: Harness,
+) -> None:
+    items = [item(n, f"Release {n}", harness, hours_ago=n) for n in range(1, 4)]
+    url = harness.feeds.serve("/f.xml", rss("Models", items))
+    await harness.start()
+    general = harness.discord.channel_ids["general"]
+    await (
+        await harness.discord.invoke_slash(
+            "bazaar", {"key": "log_channel", "value": f"<#{general}>"}, group_sub="settings set"
+        )
+    ).final_message()
+    news_messages = rf"/channels/{harness.news}/messages$"
+    harness.discord.fail_next("POST", news_messages, 403, code=50013, times=1)
+
+    await slash(harness, "add", url=url, channel=ChannelRef(harness.news))
+    await harness.wait_for(
+        lambda: any("Paused **Models**" in m.get("content", "") for m in harness.posts(general))
+    )
+    [notice] = [m for m in harness.posts(general) if "Paused" in m.get("content", "")]
+    assert f"in <#{harness.news}>: missing permission to post here" in notice["content"]
+    assert notice["allowed_mentions"] == {"parse": []}
+    attempts = [
+        r
+        for r in harness.discord.requests
+        if r[0] == "POST" and r[1].endswith(f"/channels/{harness.news}/messages")
+    ]
+    assert len(attempts) == 1  # the other two posts wait: not tried and refused in turn
+    assert harness.posts() == []
+    assert "⏸ missing permission" in (await slash(harness, "list"))["content"]
+
+    resumed = await slash(harness, "resume", url=url)
+    assert "again" in resumed["content"]
+    await harness.wait_for(lambda: len(harness.posts()) == 3)  # the refused one too
+    assert harness.titles() == ["Release 3", "Release 2", "Release 1"]
+    assert len([m for m in harness.posts(general) if "Paused" in m.get("content", "")]) == 1
+
+
+async def test_removed_from_a_server_the_bot_stops_posting_there(harness: Harness) -> None:
+    url = harness.feeds.serve("/f.xml", rss("Models", [item(1, "Release 1", harness)]))
+    await harness.start()
+    await slash(harness, "add", url=url, channel=ChannelRef(harness.news))
+    await harness.wait_for(lambda: len(harness.posts()) == 1)
+
+    await harness.discord.remove_bot_from_guild()
+    assert harness.bot is not None
+    for _ in range(500):
+        [view] = await harness.bot.subscriptions.list(harness.discord.guild_id)
+        if view.subscription.paused_at is not None:
+            break
+        await asyncio.sleep(0.02)
+    assert view.subscription.pause_reason == "the bot was removed from this server"
+    harness.feeds.serve("/f.xml", rss("Models", [item(2, "Release 2", harness)]))
+    await stored(harness, "Release 2")
+    assert "paused in this channel" in await explained(harness, "Release 2")
+    assert len(harness.posts()) == 1

@@ -177,6 +177,22 @@ def retry_delay(attempts: int) -> timedelta:
     return min(RETRY_BASE * 2 ** max(attempts - 1, 0), RETRY_CAP)
 
 
+def channel_unusable(kind: OutboxKind, outcome: Outcome) -> str | None:
+    """Why a channel cannot take any post, when a story's post was refused for a reason
+    that holds for every post there (permissions, access, the channel gone): its feeds
+    there are then paused, and the admins told once, instead of each waiting post being
+    tried and refused in turn. None for anything else (a note's thread gone is that
+    thread's problem; a refusal of one message's content is that message's)."""
+    if kind is not OutboxKind.POST:
+        return None
+    match outcome:
+        case TargetGone(reason):
+            return reason
+        case Refused(status, code, text) if status in (403, 404) or code == UNKNOWN_CHANNEL:
+            return refusal_reason(status, code, text)
+    return None
+
+
 FLOOD_WINDOW = timedelta(hours=1)
 
 

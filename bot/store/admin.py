@@ -93,12 +93,61 @@ class AdminQueries(StoreBase):
             (to_db_time(now), reason, subscription_id),
         )
 
-    async def resume_subscription(self, subscription_id: int) -> None:
+    async def pause_channel(
+        self, channel_id: int, reason: str, now: datetime
+    ) -> list[tuple[int | None, str]]:
+        """Pause every feed posting in `channel_id` (not yet paused); return the (guild,
+        feed name) of each paused now."""
+        async with self._transaction():
+            rows = await self._fetchall(
+                """SELECT s.id, s.guild_id, COALESCE(s.name, f.title, f.url) AS name
+                   FROM subscriptions s JOIN feeds f ON f.id = s.feed_id
+                   WHERE s.channel_id = ? AND s.channel_paused_at IS NULL""",
+                (channel_id,),
+            )
+            await self._db.executemany(
+                """UPDATE subscriptions SET channel_paused_at = ?, channel_pause_reason = ?
+                   WHERE id = ?""",
+                [(to_db_time(now), reason, row["id"]) for row in rows],
+            )
+        return [(row["guild_id"], row["name"]) for row in rows]
+
+    async def pause_guild(self, guild_id: int, reason: str, now: datetime) -> int:
+        """Pause every feed of a server (the bot was removed from it); how many."""
+        async with self._transaction():
+            cursor = await self._db.execute(
+                """UPDATE subscriptions SET channel_paused_at = ?, channel_pause_reason = ?
+                   WHERE guild_id = ? AND channel_paused_at IS NULL""",
+                (to_db_time(now), reason, guild_id),
+            )
+        return cursor.rowcount
+
+    async def add_notice(self, channel_id: int, text: str, now: datetime) -> None:
         await self._write(
-            """UPDATE subscriptions SET channel_paused_at = NULL, channel_pause_reason = NULL
-               WHERE id = ?""",
-            (subscription_id,),
+            """INSERT INTO notices (feed_id, channel_id, text, status, created_at)
+               VALUES (NULL, ?, ?, 'pending', ?)""",
+            (channel_id, text, to_db_time(now)),
         )
+
+    async def resume_subscription(self, subscription_id: int) -> None:
+        """Post again in the channel; what Discord refused there is tried again too."""
+        async with self._transaction():
+            row = await self._fetchone(
+                "SELECT feed_id, channel_id FROM subscriptions WHERE id = ?", (subscription_id,)
+            )
+            if row is None:
+                return
+            await self._db.execute(
+                """UPDATE subscriptions SET channel_paused_at = NULL, channel_pause_reason = NULL
+                   WHERE id = ?""",
+                (subscription_id,),
+            )
+            await self._db.execute(
+                """UPDATE outbox SET status = 'pending', attempts = 0, next_attempt_at = NULL
+                   WHERE channel_id = ? AND status = 'failed'
+                     AND item_id IN (SELECT id FROM items WHERE feed_id = ?)""",
+                (row["channel_id"], row["feed_id"]),
+            )
 
     async def guild_item_titles(
         self, guild_id: int, typed: str, limit: int = 25

@@ -36,7 +36,10 @@ class OutboxQueries(StoreBase):
                                ORDER BY o.kind != 'post', o.kind = 'recap', i.sort_at, i.id, o.id
                            ) AS nth
                     FROM outbox o JOIN items i ON i.id = o.item_id
+                    LEFT JOIN subscriptions held ON held.feed_id = i.feed_id
+                         AND held.channel_id = o.channel_id
                     WHERE o.status IN ('pending', 'sending')
+                      AND held.channel_paused_at IS NULL
                       AND (?1 IS NULL OR o.next_attempt_at IS NULL OR o.next_attempt_at <= ?1)
                       {only}
                 )
