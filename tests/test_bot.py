@@ -170,7 +170,7 @@ async def test_members_read_the_latest_news(clock: TestClock, harness: Harness) 
     assert oldest["description"] == "Story 3 is out.\n• It ships open weights."
 
 
-async def test_without_permission_to_post_a_post_is_given_up_not_retried_forever(
+async def test_without_permission_to_post_the_feed_is_paused_there_not_tried_post_by_post(
     clock: TestClock,
     harness: Harness,
 ) -> None:
@@ -179,10 +179,12 @@ async def test_without_permission_to_post_a_post_is_given_up_not_retried_forever
     url = harness.feeds.serve("/feed.xml", rss("F", stories(2, now=clock())))
     await harness.start(config_feeds=[url], backfill=2)
 
-    # The first post is refused; the second still goes out, and the first is not retried.
-    await harness.wait_for(lambda: len(harness.posts()) == 1)
-    assert harness.titles() == ["Story 0"]
-    await harness.outbox_becomes({"failed": 1, "posted": 1})
+    # The first post is refused for a reason that holds for every post there: the second
+    # waits (untried) and the refused one is not retried, until an admin resumes.
+    await harness.outbox_becomes({"failed": 1, "pending": 1})
+    assert harness.posts() == []
+    sent = [r for r in harness.discord.requests if r[:2] == ("POST", f"/channels/{news}/messages")]
+    assert len(sent) == 1
 
 
 async def test_a_post_whose_thread_cannot_be_opened_is_not_posted_again(
