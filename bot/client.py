@@ -19,6 +19,7 @@ from bot.delivery import DeliveryService
 from bot.digest import DigestService
 from bot.discussions.llm_recap import recapper_from_settings
 from bot.discussions.service import DiscussionRecaps, RecapWriter
+from bot.feed_preview import FeedPreviews
 from bot.http.clients import HttpClients, open_http_clients
 from bot.http.fetch import Fetcher
 from bot.news import NewsService
@@ -190,16 +191,17 @@ class BazaarBot(commands.Bot):
         self.subscriptions = SubscriptionService(
             store=self.store, fetcher=at_once, on_change=self.poller.wake, clock=self.clock
         )
-        self.on_demand = OnDemandSummaries(
-            fetcher=at_once,
-            summarizer=summarizer_from_settings(
-                settings.llm,
-                http=self.http_clients.llm,
-                cache=StoreSummaryCache(self.store),
-                clock=self.clock,
-            ),
-            lexicon=settings.relevance,
+        summarizer = summarizer_from_settings(
+            settings.llm,
+            http=self.http_clients.llm,
+            cache=StoreSummaryCache(self.store),
             clock=self.clock,
+        )
+        self.on_demand = OnDemandSummaries(
+            fetcher=at_once, summarizer=summarizer, lexicon=settings.relevance, clock=self.clock
+        )
+        self.feed_previews = FeedPreviews(
+            fetcher=at_once, summarizer=summarizer, lexicon=settings.relevance
         )
         self.news = NewsService(self.store)
         self.search = SearchService(self.store, clock=self.clock)

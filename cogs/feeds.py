@@ -14,6 +14,7 @@ from bot.content.text import shorten
 from bot.decide.filters import FilterError, keyword_filter
 from bot.explain import explanation_lines
 from bot.models import Feed, FeedFilter, KeywordFilter
+from bot.render import render_post
 from bot.store import SubscriptionView
 from bot.subscriptions import SubscriptionError
 from cogs.utils.display import fit_message, shown_error, shown_text, shown_title, shown_url
@@ -256,6 +257,55 @@ class Feeds(commands.GroupCog, group_name="feeds", group_description="Manage the
             interaction,
             f"Paused {title} in <#{view.subscription.channel_id}>: nothing more is posted there "
             "until /feeds resume (what it brings meanwhile is stored and searchable).",
+        )
+
+    @app_commands.command(name="test", description="Show the post a feed's newest entry makes")
+    @app_commands.describe(
+        url="The RSS or Atom feed address",
+        include=INCLUDE_HELP,
+        exclude=EXCLUDE_HELP,
+        regex=REGEX_HELP,
+    )
+    async def test(
+        self,
+        interaction: discord.Interaction,
+        url: app_commands.Range[str, 1, 2048],
+        include: app_commands.Range[str, 1, 1000] | None = None,
+        exclude: app_commands.Range[str, 1, 1000] | None = None,
+        regex: app_commands.Range[str, 1, 300] | None = None,
+    ) -> None:
+        assert interaction.guild_id is not None
+        try:
+            rules = keyword_filter(include, exclude, regex)
+        except FilterError as exc:
+            await reply_privately(interaction, f"That filter cannot be used: {exc}.")
+            return
+        await interaction.response.defer(ephemeral=True, thinking=True)
+        try:
+            preview = await self.bot.feed_previews.next_post(url, rules=rules)
+        except SubscriptionError as exc:
+            await reply_privately(interaction, shown_error(str(exc), *_as_given(url)))
+            return
+        title = shown_title(preview.feed_title, url.strip())
+        if preview.post is None:
+            await reply_privately(interaction, f"{title} can be read but has no entries yet.")
+            return
+        server = await self.bot.server_settings.get(interaction.guild_id)
+        notes = [f"{title}: {preview.entry_count} entries; its newest would be posted as:"]
+        if preview.filtered:
+            notes.append(f"(Your filter would keep it out: {preview.filtered}.)")
+        if preview.relevance is not None:
+            notes.append(
+                f"Relevance {preview.relevance:.2f}"
+                + ("" if preview.relevant else ": an “only open-source AI” feed would skip it")
+                + ". Nothing was posted."
+            )
+        embed = render_post(preview.post, colour=server.colour, short=server.summary == "short")
+        await interaction.followup.send(
+            fit_message("\n".join(notes)),
+            embed=embed,
+            ephemeral=True,
+            allowed_mentions=discord.AllowedMentions.none(),
         )
 
     @app_commands.command(name="explain", description="Why an item was or was not posted")

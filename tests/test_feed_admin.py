@@ -265,3 +265,24 @@ async def test_removed_from_a_server_the_bot_stops_posting_there(harness: Harnes
     await stored(harness, "Release 2")
     assert "paused in this channel" in await explained(harness, "Release 2")
     assert len(harness.posts()) == 1
+
+
+async def test_feeds_test_shows_the_next_post_and_posts_nothing(harness: Harness) -> None:
+    items = [
+        item(1, "Qwen 3 ships open weights", harness, hours_ago=1),
+        item(2, "An older story", harness, hours_ago=5),
+    ]
+    url = harness.feeds.serve("/f.xml", rss("Models", items))
+    await harness.start()
+
+    reply = await slash(harness, "test", url=url, exclude="qwen")
+    assert reply["flags"] & EPHEMERAL
+    assert reply["content"].startswith("**Models**: 2 entries; its newest would be posted as:")
+    assert 'Your filter would keep it out: it has the excluded word "qwen"' in reply["content"]
+    assert reply["embeds"][0]["title"] == "Qwen 3 ships open weights"
+    assert reply["allowed_mentions"] == {"parse": []}
+    assert harness.posts() == []
+    assert await harness.bot.subscriptions.list(harness.discord.guild_id) == []
+
+    missing = await slash(harness, "test", url=harness.feeds.url("/nothing.xml"))
+    assert missing["content"].startswith("Cannot read") and "404" in missing["content"]
