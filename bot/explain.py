@@ -8,7 +8,7 @@ from bot.store import ChannelVerdict, ItemExplanation
 
 
 def explanation_lines(
-    explanation: ItemExplanation, *, guild_id: int, threshold: float
+    explanation: ItemExplanation, *, guild_id: int, threshold: float, posts_per_hour: int = 20
 ) -> list[str]:
     """One line for the item, then one per channel of the server following its feed."""
     item = explanation.item
@@ -17,16 +17,23 @@ def explanation_lines(
         head += f" (relevance {item.relevance:.2f}, threshold {threshold:.2f})"
     return [
         head,
-        *(_verdict_line(v, guild_id, item.relevance, threshold) for v in explanation.verdicts),
+        *(
+            _verdict_line(v, guild_id, item.relevance, threshold, posts_per_hour)
+            for v in explanation.verdicts
+        ),
     ]
 
 
 def _verdict_line(
-    verdict: ChannelVerdict, guild_id: int, relevance: float | None, threshold: float
+    verdict: ChannelVerdict,
+    guild_id: int,
+    relevance: float | None,
+    threshold: float,
+    posts_per_hour: int,
 ) -> str:
     where = f"<#{verdict.channel_id}>"
     if verdict.kind is not None:
-        return f"{where}: {_outbox_text(verdict, guild_id)}"
+        return f"{where}: {_outbox_text(verdict, guild_id, posts_per_hour)}"
     if verdict.skip is not None:
         return f"{where}: not posted, {_skip_text(verdict, relevance, threshold)}."
     return (
@@ -35,7 +42,7 @@ def _verdict_line(
     )
 
 
-def _outbox_text(verdict: ChannelVerdict, guild_id: int) -> str:
+def _outbox_text(verdict: ChannelVerdict, guild_id: int, posts_per_hour: int) -> str:
     # A note is a message in the story's thread; a post, in the channel.
     if verdict.kind is OutboxKind.NOTE:
         link = _jump(guild_id, verdict.thread_id or verdict.channel_id, verdict.message_id)
@@ -52,7 +59,11 @@ def _outbox_text(verdict: ChannelVerdict, guild_id: int) -> str:
         return "not sent: there was nothing to say (a discussion too small to recap)"
     if verdict.kind is OutboxKind.NOTE:
         return "waiting to be added to its story's thread (after the story's post)"
-    return "waiting to be posted (the queue sends in order, within Discord's rate limits)"
+    return (
+        "waiting to be posted: the queue sends in order, at most "
+        f"{posts_per_hour} posts an hour in a channel (setting posts_per_hour), or the feed "
+        "is paused there (see /feeds list)"
+    )
 
 
 def _skip_text(verdict: ChannelVerdict, relevance: float | None, threshold: float) -> str:

@@ -327,7 +327,12 @@ class Feeds(commands.GroupCog, group_name="feeds", group_description="Manage the
             return
         server = await self.bot.server_settings.get(interaction.guild_id)
         threshold = server.relevance_threshold or self.bot.settings.relevance.threshold
-        lines = explanation_lines(found, guild_id=interaction.guild_id, threshold=threshold)
+        lines = explanation_lines(
+            found,
+            guild_id=interaction.guild_id,
+            threshold=threshold,
+            posts_per_hour=server.posts_per_hour,
+        )
         await reply_privately(interaction, fit_message("\n".join(lines)))
 
     @explain.autocomplete("item")
