@@ -46,7 +46,7 @@ class Feeds(commands.GroupCog, group_name="feeds", group_description="Manage the
     @app_commands.command(name="add", description="Follow a feed and post its news in a channel")
     @app_commands.describe(
         url="The RSS or Atom feed address",
-        channel="Where to post (defaults to this channel)",
+        channel="Where to post, a text or forum channel (defaults to this channel)",
         name="Display name for this source (defaults to the feed's title)",
         feed_filter="Post everything, or only items about open-source AI (for general tech feeds)",
         include=INCLUDE_HELP,
@@ -60,7 +60,7 @@ class Feeds(commands.GroupCog, group_name="feeds", group_description="Manage the
         self,
         interaction: discord.Interaction,
         url: app_commands.Range[str, 1, 2048],
-        channel: discord.TextChannel | None = None,
+        channel: discord.TextChannel | discord.ForumChannel | None = None,
         name: app_commands.Range[str, 1, 100] | None = None,
         feed_filter: str = FeedFilter.ALL.value,
         include: app_commands.Range[str, 1, 1000] | None = None,
@@ -81,8 +81,10 @@ class Feeds(commands.GroupCog, group_name="feeds", group_description="Manage the
             else None
         )
         target = channel or default or interaction.channel
-        if not isinstance(target, discord.TextChannel):
-            await reply_privately(interaction, "Pick a text channel for the posts with channel:.")
+        if not isinstance(target, discord.TextChannel | discord.ForumChannel):
+            await reply_privately(
+                interaction, "Pick a text or forum channel for the posts with channel:."
+            )
             return
         missing = self._missing_permissions(target)
         if missing:
@@ -122,10 +124,15 @@ class Feeds(commands.GroupCog, group_name="feeds", group_description="Manage the
         text += _role_note(role, target)
         await reply_privately(interaction, fit_message(text))
 
-    def _missing_permissions(self, channel: discord.TextChannel) -> list[str]:
-        """What the bot lacks in `channel` to post news there, in the words Discord uses."""
+    def _missing_permissions(
+        self, channel: discord.TextChannel | discord.ForumChannel
+    ) -> list[str]:
+        """What the bot lacks in `channel` to post news there, in the words Discord uses: in
+        a forum, Send Messages is what creates posts, and notes go into them."""
         needed = ["view_channel", "send_messages", "embed_links"]
-        if self.bot.settings.publish.threads:
+        if isinstance(channel, discord.ForumChannel):
+            needed += ["send_messages_in_threads"]
+        elif self.bot.settings.publish.threads:
             needed += ["create_public_threads", "send_messages_in_threads"]
         have = channel.permissions_for(channel.guild.me)
         return [name.replace("_", " ").title() for name in needed if not getattr(have, name)]
@@ -197,7 +204,7 @@ class Feeds(commands.GroupCog, group_name="feeds", group_description="Manage the
         self,
         interaction: discord.Interaction,
         feed: str,
-        channel: discord.TextChannel | None = None,
+        channel: discord.TextChannel | discord.ForumChannel | None = None,
         name: app_commands.Range[str, 1, 100] | None = None,
         feed_filter: str | None = None,
         include: app_commands.Range[str, 1, 1000] | None = None,
@@ -238,7 +245,9 @@ class Feeds(commands.GroupCog, group_name="feeds", group_description="Manage the
         where = channel or (
             interaction.guild and interaction.guild.get_channel(view.subscription.channel_id)
         )
-        note = _role_note(role, where) if isinstance(where, discord.TextChannel) else ""
+        note = ""
+        if isinstance(where, discord.TextChannel | discord.ForumChannel):
+            note = _role_note(role, where)
         await reply_privately(interaction, fit_message("Now:\n" + _describe(view) + note))
 
     @app_commands.command(name="pause", description="Stop posting a feed in its channel")
@@ -374,7 +383,9 @@ class Feeds(commands.GroupCog, group_name="feeds", group_description="Manage the
         ][:25]
 
 
-def _role_note(role: discord.Role | None, channel: discord.TextChannel) -> str:
+def _role_note(
+    role: discord.Role | None, channel: discord.TextChannel | discord.ForumChannel
+) -> str:
     """What an admin should know about a role they chose to mention."""
     if role is None:
         return ""

@@ -16,6 +16,7 @@ from discord.ext import commands
 
 from bot.alerts import dm_text
 from bot.client import BazaarBot
+from bot.decide.forum_tags import forum_tags
 from bot.decide.outbox import Outcome, Refused, Sent, TargetGone
 from bot.delivery import Job, JobKind
 from bot.render import render_also_covered, render_post, thread_name
@@ -117,6 +118,10 @@ class Publisher(commands.Cog):
         return sent
 
     async def _deliver(self, job: Job) -> Outcome:
+        if job.kind is JobKind.POST:
+            forum = await self._forum(job.target_id)
+            if forum is not None:
+                return await self._post_in_forum(forum, job)
         target = await self._channel(job.target_id)
         if target is None:
             return TargetGone("the channel or thread does not exist, or the bot cannot see it")
@@ -204,6 +209,63 @@ class Publisher(commands.Cog):
             log.warning("could not open a thread in channel %s: %s", message.channel.id, exc.text)
             return None, f"thread not created: {exc.text}"
         return thread.id, None
+
+    async def _post_in_forum(self, forum: discord.ForumChannel, job: Job) -> Outcome:
+        """A story in a forum channel is a forum post: the title names the post, the embed
+        and buttons are its first message, its tags those of the forum named like the
+        story's; notes and recaps then go into the post (its thread)."""
+        assert job.post is not None
+        name = thread_name(job.post)
+        if job.look_back_from is not None:
+            found = await self._forum_post_since(forum, name, job)
+            if found is not None:
+                return Sent(found.id, found.id)  # a forum post's first message has its id
+        content, embed = self._render(job)
+        available = [(tag.id, tag.name) for tag in forum.available_tags]
+        server = job.settings or self.bot.server_settings.defaults
+        await self.bot.delivery.attempting(job)
+        try:
+            created = await forum.create_thread(
+                name=name,
+                content=content,
+                embed=embed,
+                view=post_view(job.post),
+                allowed_mentions=_mentions(job),
+                applied_tags=[
+                    discord.Object(id=tag) for tag in forum_tags(available, job.post.tags)
+                ],  # type: ignore[misc]
+                auto_archive_duration=server.thread_auto_archive_minutes,  # type: ignore[arg-type]
+            )
+        except discord.HTTPException as exc:
+            return Refused(exc.status, exc.code, exc.text or str(exc))
+        except (aiohttp.ClientError, TimeoutError) as exc:
+            return Refused(0, 0, f"Discord could not be reached ({exc.__class__.__name__})")
+        return Sent(created.message.id, created.thread.id)
+
+    async def _forum_post_since(
+        self, forum: discord.ForumChannel, name: str, job: Job
+    ) -> discord.Thread | None:
+        """The forum post an earlier attempt made, if it stopped before recording it."""
+        assert self.bot.user is not None and job.look_back_from is not None
+        since = job.look_back_from
+        candidates = list(forum.threads)
+        try:
+            candidates += [t async for t in forum.archived_threads(limit=100)]
+        except discord.HTTPException as exc:
+            log.warning("cannot read a forum's archived posts: %s", exc.text)
+        for thread in candidates:
+            created = thread.created_at
+            if (
+                thread.owner_id == self.bot.user.id
+                and thread.name == name
+                and (created is None or created >= since)
+            ):
+                return thread
+        return None
+
+    async def _forum(self, channel_id: int) -> discord.ForumChannel | None:
+        channel = self.bot.get_channel(channel_id)
+        return channel if isinstance(channel, discord.ForumChannel) else None
 
     def _system_channel(self, job: Job) -> int | None:
         """Where a server's admins are told about a channel the bot cannot post in, when

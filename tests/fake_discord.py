@@ -146,6 +146,8 @@ class CallbackType(IntEnum):
 
 CHANNEL_TYPE_TEXT = 0
 CHANNEL_TYPE_DM = 1
+CHANNEL_TYPE_FORUM = 15
+MAX_APPLIED_TAGS = 5
 THREAD_TYPES = (10, 11, 12)
 PUBLIC_THREAD = 11
 
@@ -888,6 +890,36 @@ class FakeDiscord:
         self.channel_ids[name] = channel_id
         self.messages[channel_id] = []
         return channel_id
+
+    def add_forum_channel(self, name: str, tags: Sequence[str] = ()) -> int:
+        """Create a forum channel with these post tags and return its id (before the bot
+        connects, like `add_text_channel`)."""
+        channel_id = self.add_text_channel(name)
+        self._channels[channel_id].update(
+            {
+                "type": CHANNEL_TYPE_FORUM,
+                "available_tags": [
+                    {
+                        "id": str(self._ids.next()),
+                        "name": tag,
+                        "moderated": False,
+                        "emoji_id": None,
+                        "emoji_name": None,
+                    }
+                    for tag in tags
+                ],
+                "default_reaction_emoji": None,
+                "default_sort_order": None,
+                "default_forum_layout": 0,
+                "default_thread_rate_limit_per_user": 0,
+            }
+        )
+        return channel_id
+
+    def forum_posts(self, forum: str | int) -> list[JSON]:
+        """The posts (threads) of a forum channel, oldest first."""
+        forum_id = str(self._resolve_channel(forum)["id"])
+        return [thread for thread in self.threads if thread["parent_id"] == forum_id]
 
     async def remove_bot_from_guild(self) -> None:
         """An admin kicks the bot: GUILD_DELETE (not unavailable), as Discord sends it."""
@@ -2011,8 +2043,11 @@ class FakeDiscord:
         )
 
     async def _post_thread(self, request: web.Request) -> web.Response:
-        """Start a thread without a message (``type`` 11 public or 12 private, default 12)."""
+        """Start a thread without a message (``type`` 11 public or 12 private, default 12),
+        or, in a forum channel, a forum post: a public thread and its first message."""
         parent = self._text_channel(request)
+        if parent["type"] == CHANNEL_TYPE_FORUM:
+            return await self._post_forum_post(request, parent)
         body, _ = await read_object(request)
         thread_type = int(body.get("type") or 12)
         if thread_type not in (11, 12):
@@ -2022,6 +2057,37 @@ class FakeDiscord:
         return await self._answer_write(
             request, json_response(self._thread_channel_payload(thread))
         )
+
+    async def _post_forum_post(self, request: web.Request, forum: JSON) -> web.Response:
+        body, files = await read_object(request)
+        message_body = body.get("message")
+        if not isinstance(message_body, dict):
+            errors = FormErrors()
+            errors.add(("message",), "BASE_TYPE_REQUIRED", "This field is required")
+            errors.raise_if_any()
+        validate_message_body(message_body, has_files=bool(files), creating=True)
+        available = {tag["id"] for tag in forum["available_tags"]}
+        applied = [str(tag) for tag in body.get("applied_tags") or []]
+        if len(applied) > MAX_APPLIED_TAGS or not set(applied) <= available:
+            errors = FormErrors()
+            errors.add(("applied_tags",), "BASE_TYPE_CHOICES", "Unknown tag or too many tags")
+            errors.raise_if_any()
+        thread_id = self._ids.next()
+        thread = self._create_thread(
+            forum, body, PUBLIC_THREAD, thread_id=thread_id, message_id=thread_id
+        )
+        thread["applied_tags"] = applied
+        message = self._new_message(thread_id, message_body, files)
+        # A forum post's first message has the thread's id.
+        del self._messages_by_id[int(message["id"])]
+        message["id"] = str(thread_id)
+        self._messages_by_id[thread_id] = message
+        self._store_channel_message(thread, message)
+        forum["last_message_id"] = str(thread_id)
+        await self._dispatch("THREAD_CREATE", self._thread_create_event(thread))
+        await self._dispatch("MESSAGE_CREATE", self._gateway_message(message))
+        payload = {**self._thread_channel_payload(thread), "message": message}
+        return await self._answer_write(request, json_response(payload))
 
     def _text_channel(self, request: web.Request) -> JSON:
         channel = self._channel(request)

@@ -286,3 +286,32 @@ async def test_feeds_test_shows_the_next_post_and_posts_nothing(harness: Harness
 
     missing = await slash(harness, "test", url=harness.feeds.url("/nothing.xml"))
     assert missing["content"].startswith("Cannot read") and "404" in missing["content"]
+
+
+async def test_in_a_forum_each_story_is_a_post_with_its_tags_and_notes_go_inside(
+    harness: Harness,
+) -> None:
+    forum = harness.discord.add_forum_channel("releases", tags=["Model release", "Tooling"])
+    title = "Meta releases Llama 5 with open weights under a new licence"
+    first = FeedItem(title, "https://a.example/llama5", "<p>Meta released Llama 5 weights.</p>",
+                     guid="a", published=harness.clock() - timedelta(hours=2))  # fmt: skip
+    second = FeedItem(title, "https://b.example/llama5", "<p>Llama 5 is out.</p>", guid="b",
+                      published=harness.clock() - timedelta(hours=1))  # fmt: skip
+    a = harness.feeds.serve("/a.xml", rss("Alpha", [first]))
+    b = harness.feeds.serve("/b.xml", rss("Beta", [second]))
+    await harness.start()
+
+    added = await slash(harness, "add", url=a, channel=ChannelRef(forum))
+    assert added["content"].startswith("Following **Alpha**")
+    await harness.wait_for(lambda: len(harness.discord.forum_posts(forum)) == 1)
+    await slash(harness, "add", url=b, channel=ChannelRef(forum))
+    await harness.outbox_becomes({"posted": 2})
+
+    [post] = harness.discord.forum_posts(forum)
+    assert post["name"] == title
+    tags = {t["name"]: t["id"] for t in harness.discord._channels[forum]["available_tags"]}
+    assert post["applied_tags"] == [tags["Model release"]]
+    starter, note = harness.discord.messages[int(post["id"])]
+    assert starter["id"] == post["id"] and starter["embeds"][0]["title"] == title
+    assert starter["allowed_mentions"] == {"parse": []}
+    assert note["content"].startswith("Also covered by **Beta**")
