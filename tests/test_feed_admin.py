@@ -315,3 +315,22 @@ async def test_in_a_forum_each_story_is_a_post_with_its_tags_and_notes_go_inside
     assert starter["id"] == post["id"] and starter["embeds"][0]["title"] == title
     assert starter["allowed_mentions"] == {"parse": []}
     assert note["content"].startswith("Also covered by **Beta**")
+
+
+async def test_another_server_never_sees_this_servers_items_or_settings(
+    harness: Harness,
+) -> None:
+    url = harness.feeds.serve("/f.xml", rss("Models", [item(1, "Qwen 3 released", harness)]))
+    await harness.start()
+    await slash(harness, "add", url=url, channel=ChannelRef(harness.news))
+    await stored(harness, "Qwen 3")
+    assert harness.bot is not None
+    store, mine, other = harness.bot.store, harness.discord.guild_id, harness.discord.guild_id + 1
+
+    [(item_id, _)] = await store.guild_item_titles(mine, "Qwen")
+    assert await store.guild_item_titles(other, "Qwen") == []
+    assert await store.explain_item(other, item_id) is None
+    assert await store.guild_item_by_link(other, "https://example.org/1") is None
+    await harness.bot.server_settings.set(mine, "summary", "short")
+    assert (await harness.bot.server_settings.get(other)).summary == "long"
+    assert await harness.bot.subscriptions.choices(other, "") == []
