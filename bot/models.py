@@ -114,6 +114,18 @@ class Subscription:
 
 
 @dataclass(frozen=True)
+class SubscriptionEdit:
+    """What an admin changes on a subscription; None leaves a setting as it is."""
+
+    channel_id: int | None = None
+    name: str | None = None
+    feed_filter: FeedFilter | None = None
+    rules: KeywordFilter | None = None
+    role_id: int | None = None
+    clear_role: bool = False  # mention no role any more
+
+
+@dataclass(frozen=True)
 class Item:
     """A stored feed entry."""
 

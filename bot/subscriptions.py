@@ -10,7 +10,7 @@ import httpx
 from bot.clock import Clock, system_clock
 from bot.feeds.parse import NotAFeedError, parse_feed_async
 from bot.http.fetch import Fetcher, FetchError
-from bot.models import NO_RULES, FeedFilter, KeywordFilter, SubscriptionSource
+from bot.models import NO_RULES, FeedFilter, KeywordFilter, SubscriptionEdit, SubscriptionSource
 from bot.store import Store, SubscriptionView
 
 MAX_URL_LENGTH = 2048
@@ -98,30 +98,11 @@ class SubscriptionService:
         await self._store.unsubscribe(matches[0].subscription.id)
         return matches[0]
 
-    async def edit(
-        self,
-        feed: str,
-        *,
-        guild_id: int,
-        channel_id: int | None = None,
-        name: str | None = None,
-        feed_filter: FeedFilter | None = None,
-        rules: KeywordFilter | None = None,
-        role_id: int | None = None,
-        clear_role: bool = False,
-    ) -> SubscriptionView:
+    async def edit(self, feed: str, edit: SubscriptionEdit, *, guild_id: int) -> SubscriptionView:
         """Change how the guild follows `feed` (a subscription id from autocomplete, or the
-        feed's URL when it is followed in one channel); None leaves a setting as it is."""
+        feed's URL when it is followed in one channel)."""
         view = await self.find(feed, guild_id=guild_id)
-        await self._store.edit_subscription(
-            view.subscription.id,
-            channel_id=channel_id,
-            name=name,
-            feed_filter=feed_filter,
-            rules=rules,
-            role_id=role_id,
-            clear_role=clear_role,
-        )
+        await self._store.edit_subscription(view.subscription.id, edit)
         return await self.find(str(view.subscription.id), guild_id=guild_id)
 
     async def pause(self, feed: str, *, guild_id: int, by: str) -> SubscriptionView:

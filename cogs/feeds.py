@@ -13,7 +13,7 @@ from bot.client import BazaarBot, reply_privately
 from bot.content.text import shorten
 from bot.decide.filters import FilterError, keyword_filter
 from bot.explain import explanation_lines
-from bot.models import Feed, FeedFilter, KeywordFilter
+from bot.models import Feed, FeedFilter, KeywordFilter, SubscriptionEdit
 from bot.render import render_post
 from bot.store import SubscriptionView
 from bot.subscriptions import SubscriptionError
@@ -72,7 +72,7 @@ class Feeds(commands.GroupCog, group_name="feeds", group_description="Manage the
         try:
             rules = keyword_filter(include, exclude, regex)
         except FilterError as exc:
-            await reply_privately(interaction, f"That filter cannot be used: {exc}.")
+            await reply_privately(interaction, _filter_refused(exc))
             return
         server = await self.bot.server_settings.get(interaction.guild_id)
         default = (
@@ -86,13 +86,8 @@ class Feeds(commands.GroupCog, group_name="feeds", group_description="Manage the
                 interaction, "Pick a text or forum channel for the posts with channel:."
             )
             return
-        missing = self._missing_permissions(target)
-        if missing:
-            await reply_privately(
-                interaction,
-                f"I cannot post in {target.mention}: I am missing {', '.join(missing)} there. "
-                "Grant them to my role (channel settings → Permissions), then try again.",
-            )
+        if refusal := self._cannot_post(target):
+            await reply_privately(interaction, refusal)
             return
         await interaction.response.defer(ephemeral=True, thinking=True)
         try:
@@ -123,6 +118,16 @@ class Feeds(commands.GroupCog, group_name="feeds", group_description="Manage the
                 text += f"\nFilter: {shown_text(rules.describe(), REASON_CHARS)}."
         text += _role_note(role, target)
         await reply_privately(interaction, fit_message(text))
+
+    def _cannot_post(self, channel: discord.TextChannel | discord.ForumChannel) -> str | None:
+        """Why the bot cannot post news in `channel` and what to do, if it cannot."""
+        missing = self._missing_permissions(channel)
+        if not missing:
+            return None
+        return (
+            f"I cannot post in {channel.mention}: I am missing {', '.join(missing)} there. "
+            "Grant them to my role (channel settings → Permissions), then try again."
+        )
 
     def _missing_permissions(
         self, channel: discord.TextChannel | discord.ForumChannel
@@ -214,21 +219,13 @@ class Feeds(commands.GroupCog, group_name="feeds", group_description="Manage the
         no_role: bool = False,
     ) -> None:
         assert interaction.guild_id is not None
-        if channel is not None:
-            missing = self._missing_permissions(channel)
-            if missing:
-                await reply_privately(
-                    interaction,
-                    f"I cannot post in {channel.mention}: I am missing {', '.join(missing)} "
-                    "there. Grant them to my role, then try again.",
-                )
-                return
+        if channel is not None and (refusal := self._cannot_post(channel)):
+            await reply_privately(interaction, refusal)
+            return
         try:
             current = await self.bot.subscriptions.find(feed, guild_id=interaction.guild_id)
             rules = _edited_rules(current.subscription.rules, include, exclude, regex)
-            view = await self.bot.subscriptions.edit(
-                feed,
-                guild_id=interaction.guild_id,
+            edit = SubscriptionEdit(
                 channel_id=channel.id if channel else None,
                 name=name,
                 feed_filter=FeedFilter(feed_filter) if feed_filter else None,
@@ -236,8 +233,9 @@ class Feeds(commands.GroupCog, group_name="feeds", group_description="Manage the
                 role_id=role.id if role else None,
                 clear_role=no_role,
             )
+            view = await self.bot.subscriptions.edit(feed, edit, guild_id=interaction.guild_id)
         except FilterError as exc:
-            await reply_privately(interaction, f"That filter cannot be used: {exc}.")
+            await reply_privately(interaction, _filter_refused(exc))
             return
         except SubscriptionError as exc:
             await reply_privately(interaction, shown_error(str(exc), feed))
@@ -287,7 +285,7 @@ class Feeds(commands.GroupCog, group_name="feeds", group_description="Manage the
         try:
             rules = keyword_filter(include, exclude, regex)
         except FilterError as exc:
-            await reply_privately(interaction, f"That filter cannot be used: {exc}.")
+            await reply_privately(interaction, _filter_refused(exc))
             return
         await interaction.response.defer(ephemeral=True, thinking=True)
         try:
@@ -396,6 +394,10 @@ def _role_note(
             "mentionable (Server Settings → Roles) or grant me that permission."
         )
     return f"\nNew stories will mention {role.mention} (once per story)."
+
+
+def _filter_refused(error: FilterError) -> str:
+    return f"That filter cannot be used: {error}."
 
 
 def _edited_rules(

@@ -7,7 +7,7 @@ import json
 from dataclasses import dataclass
 from datetime import datetime
 
-from bot.models import FeedFilter, Item, KeywordFilter, OutboxKind, SkipReason
+from bot.models import Item, OutboxKind, SkipReason, SubscriptionEdit
 from bot.store.base import StoreBase
 from bot.store.schema import from_db_time, item_from_row, to_db_time
 
@@ -36,31 +36,20 @@ class ItemExplanation:
 
 
 class AdminQueries(StoreBase):
-    async def edit_subscription(
-        self,
-        subscription_id: int,
-        *,
-        channel_id: int | None = None,
-        name: str | None = None,
-        feed_filter: FeedFilter | None = None,
-        rules: KeywordFilter | None = None,
-        role_id: int | None = None,
-        clear_role: bool = False,
-    ) -> None:
-        """Change what is given (None: unchanged; `clear_role`: mention no role). Moving to
-        another channel keeps the subscription (and its backfill done); unsent posts move
-        with it."""
+    async def edit_subscription(self, subscription_id: int, edit: SubscriptionEdit) -> None:
+        """Change what `edit` gives. Moving to another channel keeps the subscription (and
+        its backfill done); unsent posts move with it."""
+        channel_id, rules = edit.channel_id, edit.rules
         async with self._transaction():
-            row = await self._fetchone(
-                "SELECT feed_id, channel_id FROM subscriptions WHERE id = ?", (subscription_id,)
-            )
-            if row is None:
+            place = await self._subscription_place(subscription_id)
+            if place is None:
                 return
-            if channel_id is not None and channel_id != row["channel_id"]:
+            feed_id, old_channel = place
+            if channel_id is not None and channel_id != old_channel:
                 await self._db.execute(
                     """UPDATE outbox SET channel_id = ? WHERE channel_id = ? AND status = 'pending'
                        AND item_id IN (SELECT id FROM items WHERE feed_id = ?)""",
-                    (channel_id, row["channel_id"], row["feed_id"]),
+                    (channel_id, old_channel, feed_id),
                 )
             await self._db.execute(
                 """UPDATE subscriptions SET channel_id = COALESCE(?, channel_id),
@@ -72,14 +61,14 @@ class AdminQueries(StoreBase):
                    WHERE id = ?""",
                 (
                     channel_id,
-                    name,
-                    feed_filter.value if feed_filter else None,
+                    edit.name,
+                    edit.feed_filter.value if edit.feed_filter else None,
                     json.dumps(list(rules.include)) if rules is not None else None,
                     json.dumps(list(rules.exclude)) if rules is not None else None,
                     rules is not None,
                     rules.pattern if rules is not None else None,
-                    clear_role,
-                    role_id,
+                    edit.clear_role,
+                    edit.role_id,
                     subscription_id,
                 ),
             )
@@ -132,11 +121,10 @@ class AdminQueries(StoreBase):
     async def resume_subscription(self, subscription_id: int) -> None:
         """Post again in the channel; what Discord refused there is tried again too."""
         async with self._transaction():
-            row = await self._fetchone(
-                "SELECT feed_id, channel_id FROM subscriptions WHERE id = ?", (subscription_id,)
-            )
-            if row is None:
+            place = await self._subscription_place(subscription_id)
+            if place is None:
                 return
+            feed_id, channel_id = place
             await self._db.execute(
                 """UPDATE subscriptions SET channel_paused_at = NULL, channel_pause_reason = NULL
                    WHERE id = ?""",
@@ -146,7 +134,7 @@ class AdminQueries(StoreBase):
                 """UPDATE outbox SET status = 'pending', attempts = 0, next_attempt_at = NULL
                    WHERE channel_id = ? AND status = 'failed'
                      AND item_id IN (SELECT id FROM items WHERE feed_id = ?)""",
-                (row["channel_id"], row["feed_id"]),
+                (channel_id, feed_id),
             )
 
     async def guild_item_titles(

@@ -133,6 +133,13 @@ class StoreBase:
         async with self._db.execute(sql, params) as cursor:
             return list(await cursor.fetchall())
 
+    async def _subscription_place(self, subscription_id: int) -> tuple[int, int] | None:
+        """(feed id, channel id) of a subscription, None if there is none such."""
+        row = await self._fetchone(
+            "SELECT feed_id, channel_id FROM subscriptions WHERE id = ?", (subscription_id,)
+        )
+        return (int(row["feed_id"]), int(row["channel_id"])) if row else None
+
     async def _write(self, sql: str, params: Sequence[object]) -> None:
         async with self._transaction():
             await self._db.execute(sql, params)

@@ -159,15 +159,14 @@ class FeedQueries(StoreBase):
     async def unsubscribe(self, subscription_id: int) -> None:
         """Stop following; the feed's stored items are kept, unsent posts there are dropped."""
         async with self._transaction():
-            row = await self._fetchone(
-                "SELECT feed_id, channel_id FROM subscriptions WHERE id = ?", (subscription_id,)
-            )
-            if row is None:
+            place = await self._subscription_place(subscription_id)
+            if place is None:
                 return
+            feed_id, channel_id = place
             await self._db.execute(
                 """DELETE FROM outbox WHERE channel_id = ? AND status IN ('pending', 'failed')
                    AND item_id IN (SELECT id FROM items WHERE feed_id = ?)""",
-                (row["channel_id"], row["feed_id"]),
+                (channel_id, feed_id),
             )
             await self._db.execute("DELETE FROM subscriptions WHERE id = ?", (subscription_id,))
 
