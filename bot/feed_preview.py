@@ -57,6 +57,7 @@ class FeedPreviews:
             source_name=feed.title,
             published_at=newest.published_at,
             tags=score.tags,
+            image_url=newest.image_url,
         )
         return FeedPreview(
             feed.title,

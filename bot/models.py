@@ -22,6 +22,7 @@ class Entry:
     comments_url: str | None = None  # where the item is discussed (HN, Reddit), if said
     title_key: str = ""  # the headline's words, for matching the same story across sources
     partial_reason: str | None = None  # set when only a teaser or paywall stub could be read
+    image_url: str | None = None  # the feed's picture for it (media thumbnail, enclosure)
     # The feed's HTML for the entry (content blocks, summary) while `text` is not cleaned
     # from it yet: an entry that is only stored is never cleaned unless it is used.
     html: tuple[str, ...] = ()
@@ -145,6 +146,7 @@ class Item:
     tags: tuple[str, ...] = ()
     comments_url: str | None = None
     html: tuple[str, ...] = ()  # the feed's HTML, for an item whose text is not cleaned yet
+    image_url: str | None = None  # the feed's picture for it
 
     @property
     def sort_time(self) -> datetime:
@@ -314,3 +316,4 @@ class Post:
     tags: tuple[str, ...] = ()  # said when the summary rests on a teaser or paywall stub
     item_id: int | None = None  # the stored item, for the post's Summary button
     discussion_url: str | None = None  # its HN or Reddit thread (or comments page)
+    image_url: str | None = None  # the feed's picture, shown if the server turns images on

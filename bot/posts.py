@@ -24,6 +24,7 @@ def make_post(
     tags: tuple[str, ...] = (),
     item_id: int | None = None,
     discussion_url: str | None = None,
+    image_url: str | None = None,
 ) -> Post:
     """Compose a post within Discord's limits; text is trimmed at a word boundary."""
     clean_title = collapse_whitespace(title) or "(untitled)"
@@ -38,6 +39,7 @@ def make_post(
         tags=tags,
         item_id=item_id,
         discussion_url=discussion_url if _web(discussion_url) else None,
+        image_url=image_url if _web(image_url) else None,
     )
 
 
@@ -63,6 +65,7 @@ def post_for_item(item: Item, source_name: str) -> Post:
         tags=item.tags,
         item_id=item.id,
         discussion_url=_discussion_page(item),
+        image_url=item.image_url,
     )
 
 

@@ -31,9 +31,12 @@ EMBED_COLOUR = discord.Colour(0xE8A33D)
 TITLE_CHARS, DESCRIPTION_CHARS, FIELD_CHARS, FOOTER_CHARS = 256, 4096, 1024, 2048
 
 
-def render_post(post: Post, *, colour: int | None = None, short: bool = False) -> discord.Embed:
-    """The embed for one post: linked title, summary (`short`: its TL;DR only), source and
-    published time."""
+def render_post(
+    post: Post, *, colour: int | None = None, short: bool = False, image: str = "off"
+) -> discord.Embed:
+    """The embed for one post: linked title, summary (`short`: its TL;DR only), source,
+    published time, and the feed's picture as a `thumbnail` or `large` image (Discord
+    fetches it; it shows none it cannot)."""
     summary = post.summary.split("\n• ", 1)[0] if short else post.summary
     embed = discord.Embed(
         title=escape_within(post.title, TITLE_CHARS),
@@ -48,6 +51,10 @@ def render_post(post: Post, *, colour: int | None = None, short: bool = False) -
         )
     footer = " · ".join([post.source_name, *post.tags])
     embed.set_footer(text=shorten(footer, FOOTER_CHARS))
+    if post.image_url and image == "thumbnail":
+        embed.set_thumbnail(url=post.image_url)
+    elif post.image_url and image == "large":
+        embed.set_image(url=post.image_url)
     return embed
 
 

@@ -159,6 +159,7 @@ class Publisher(commands.Cog):
                 job.post,
                 colour=server.colour if server else None,
                 short=server is not None and server.summary == "short",
+                image=server.images if server else "off",
             )
             # The only text of a post: the role an admin opted in to mention, if any.
             return (f"<@&{job.ping_role_id}>" if job.ping_role_id else None), embed

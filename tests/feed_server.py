@@ -136,6 +136,7 @@ class FeedItem:
     guid: str | None = None
     published: datetime | None = None
     comments: str | None = None
+    image: str | None = None  # an image enclosure
 
 
 def rss(title: str, items: list[FeedItem], *, link: str = "https://example.org/") -> str:
@@ -147,6 +148,11 @@ def rss(title: str, items: list[FeedItem], *, link: str = "https://example.org/"
         + (f"<guid isPermaLink='false'>{escape(item.guid)}</guid>" if item.guid else "")
         + (f"<pubDate>{format_datetime(item.published)}</pubDate>" if item.published else "")
         + (f"<comments>{escape(item.comments)}</comments>" if item.comments else "")
+        + (
+            f"<enclosure url='{escape(item.image)}' type='image/jpeg' length='1000'/>"
+            if item.image
+            else ""
+        )
         + "</item>"
         for item in items
     )
@@ -167,7 +173,12 @@ def atom(title: str, items: list[FeedItem], *, updated: datetime = UPDATED) -> s
         f"<id>{escape(item.guid or item.link)}</id>"
         f"<updated>{(item.published or updated).isoformat()}</updated>"
         f"<content type='html'>{escape(item.description)}</content>"
-        "</entry>"
+        + (
+            f"<link rel='enclosure' type='image/png' href='{escape(item.image)}'/>"
+            if item.image
+            else ""
+        )
+        + "</entry>"
         for item in items
     )
     return (

@@ -5,6 +5,7 @@ real discord.py against the fake Discord)."""
 from __future__ import annotations
 
 import asyncio
+from dataclasses import replace
 from datetime import timedelta
 
 from tests.fake_discord import ChannelRef, RoleRef
@@ -168,9 +169,17 @@ async def test_a_feed_role_is_mentioned_once_per_story_and_nothing_else_pings(
 async def test_server_settings_shape_the_posts_threads_off_colour_short_summary(
     harness: Harness,
 ) -> None:
-    url = harness.feeds.serve("/f.xml", rss("Models", [item(1, "Llama 5 released", harness)]))
+    picture = "https://cdn.example.org/llama5.jpg"
+    entry = replace(item(1, "Llama 5 released", harness), image=picture)
+    url = harness.feeds.serve("/f.xml", rss("Models", [entry]))
     await harness.start()
-    for key, value in (("threads", "off"), ("colour", "#00FF88"), ("summary", "short")):
+    settings = (
+        ("threads", "off"),
+        ("colour", "#00FF88"),
+        ("summary", "short"),
+        ("images", "thumbnail"),
+    )
+    for key, value in settings:
         await (
             await harness.discord.invoke_slash(
                 "bazaar", {"key": key, "value": value}, group_sub="settings set"
@@ -182,6 +191,7 @@ async def test_server_settings_shape_the_posts_threads_off_colour_short_summary(
     [post] = harness.posts()
     assert post["embeds"][0]["color"] == 0x00FF88
     assert "•" not in post["embeds"][0].get("description", "")
+    assert post["embeds"][0]["thumbnail"]["url"] == picture
     assert not any(harness.discord.is_thread(c) for c in harness.discord.messages)  # no thread
 
 

@@ -4,7 +4,7 @@ from pathlib import Path
 
 import pytest
 
-from bot.feeds.parse import NotAFeedError, parse_feed
+from bot.feeds.parse import NotAFeedError, parse_feed, read_feed
 from bot.summarize.extractive import ExtractiveSummarizer
 from tests.feed_server import FeedItem, atom, rss
 
@@ -122,3 +122,35 @@ def test_hn_comments_escaped_twice_reach_the_summary_as_clean_paragraphs(
     assert summary.tldr == (
         "Meta has said for a year that they might stop open-sourcing their models."
     )
+
+
+@pytest.mark.parametrize("fast", [True, False])
+def test_an_entrys_picture_is_read_from_media_rss_and_image_enclosures(fast: bool) -> None:
+    body = b"""<?xml version="1.0"?>
+<rss version="2.0" xmlns:media="http://search.yahoo.com/mrss/"><channel><title>T</title>
+<link>https://ex.org/</link>
+<item><title>A</title><link>https://ex.org/a</link><guid>a</guid>
+  <enclosure url="/img/a.jpg" type="image/jpeg" length="1"/></item>
+<item><title>B</title><link>https://ex.org/b</link><guid>b</guid>
+  <media:content url="https://cdn.ex.org/b.png" medium="image"/></item>
+<item><title>C</title><link>https://ex.org/c</link><guid>c</guid>
+  <enclosure url="https://ex.org/c.mp3" type="audio/mpeg" length="1"/>
+  <media:thumbnail url="https://cdn.ex.org/c.png"/></item>
+<item><title>D</title><link>https://ex.org/d</link><guid>d</guid>
+  <enclosure url="javascript:alert(1)" type="image/png" length="1"/>
+  <enclosure url="https://ex.org/d.mp3" type="audio/mpeg" length="1"/></item>
+</channel></rss>"""
+    document = read_feed(body, url="https://ex.org/feed.xml", fast=fast)
+    assert [e.image_url for e in document.entries] == [
+        "https://ex.org/img/a.jpg",
+        "https://cdn.ex.org/b.png",
+        "https://cdn.ex.org/c.png",
+        None,  # not a web address, and audio is no picture
+    ]
+
+
+@pytest.mark.parametrize("fast", [True, False])
+def test_an_atom_entrys_image_enclosure_is_its_picture(fast: bool) -> None:
+    items = [FeedItem("A", "https://ex.org/a", "x", image="https://ex.org/a.png")]
+    document = read_feed(atom("T", items).encode(), url="https://ex.org/f.atom", fast=fast)
+    assert [e.image_url for e in document.entries] == ["https://ex.org/a.png"]

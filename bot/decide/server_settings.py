@@ -58,6 +58,7 @@ class ServerSettings:
     relevance_threshold: float | None = None  # None: the lexicon's
     colour: int = 0xE8A33D
     posts_per_hour: int = 20  # per channel; the rest wait their turn in the outbox
+    images: str = "off"  # or "thumbnail" or "large": the feed's picture on posts
     digest: DigestSchedule = DigestSchedule()
     tag_roles: Mapping[str, int] = field(default_factory=dict)  # tag → role to mention
 
@@ -148,6 +149,12 @@ def _colour(text: str) -> int:
     if not re.fullmatch(r"#?[0-9a-fA-F]{6}", text):
         raise SettingError(f"give a colour as six hex digits, like #E8A33D, not {text[:50]!r}")
     return int(text.lstrip("#"), 16)
+
+
+def _images(text: str) -> str:
+    if text.lower() not in ("off", "thumbnail", "large"):
+        raise SettingError("say off, thumbnail (small, beside the text) or large (below it)")
+    return text.lower()
 
 
 def _per_hour(text: str) -> int:
@@ -259,6 +266,12 @@ KEYS: dict[str, Key] = {
             "the colour of the posts' embeds",
             lambda s, t: replace(s, colour=_colour(t)),
             lambda s: f"#{s.colour:06X}",
+        ),
+        Key(
+            "images",
+            "the feed's picture on posts: off, thumbnail or large",
+            lambda s, t: replace(s, images=_images(t)),
+            lambda s: s.images,
         ),
         Key(
             "posts_per_hour",

@@ -126,7 +126,34 @@ def _rss_item(item: etree._Element, url: str) -> RawEntry:
     encoded = children.get(f"{CONTENT}encoded")
     if encoded is not None:
         entry["content"] = [{"value": _text(encoded)}]
+    entry.update(_media(item, url))
     return entry
+
+
+def _media(element: etree._Element, url: str) -> RawEntry:
+    """Its images as feedparser gives them: `enclosures` (RSS <enclosure>, Atom
+    rel="enclosure" links), `media_content` and `media_thumbnail` (Media RSS)."""
+    found: RawEntry = {}
+    for child in element:
+        tag = child.tag
+        if tag == "enclosure" or (tag == _ATOM_LINK and child.get("rel") == "enclosure"):
+            href = child.get("url") if tag == "enclosure" else child.get("href")
+            if href:
+                found.setdefault("enclosures", []).append(
+                    {"href": _join(url, href.strip()), "type": child.get("type", "")}
+                )
+        elif tag in _MEDIA_CONTENT and child.get("url"):
+            found.setdefault("media_content", []).append(
+                {"url": child.get("url"), "medium": child.get("medium", ""),
+                 "type": child.get("type", "")}
+            )  # fmt: skip
+        elif tag in _MEDIA_THUMBNAIL and child.get("url"):
+            found.setdefault("media_thumbnail", []).append({"url": child.get("url")})
+    return found
+
+
+_MEDIA_CONTENT = frozenset(f"{media}content" for media in MEDIA)
+_MEDIA_THUMBNAIL = frozenset(f"{media}thumbnail" for media in MEDIA)
 
 
 def _rss_link(element: etree._Element | None) -> str | None:
@@ -395,6 +422,7 @@ def _atom_entry(element: etree._Element, url: str) -> RawEntry:
         if content.get("src") is not None:
             raise NotSimple("out-of-line content")
         entry["content"] = [{"value": _atom_text(content)}]
+    entry.update(_media(element, url))
     return entry
 
 

@@ -14,6 +14,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass, replace
 from datetime import UTC, datetime, timedelta
 from typing import Any
+from urllib.parse import urljoin
 
 import feedparser
 
@@ -147,7 +148,35 @@ def _entry(raw: Any, feed_url: str) -> Entry:
         url_key=url_key(link) if link else None,
         comments_url=canonical_url(raw.get("comments") or "", base=feed_url),
         title_key=title_key(title),
+        image_url=entry_image(raw, feed_url),
     )
+
+
+_MAX_IMAGE_URL = 2048
+
+
+def entry_image(raw: Any, feed_url: str) -> str | None:
+    """The entry's own picture, if the feed gives one: a Media RSS thumbnail, else an image
+    media:content, else an image enclosure; only an absolute http(s) address (Discord
+    fetches it, never us)."""
+    candidates = [item.get("url") for item in raw.get("media_thumbnail") or []]
+    candidates += [
+        item.get("url")
+        for item in raw.get("media_content") or []
+        if item.get("medium") == "image" or (item.get("type") or "").startswith("image/")
+    ]
+    candidates += [
+        item.get("href")
+        for item in raw.get("enclosures") or []
+        if (item.get("type") or "").startswith("image/")
+    ]
+    for candidate in candidates:
+        if not isinstance(candidate, str):
+            continue
+        absolute = urljoin(feed_url, candidate.strip())
+        if absolute.startswith(("https://", "http://")) and len(absolute) <= _MAX_IMAGE_URL:
+            return absolute
+    return None
 
 
 def _html_blocks(raw: Any) -> tuple[str, ...]:

@@ -235,6 +235,11 @@ MIGRATIONS: tuple[str, ...] = (
         PRIMARY KEY (guild_id, due_at)
     ) WITHOUT ROWID;
     """,
+    # 11: the feed's picture for an item (a media thumbnail or image enclosure), which posts
+    #     show when the server turns images on.
+    """
+    ALTER TABLE items ADD COLUMN image_url TEXT;
+    """,
 )
 
 HTML_SEPARATOR = "\x1e"  # between an item's HTML blocks (an ASCII record separator)
@@ -325,4 +330,5 @@ def item_from_row(row: aiosqlite.Row, *, id_column: str = "id") -> Item:
         tags=tuple(tag for tag in row["tags"].split(",") if tag),
         comments_url=row["comments_url"],
         html=tuple(row["html"].split(HTML_SEPARATOR)) if row["html"] else (),
+        image_url=row["image_url"],
     )

@@ -205,8 +205,9 @@ def _insert_items(
     db.executemany(
         """INSERT INTO items (feed_id, story_id, key, guid, link, url_key, title, title_key,
                               author, text, summary, partial_reason, relevance, relevant,
-                              tags, comments_url, published_at, seen_at, sort_at, html)
-           VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+                              tags, comments_url, published_at, seen_at, sort_at, html,
+                              image_url)
+           VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
            ON CONFLICT (feed_id, key) DO NOTHING""",
         items,
     )
@@ -288,6 +289,7 @@ def _item_row(feed_id: int, story_id: int, new: NewItem, seen: str) -> tuple[obj
         seen,
         min(published, seen) if published else seen,
         HTML_SEPARATOR.join(entry.html) if entry.html else None,
+        entry.image_url,
     )
 
 
