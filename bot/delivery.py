@@ -21,6 +21,7 @@ from bot.decide.outbox import (
     Transition,
     Wait,
     after_attempt,
+    backlog_to_fold,
     channel_unusable,
     next_step,
     over_flood_limit,
@@ -28,6 +29,7 @@ from bot.decide.outbox import (
 from bot.decide.pings import ping_role
 from bot.decide.server_settings import ServerSettings
 from bot.models import Notice, OutboxKind, OutboxRow, Post
+from bot.notices import catch_up_pages
 from bot.posts import post_for_item
 from bot.server_settings import ServerSettingsService
 from bot.store import Store
@@ -86,6 +88,7 @@ class DeliveryService:
         later, rows that can never be sent are given up (with the reason)."""
         now = self._now()
         jobs: list[Job] = []
+        await self._fold_backlogs(now)
         rows = await self._store.pending_posts(limit, now=now)
         held = await self._over_flood_limit(rows, now)
         for row in rows:
@@ -115,6 +118,21 @@ class DeliveryService:
                 )
             )
         return jobs
+
+    async def _fold_backlogs(self, now: datetime) -> None:
+        """A channel with more posts waiting than its server's `catch_up_above` (after
+        downtime, or a feed that brought hundreds at once) gets them as one catch-up list,
+        oldest first, instead of one post each over many hours."""
+        if self._servers is None:
+            return
+        for channel, (guild, waiting) in (await self._store.waiting_posts_by_channel()).items():
+            server = await self._servers.get(guild)
+            if not backlog_to_fold(waiting, server.catch_up_above):
+                continue
+            posts = await self._store.waiting_posts_of(channel)
+            pages = catch_up_pages([(title, link, source) for _, title, link, source in posts])
+            await self._store.fold_into_catch_up(channel, [p[0] for p in posts], pages, now)
+            log.info("channel %s: %d waiting posts sent as a catch-up list", channel, len(posts))
 
     async def _over_flood_limit(self, rows: Sequence[OutboxRow], now: datetime) -> set[int]:
         posts = [(row.id, row.channel_id) for row in rows if row.kind is OutboxKind.POST]

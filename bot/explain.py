@@ -56,7 +56,9 @@ def _outbox_text(verdict: ChannelVerdict, guild_id: int, posts_per_hour: int) ->
     if verdict.status == OutboxStatus.FAILED:
         return f"failed to send: {verdict.last_error or 'Discord refused it'}"
     if verdict.status == OutboxStatus.SKIPPED:
-        return "not sent: there was nothing to say (a discussion too small to recap)"
+        if (verdict.last_error or "").startswith("in a catch-up list"):
+            return f"not posted on its own: it came {verdict.last_error} (catch_up_above)"
+        return f"not sent: {verdict.last_error or 'there was nothing to say'}"
     if verdict.kind is OutboxKind.NOTE:
         return "waiting to be added to its story's thread (after the story's post)"
     return (

@@ -2,8 +2,11 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
+
 from bot.content.text import escape_within
 from bot.models import Feed
+from bot.pages import pack_pages
 
 
 def pause_notice(feed: Feed, reason: str, failures: int) -> str:
@@ -18,3 +21,16 @@ def pause_notice(feed: Feed, reason: str, failures: int) -> str:
         "Fix the address or the server, then run `/feeds resume` to try again "
         "(or `/feeds remove` to stop following it)."
     )
+
+
+def catch_up_pages(stories: Sequence[tuple[str, str | None, str]]) -> list[str]:
+    """A channel's backlog too long to post one by one, as messages: a heading, then one
+    line per story (title, source, its link unpreviewed), oldest first, each message
+    within Discord's 2,000 characters."""
+    lines = [
+        f"• **{escape_within(title, 300)}** ({escape_within(source, 100)})"
+        + (f" <{link}>" if link and len(link) <= 500 else "")
+        for title, link, source in stories
+    ]
+    heading = f"While the posts of this channel waited, {len(stories)} stories came in:"
+    return pack_pages([heading, *lines])

@@ -344,3 +344,29 @@ async def test_another_server_never_sees_this_servers_items_or_settings(
     await harness.bot.server_settings.set(mine, "summary", "short")
     assert (await harness.bot.server_settings.get(other)).summary == "long"
     assert await harness.bot.subscriptions.choices(other, "") == []
+
+
+async def test_a_backlog_larger_than_catch_up_above_comes_as_one_list_oldest_first(
+    harness: Harness,
+) -> None:
+    items = [item(n, f"Release {n}", harness, hours_ago=n) for n in range(1, 8)]
+    url = harness.feeds.serve("/f.xml", rss("Models", items))
+    await harness.start(backfill=7)
+    for key, value in (("catch_up_above", "5"), ("posts_per_hour", "2")):
+        await (
+            await harness.discord.invoke_slash(
+                "bazaar", {"key": key, "value": value}, group_sub="settings set"
+            )
+        ).final_message()
+
+    await slash(harness, "add", url=url, channel=ChannelRef(harness.news))
+    await harness.wait_for(lambda: any("stories came in" in m["content"] for m in harness.posts()))
+    [catch_up] = harness.posts()
+    lines = catch_up["content"].split("\n")
+    assert lines[0] == "While the posts of this channel waited, 7 stories came in:"
+    assert lines[1:] == [
+        f"• **Release {n}** (Models) <https://example.org/{n}>" for n in range(7, 0, -1)
+    ]
+    assert catch_up["allowed_mentions"] == {"parse": []}
+    assert "in a catch-up list" in await explained(harness, "Release 3")
+    await harness.outbox_becomes({"skipped": 7})

@@ -214,3 +214,9 @@ def over_flood_limit(
         else:
             counted[channel] = counted.get(channel, 0) + 1
     return held
+
+
+def backlog_to_fold(pending_posts: int, fold_above: int) -> bool:
+    """Whether a channel's waiting posts are too many to post one by one at its hourly
+    rate (`fold_above` 0: never): they then go out as one catch-up list instead."""
+    return fold_above > 0 and pending_posts > fold_above

@@ -59,6 +59,7 @@ class ServerSettings:
     colour: int = 0xE8A33D
     posts_per_hour: int = 20  # per channel; the rest wait their turn in the outbox
     images: str = "off"  # or "thumbnail" or "large": the feed's picture on posts
+    catch_up_above: int = 50  # more posts waiting in a channel come as one list; 0: never
     digest: DigestSchedule = DigestSchedule()
     tag_roles: Mapping[str, int] = field(default_factory=dict)  # tag → role to mention
 
@@ -155,6 +156,12 @@ def _images(text: str) -> str:
     if text.lower() not in ("off", "thumbnail", "large"):
         raise SettingError("say off, thumbnail (small, beside the text) or large (below it)")
     return text.lower()
+
+
+def _catch_up(text: str) -> int:
+    if not text.isdigit() or int(text) > 10_000:
+        raise SettingError("give a number of waiting posts, from 0 (never a list) to 10000")
+    return int(text)
 
 
 def _per_hour(text: str) -> int:
@@ -278,6 +285,12 @@ KEYS: dict[str, Key] = {
             "at most this many posts per channel per hour; the rest wait in order",
             lambda s, t: replace(s, posts_per_hour=_per_hour(t)),
             lambda s: str(s.posts_per_hour),
+        ),
+        Key(
+            "catch_up_above",
+            "more posts than this waiting in a channel come as one list (0: never)",
+            lambda s, t: replace(s, catch_up_above=_catch_up(t)),
+            lambda s: str(s.catch_up_above),
         ),
         Key(
             "digest",

@@ -80,6 +80,51 @@ class OutboxQueries(StoreBase):
             for row in rows
         ]
 
+    async def waiting_posts_by_channel(self) -> dict[int, tuple[int | None, int]]:
+        """Channel → (its server, how many story posts wait there, never tried), for the
+        channels not paused."""
+        rows = await self._fetchall(
+            """SELECT o.channel_id, MAX(s.guild_id), COUNT(*) FROM outbox o
+               JOIN items i ON i.id = o.item_id
+               LEFT JOIN subscriptions s ON s.feed_id = i.feed_id AND s.channel_id = o.channel_id
+               WHERE o.kind = 'post' AND o.status = 'pending' AND o.attempts = 0
+                 AND s.channel_paused_at IS NULL
+               GROUP BY o.channel_id"""
+        )
+        return {int(row[0]): (row[1], int(row[2])) for row in rows}
+
+    async def waiting_posts_of(self, channel_id: int) -> list[tuple[int, str, str | None, str]]:
+        """(outbox id, title, link, source) of the story posts waiting in a channel, never
+        tried, oldest first."""
+        rows = await self._fetchall(
+            """SELECT o.id, i.title, i.link, COALESCE(s.name, f.title, f.url) AS source
+               FROM outbox o JOIN items i ON i.id = o.item_id JOIN feeds f ON f.id = i.feed_id
+               LEFT JOIN subscriptions s ON s.feed_id = i.feed_id AND s.channel_id = o.channel_id
+               WHERE o.channel_id = ? AND o.kind = 'post' AND o.status = 'pending'
+                 AND o.attempts = 0
+               ORDER BY i.sort_at, i.id, o.id""",
+            (channel_id,),
+        )
+        return [(int(r[0]), r[1], r[2], r[3]) for r in rows]
+
+    async def fold_into_catch_up(
+        self, channel_id: int, outbox_ids: list[int], pages: list[str], now: datetime
+    ) -> None:
+        """The waiting posts `outbox_ids` go out as the catch-up list `pages` instead (sent
+        like notices: once, looked for after an interrupted attempt)."""
+        async with self._transaction():
+            await self._db.executemany(
+                """UPDATE outbox SET status = 'skipped',
+                       last_error = 'in a catch-up list of the waiting stories'
+                   WHERE id = ? AND status = 'pending' AND attempts = 0""",
+                [(outbox_id,) for outbox_id in outbox_ids],
+            )
+            await self._db.executemany(
+                """INSERT INTO notices (feed_id, channel_id, text, status, created_at)
+                   VALUES (NULL, ?, ?, 'pending', ?)""",
+                [(channel_id, page, to_db_time(now)) for page in pages],
+            )
+
     async def posts_sent_since(self, channel_ids: list[int], since: datetime) -> dict[int, int]:
         """How many posts each channel got since `since` (notes and recaps, in threads, do
         not count)."""
