@@ -10,11 +10,11 @@ from datetime import UTC, datetime
 
 from bot.content.relevance import Lexicon, score_relevance
 from bot.decide.filters import filter_verdict
-from bot.feeds.parse import NotAFeedError, parse_feed_async
+from bot.feeds.parse import NotAFeedError
 from bot.http.fetch import Fetcher, FetchError
 from bot.models import NO_RULES, KeywordFilter, Post
 from bot.posts import make_post
-from bot.subscriptions import SubscriptionError, validate_feed_url
+from bot.subscriptions import SubscriptionError, read_feed_at, validate_feed_url
 from bot.summarize import Summarizer
 
 
@@ -38,10 +38,7 @@ class FeedPreviews:
         """The post of the feed's newest entry; `SubscriptionError` if it cannot be read."""
         url = validate_feed_url(url)
         try:
-            fetched = await self._fetcher.get_body(url)
-            feed = await parse_feed_async(
-                fetched.body, url=fetched.url, content_type=fetched.content_type
-            )
+            feed = await read_feed_at(self._fetcher, url)
         except (FetchError, NotAFeedError) as exc:
             raise SubscriptionError(f"Cannot read {url}: {exc}.") from None
         if not feed.entries:

@@ -10,7 +10,14 @@ import httpx
 from bot.clock import Clock, system_clock
 from bot.feeds.parse import NotAFeedError, parse_feed_async
 from bot.http.fetch import Fetcher, FetchError
-from bot.models import NO_RULES, FeedFilter, KeywordFilter, SubscriptionEdit, SubscriptionSource
+from bot.models import (
+    NO_RULES,
+    FeedFilter,
+    KeywordFilter,
+    ParsedFeed,
+    SubscriptionEdit,
+    SubscriptionSource,
+)
 from bot.store import Store, SubscriptionView
 
 MAX_URL_LENGTH = 2048
@@ -58,10 +65,7 @@ class SubscriptionService:
         """Check that `url` is a readable feed, then make the channel follow it."""
         url = validate_feed_url(url)
         try:
-            fetched = await self._fetcher.get_body(url)
-            parsed = await parse_feed_async(
-                fetched.body, url=fetched.url, content_type=fetched.content_type
-            )
+            parsed = await read_feed_at(self._fetcher, url)
         except (FetchError, NotAFeedError) as exc:
             raise SubscriptionError(f"Cannot follow {url}: {exc}.") from None
         _, created = await self._store.subscribe(
@@ -163,6 +167,13 @@ class SubscriptionService:
         return list(
             dict.fromkeys(v.feed.url for v in await self._store.guild_subscriptions(guild_id))
         )
+
+
+async def read_feed_at(fetcher: Fetcher, url: str) -> ParsedFeed:
+    """The feed at `url`, fetched within the fetcher's limits and parsed off the loop;
+    `FetchError` or `NotAFeedError` if it cannot be read."""
+    fetched = await fetcher.get_body(url)
+    return await parse_feed_async(fetched.body, url=fetched.url, content_type=fetched.content_type)
 
 
 def validate_feed_url(url: str) -> str:
