@@ -250,7 +250,7 @@ async def test_admins_are_told_once_when_a_feed_is_gone_and_can_resume_it(
     await harness.wait_for(lambda: len(harness.posts()) == 1)
     [notice] = harness.posts()
     assert "Stopped polling the feed" in notice["content"]
-    assert "HTTP 410 Gone: the feed is gone for good" in notice["content"]
+    assert "HTTP 410 Gone: it is gone for good" in notice["content"]
     assert notice["allowed_mentions"] == {"parse": []}
 
     listed = await (

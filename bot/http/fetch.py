@@ -266,9 +266,9 @@ def _status_reason(response: httpx.Response) -> str:
     status = response.status_code
     phrase = response.reason_phrase or ""
     hints = {
-        404: "the feed was not found at this address",
-        410: "the feed is gone for good",
-        401: "the feed needs a login",
+        404: "nothing was found at this address",
+        410: "it is gone for good",
+        401: "it needs a login",
         403: "the server refused access",
         429: "the server is rate limiting us",
     }
