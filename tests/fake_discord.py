@@ -755,6 +755,8 @@ class FakeDiscord:
         self._admin_role_id = self._ids.next()
         self._bot_role_id = self._ids.next()
         self.ping_role_id = self._ids.next()  # a mentionable role admins may have posts ping
+        # Servers other than the main one (see `add_guild`): id -> (name, the bot's role id).
+        self._other_guilds: dict[int, tuple[str, int]] = {}
         self._joined_at = self._now_iso()
 
         self._channels: dict[int, JSON] = {}
@@ -863,8 +865,24 @@ class FakeDiscord:
 
     # ---- guild setup -----------------------------------------------------------------------
 
-    def add_text_channel(self, name: str) -> int:
-        """Create a text channel and return its id.
+    @property
+    def guild_ids(self) -> list[int]:
+        """Every server the bot is in: the main one first."""
+        return [self.guild_id, *self._other_guilds]
+
+    def add_guild(self, name: str, channels: Sequence[str] = ("news", "general")) -> int:
+        """Another server the bot is in, with these text channels (named `<name>-<channel>`
+        in `channel_ids`); returns its id. Call it before the bot connects."""
+        if self._live_sessions():
+            raise RuntimeError("add_guild() must be called before the bot connects")
+        guild_id = self._ids.next()
+        self._other_guilds[guild_id] = (name, self._ids.next())
+        for channel in channels:
+            self.add_text_channel(f"{name}-{channel}", guild_id=guild_id)
+        return guild_id
+
+    def add_text_channel(self, name: str, *, guild_id: int | None = None) -> int:
+        """Create a text channel (in the main server, or `guild_id`) and return its id.
 
         Call it while no bot is connected: the bot learns channels from GUILD_CREATE.
         """
@@ -876,7 +894,7 @@ class FakeDiscord:
         self._channels[channel_id] = {
             "id": str(channel_id),
             "type": CHANNEL_TYPE_TEXT,
-            "guild_id": str(self.guild_id),
+            "guild_id": str(guild_id or self.guild_id),
             "name": name,
             "position": len(self.channel_ids),
             "permission_overwrites": [],
@@ -1062,7 +1080,8 @@ class FakeDiscord:
         declarations, unknown or missing required options, invalid choices, bounds and channel
         types raise ValueError, as the Discord client would not send them.
         """
-        data = self._command_data(name, options or {}, group_sub, focused=None)
+        guild = self._guild_of(channel)
+        data = self._command_data(name, options or {}, group_sub, focused=None, guild=guild)
         return await self._dispatch_interaction(
             InteractionType.APPLICATION_COMMAND, data, channel, permissions, user_name
         )
@@ -1085,7 +1104,9 @@ class FakeDiscord:
         """
         if focused not in options:
             raise ValueError(f"focused option {focused!r} must be one of the given options")
-        data = self._command_data(name, options, group_sub, focused=focused)
+        data = self._command_data(
+            name, options, group_sub, focused=focused, guild=self._guild_of(channel)
+        )
         return await self._dispatch_interaction(
             InteractionType.APPLICATION_COMMAND_AUTOCOMPLETE, data, channel, permissions, user_name
         )
@@ -1183,13 +1204,14 @@ class FakeDiscord:
     ) -> JSON:
         interaction_id = self._ids.next()
         member = self._member_payload(self._user(user_name), permissions)
+        guild = channel.get("guild_id") or str(self.guild_id)
         return {
             "id": str(interaction_id),
             "application_id": str(self.application_id),
             "type": int(kind),
             "data": data,
-            "guild_id": str(self.guild_id),
-            "guild": {"id": str(self.guild_id), "locale": "en-US", "features": []},
+            "guild_id": guild,
+            "guild": {"id": guild, "locale": "en-US", "features": []},
             "channel_id": channel["id"],
             "channel": {**self._public_channel(channel), "permissions": str(permissions)},
             "member": {**member, "permissions": str(permissions)},
@@ -1199,20 +1221,29 @@ class FakeDiscord:
             "locale": "en-US",
             "guild_locale": "en-US",
             "entitlements": [],
-            "authorizing_integration_owners": {"0": str(self.guild_id)},
+            "authorizing_integration_owners": {"0": guild},
             "context": 0,
             "attachment_size_limit": 10 * 2**20,
         }
 
     # ---- slash command data ----------------------------------------------------------------
 
+    def _guild_of(self, channel: str | int) -> int:
+        return int(self._resolve_channel(channel).get("guild_id") or self.guild_id)
+
     def _command_data(
-        self, name: str, values: dict[str, object], group_sub: str | None, focused: str | None
+        self,
+        name: str,
+        values: dict[str, object],
+        group_sub: str | None,
+        focused: str | None,
+        *,
+        guild: int,
     ) -> JSON:
         """The ``data`` of an application-command interaction, typed after the synced command."""
         path = group_sub.split() if group_sub else []
         where = "/" + " ".join([name, *path])
-        scope, declared = self._find_synced_command(name)
+        scope, declared = self._find_synced_command(name, guild)
         if declared is None:
             leaf_declared, path_types = None, [OptionType.SUB_COMMAND_GROUP] * len(path)
             if path:
@@ -1232,12 +1263,12 @@ class FakeDiscord:
         if declared is None or scope is not None:
             # Discord sends guild_id only for guild commands; when the bot synced nothing we send
             # it, which still finds global commands through the tree's fallback_to_global.
-            data["guild_id"] = str(self.guild_id)
+            data["guild_id"] = str(guild)
         return data
 
-    def _find_synced_command(self, name: str) -> tuple[int | None, JSON | None]:
+    def _find_synced_command(self, name: str, guild: int) -> tuple[int | None, JSON | None]:
         """(scope, command) of a synced chat-input command: guild commands first, then global."""
-        for scope in (self.guild_id, None):
+        for scope in (guild, None):
             for command in self.commands.get(scope, []):
                 if command["name"] == name and command.get("type", 1) == 1:
                     return scope, command
@@ -1363,7 +1394,8 @@ class FakeDiscord:
         self.connections += 1
         session.identify = data
         await session.dispatch("READY", self._ready_payload(session))
-        await session.dispatch("GUILD_CREATE", self._guild_create_payload())
+        for guild in self.guild_ids:
+            await session.dispatch("GUILD_CREATE", self._guild_create_payload(guild))
         session.ready = True
         self._notify()
 
@@ -1371,7 +1403,7 @@ class FakeDiscord:
         ready: JSON = {
             "v": 10,
             "user": {**self._bot_user, "verified": True, "mfa_enabled": False},
-            "guilds": [{"id": str(self.guild_id), "unavailable": True}],
+            "guilds": [{"id": str(guild), "unavailable": True} for guild in self.guild_ids],
             "session_id": session.session_id,
             "resume_gateway_url": self.gateway_url,
             "application": {"id": str(self.application_id), "flags": 0},
@@ -1383,9 +1415,16 @@ class FakeDiscord:
             ready["shard"] = shard
         return ready
 
-    def _guild_create_payload(self) -> JSON:
+    def _guild_create_payload(self, guild_id: int | None = None) -> JSON:
+        guild = str(guild_id or self.guild_id)
+        if guild != str(self.guild_id):
+            return self._other_guild_create_payload(int(guild))
         members = [self._bot_member(), *self._known_members()]
-        text_channels = [c for c in self._channels.values() if c["type"] not in THREAD_TYPES]
+        text_channels = [
+            c
+            for c in self._channels.values()
+            if c["type"] not in THREAD_TYPES and c.get("guild_id") == guild
+        ]
         return {
             **self._guild_payload(),
             "unavailable": False,
@@ -1394,7 +1433,53 @@ class FakeDiscord:
             "member_count": len(members),
             "members": members,
             "channels": copy.deepcopy(text_channels),
-            "threads": [self._thread_channel_payload(thread) for thread in self.threads],
+            "threads": [
+                self._thread_channel_payload(thread)
+                for thread in self.threads
+                if thread["guild_id"] == guild
+            ],
+            "presences": [],
+            "voice_states": [],
+            "stage_instances": [],
+            "guild_scheduled_events": [],
+            "soundboard_sounds": [],
+        }
+
+    def _other_guild_create_payload(self, guild_id: int) -> JSON:
+        """GUILD_CREATE of a server added with `add_guild`: its channels, @everyone, the
+        bot's role; its members are the bot and whoever used a command there."""
+        name, bot_role = self._other_guilds[guild_id]
+        base = self._guild_payload()
+        roles = [
+            {**role, "id": str(guild_id)} if role["id"] == str(self.guild_id) else role
+            for role in base["roles"]
+            if role["id"] in (str(self.guild_id), str(self._bot_role_id))
+        ]
+        roles = [
+            {**role, "id": str(bot_role)} if role["id"] == str(self._bot_role_id) else role
+            for role in roles
+        ]
+        guild = str(guild_id)
+        bot = {**self._member_payload(self._bot_user), "roles": [str(bot_role)]}
+        members = [bot, *self._known_members()]
+        return {
+            **base,
+            "id": guild,
+            "name": name,
+            "roles": roles,
+            "unavailable": False,
+            "joined_at": self._joined_at,
+            "large": False,
+            "member_count": len(members),
+            "members": members,
+            "channels": [
+                copy.deepcopy(c)
+                for c in self._channels.values()
+                if c["type"] not in THREAD_TYPES and c.get("guild_id") == guild
+            ],
+            "threads": [
+                self._thread_channel_payload(t) for t in self.threads if t["guild_id"] == guild
+            ],
             "presences": [],
             "voice_states": [],
             "stage_instances": [],
@@ -1666,7 +1751,9 @@ class FakeDiscord:
         is_bot = author["id"] == self._bot_user["id"]
         full = self._bot_member() if is_bot else self._member_payload(author)
         member = {key: value for key, value in full.items() if key != "user"}
-        return {**copy.deepcopy(message), "guild_id": str(self.guild_id), "member": member}
+        channel = self._channels.get(int(message["channel_id"]), {})
+        guild = channel.get("guild_id") or str(self.guild_id)
+        return {**copy.deepcopy(message), "guild_id": guild, "member": member}
 
     def _now_iso(self) -> str:
         return datetime.fromtimestamp(self._clock(), UTC).isoformat()
@@ -1759,7 +1846,7 @@ class FakeDiscord:
             raise DiscordError(404, 10002, "Unknown Application")
 
     def _check_guild(self, request: web.Request) -> None:
-        if int(request.match_info["guild_id"]) != self.guild_id:
+        if int(request.match_info["guild_id"]) not in self.guild_ids:
             raise DiscordError(404, 10004, "Unknown Guild")
 
     def _channel(self, request: web.Request) -> JSON:
@@ -1793,7 +1880,7 @@ class FakeDiscord:
         if "guild_id" not in request.match_info:
             return None
         self._check_guild(request)
-        return self.guild_id
+        return int(request.match_info["guild_id"])
 
     async def _get_commands(self, request: web.Request) -> web.Response:
         return json_response(self.commands.get(self._command_scope(request), []))
@@ -2117,7 +2204,7 @@ class FakeDiscord:
         thread = {
             "id": str(thread_id),
             "type": thread_type,
-            "guild_id": str(self.guild_id),
+            "guild_id": parent.get("guild_id") or str(self.guild_id),
             "parent_id": parent["id"],
             "owner_id": str(self.bot_user_id),
             "name": name,

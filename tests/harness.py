@@ -68,7 +68,7 @@ class Harness:
         connections = self.discord.connections
         settings = parse_settings(
             {
-                "discord": {"token": "fake-token", "guild_ids": [self.discord.guild_id]},
+                "discord": {"token": "fake-token", "guild_ids": self.discord.guild_ids},
                 "storage": {"database": "bazaar.db"},
                 "polling": {
                     "interval_seconds": 1,

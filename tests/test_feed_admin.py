@@ -370,3 +370,58 @@ async def test_a_backlog_larger_than_catch_up_above_comes_as_one_list_oldest_fir
     assert catch_up["allowed_mentions"] == {"parse": []}
     assert "in a catch-up list" in await explained(harness, "Release 3")
     await harness.outbox_becomes({"skipped": 7})
+
+
+async def test_two_servers_in_one_run_never_see_each_others_feeds_items_or_settings(
+    harness: Harness,
+) -> None:
+    other = harness.discord.add_guild("other")
+    other_news = harness.discord.channel_ids["other-news"]
+    mine_url = harness.feeds.serve("/mine.xml", rss("Mine", [item(1, "Qwen 3 released", harness)]))
+    theirs_url = harness.feeds.serve(
+        "/theirs.xml", rss("Theirs", [item(2, "Llama 5 released", harness)])
+    )
+    await harness.start()
+    discord = harness.discord
+
+    async def in_server(where: str, sub: str, **options: object) -> dict:
+        return await (
+            await discord.invoke_slash("feeds", options, group_sub=sub, channel=where)
+        ).final_message()
+
+    await in_server("general", "add", url=mine_url, channel=ChannelRef(harness.news))
+    await in_server("other-general", "add", url=theirs_url, channel=ChannelRef(other_news))
+    await harness.wait_for(
+        lambda: len(harness.posts()) == 1 and len(harness.posts(other_news)) == 1
+    )
+    assert harness.titles() == ["Qwen 3 released"]
+    assert harness.titles(other_news) == ["Llama 5 released"]
+
+    mine = (await in_server("general", "list"))["content"]
+    theirs = (await in_server("other-general", "list"))["content"]
+    assert "Mine" in mine and "Theirs" not in mine
+    assert "Theirs" in theirs and "Mine" not in theirs
+
+    searched = await (
+        await discord.invoke_slash(
+            "news", {"query": "released"}, group_sub="search", channel="other-general"
+        )
+    ).final_message()
+    shown = str(searched.get("embeds"))
+    assert "Llama 5" in shown and "Qwen 3" not in shown
+
+    choices = await (
+        await discord.invoke_autocomplete(
+            "feeds", {"item": "Qwen"}, "item", group_sub="explain", channel="other-general"
+        )
+    ).response()
+    assert choices["data"]["choices"] == []
+    await (
+        await discord.invoke_slash(
+            "bazaar", {"key": "summary", "value": "short"}, group_sub="settings set",
+            channel="other-general",
+        )
+    ).final_message()  # fmt: skip
+    assert harness.bot is not None
+    assert (await harness.bot.server_settings.get(other)).summary == "short"
+    assert (await harness.bot.server_settings.get(discord.guild_id)).summary == "long"
