@@ -31,6 +31,7 @@ class PageArticles:
             log.info("kept the feed's teaser for %s: %s", entry.link, exc)
             return entry
         article = await extract_article_async(page.body, url=page.url)
+        entry = replace(entry, image_url=entry.image_url or article.image)
         if article.partial:
             return replace(entry, partial_reason=article.partial_reason or "partial article")
         if len(article.text) > len(entry.text):

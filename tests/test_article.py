@@ -389,3 +389,18 @@ def test_looks_like_teaser_honours_min_chars() -> None:
 
     assert looks_like_teaser(text, min_chars=600) is True
     assert looks_like_teaser(text, min_chars=200) is False
+
+
+def test_the_pages_picture_for_sharing_is_its_image() -> None:
+    page = """<html><head><meta property="og:image" content="/img/cover.jpg">
+    <meta name="twitter:image" content="https://cdn.example.org/t.jpg"></head>
+    <body><article><p>Qwen 3.5 is out with open weights.</p></article></body></html>"""
+    assert extract_article(page, url="https://news.example.org/a/1").image == (
+        "https://news.example.org/img/cover.jpg"
+    )
+    twitter = page.replace('property="og:image" content="/img/cover.jpg"', 'name="x"')
+    assert extract_article(twitter, url="https://x.org/").image == "https://cdn.example.org/t.jpg"
+    hostile = page.replace("/img/cover.jpg", "javascript:alert(1)").replace(
+        'name="twitter:image"', 'name="y"'
+    )
+    assert extract_article(hostile, url="https://x.org/").image is None

@@ -265,7 +265,8 @@ async def test_a_teaser_is_completed_from_its_page_and_a_paywall_stub_marked_par
     clock: TestClock, feed_server: FeedServer, store: Store, http: httpx.AsyncClient
 ) -> None:
     now = clock()
-    full = feed_server.serve("/llama-4", ARTICLE_PAGE, content_type="text/html")
+    page = ARTICLE_PAGE.replace("<head>", '<head><meta property="og:image" content="/l4.jpg">', 1)
+    full = feed_server.serve("/llama-4", page, content_type="text/html")
     stub = feed_server.serve("/qwen", STUB_PAGE, content_type="text/html")
     teasers = [
         FeedItem("Llama 4 is here", full, "Meta released Llama 4 today…", guid="l",
@@ -287,6 +288,7 @@ async def test_a_teaser_is_completed_from_its_page_and_a_paywall_stub_marked_par
     assert "Subscribe" not in qwen.summary
     stored = {r.item.title: r.item for r in await store.pending_posts()}
     assert "400 billion parameters" in stored["Llama 4 is here"].text
+    assert stored["Llama 4 is here"].image_url == feed_server.url("/l4.jpg")  # og:image
     assert stored["Inside the Qwen training run"].partial_reason
 
 

@@ -13,6 +13,7 @@ from collections.abc import Iterator
 from copy import deepcopy
 from dataclasses import dataclass
 from html import unescape
+from urllib.parse import urljoin
 
 import lxml.html
 import trafilatura
@@ -38,6 +39,7 @@ class Article:
     title: str | None
     partial: bool  # the page is a paywall / members-only / login stub, not the whole article
     partial_reason: str | None  # plain words for a reader, e.g. "the article is for members only"
+    image: str | None = None  # the picture the page offers for sharing (og:image), absolute
 
 
 # --- teaser detection -------------------------------------------------------------------------
@@ -91,6 +93,7 @@ def extract_article(html: str | bytes, *, url: str) -> Article:
     tree = _parse(markup)
     if tree is None:
         return Article(text="", title=None, partial=False, partial_reason=None)
+    image = page_image(tree, url)
     _drop_hidden(tree)
     title = page_title(tree)
     drop_glued_articles(tree, title)
@@ -100,7 +103,25 @@ def extract_article(html: str | bytes, *, url: str) -> Article:
         text = "\n".join(line for line in text.split("\n") if not is_paywall_prompt(line))
     if title and text.split("\n", 1)[0].casefold() == title.casefold():
         text = text.partition("\n")[2]
-    return Article(text=text, title=title, partial=reason is not None, partial_reason=reason)
+    return Article(
+        text=text, title=title, partial=reason is not None, partial_reason=reason, image=image
+    )
+
+
+_IMAGE_META = ("og:image", "og:image:url", "og:image:secure_url", "twitter:image")
+
+
+def page_image(tree: HtmlElement, url: str) -> str | None:
+    """The page's picture for sharing (Open Graph, else Twitter card), as an absolute
+    http(s) address; None if it names none."""
+    for meta in tree.iter("meta"):
+        name = (meta.get("property") or meta.get("name") or "").strip().lower()
+        content = (meta.get("content") or "").strip()
+        if name in _IMAGE_META and content:
+            absolute = urljoin(url, content)
+            if absolute.startswith(("https://", "http://")) and len(absolute) <= 2048:
+                return absolute
+    return None
 
 
 async def extract_article_async(html: str | bytes, *, url: str) -> Article:
