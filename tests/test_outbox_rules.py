@@ -21,6 +21,7 @@ from bot.decide.outbox import (
     TargetGone,
     Wait,
     after_attempt,
+    channel_unusable,
     next_step,
     over_flood_limit,
 )
@@ -115,3 +116,23 @@ def test_a_channel_gets_at_most_its_hourly_allowance_the_rest_wait_in_order() ->
     held = over_flood_limit(due, sent_recently={100: 1}, limit_of={100: 3, 200: 1})
     assert held == {4, 5}  # channel 100 had 1, gets 2 more; channel 200 is not held back
     assert over_flood_limit(due, sent_recently={200: 1}, limit_of={200: 1}) == {3}
+
+
+@pytest.mark.parametrize(
+    ("status", "code", "says"),
+    [
+        (403, 50013, "missing permission to post here"),
+        (403, 50001, "the bot cannot see this channel"),
+        (404, 10003, "the channel was deleted"),
+    ],
+)
+def test_a_refusal_for_the_whole_channel_pauses_it_and_others_do_not(
+    status: int, code: int, says: str
+) -> None:
+    refused = Refused(status, code, "Discord's words")
+    assert says in (channel_unusable(OutboxKind.POST, refused) or "")
+    # A note's thread gone, or one message's content refused, is not the channel's fault.
+    assert channel_unusable(OutboxKind.NOTE, refused) is None
+    assert channel_unusable(OutboxKind.POST, Refused(400, 50035, "Invalid Form Body")) is None
+    assert channel_unusable(OutboxKind.POST, Refused(503, 0, "unavailable")) is None
+    assert channel_unusable(OutboxKind.POST, TargetGone("gone")) == "gone"
