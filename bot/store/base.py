@@ -125,13 +125,15 @@ class StoreBase:
         async with self._write_lock:
             return await self._in_db_thread(functools.partial(_transaction, work))
 
+    # A query is run to its end in one call in the database's thread: stepped in two calls
+    # (aiosqlite's execute, then fetchall), another coroutine's write could land between
+    # the steps on this same connection, and SQLite leaves such a read's results undefined
+    # (a GROUP BY once gave a NULL status). One call is one round trip, too.
     async def _fetchone(self, sql: str, params: Sequence[object] = ()) -> aiosqlite.Row | None:
-        async with self._db.execute(sql, params) as cursor:
-            return await cursor.fetchone()
+        return await self._in_db_thread(lambda db: db.execute(sql, params).fetchone())
 
     async def _fetchall(self, sql: str, params: Sequence[object] = ()) -> list[aiosqlite.Row]:
-        async with self._db.execute(sql, params) as cursor:
-            return list(await cursor.fetchall())
+        return await self._in_db_thread(lambda db: db.execute(sql, params).fetchall())
 
     async def _subscription_place(self, subscription_id: int) -> tuple[int, int] | None:
         """(feed id, channel id) of a subscription, None if there is none such."""
