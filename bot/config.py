@@ -96,6 +96,8 @@ class PollingSettings:
     full_articles: bool = True
     # Read feed documents in worker processes, one per core (false: in a thread).
     parse_in_processes: bool = True
+    # After each cycle, collect and freeze the surviving heap (short GC pauses; bot.heap).
+    freeze_heap: bool = True
 
 
 @dataclass(frozen=True)

@@ -39,6 +39,7 @@ from bot.feeds.parse import (
     richest_text,
     with_html,
 )
+from bot.heap import HeapSettler
 from bot.http.clients import HttpClients
 from bot.http.fetch import FetchedBody, Fetcher, FetchError, NotModified
 from bot.http.limits import HostLimiter
@@ -107,6 +108,7 @@ class Pipeline:
         self._commit_lock = asyncio.Lock()
         self._recent: RecentStories | None = None
         self._successes = SuccessWriter(store)
+        self._heap = HeapSettler()
         # Reading feed documents, scoring and summarizing are the heavy CPU work of a poll:
         # in worker processes it uses every core and leaves the GIL to the event loop.
         self._off_loop = in_worker if settings.parse_in_processes else asyncio.to_thread
@@ -123,6 +125,8 @@ class Pipeline:
             *(self._poll_with_slot(feed, now, subscriptions[feed.id]) for feed in feeds)
         )
         report = CycleReport(tuple(reports))
+        if feeds and self._settings.freeze_heap:
+            self._heap.after_cycle()
         if feeds:
             log.info(
                 "polled %d feed(s): %d updated, %d not modified, %d failed; %d queued to send",

@@ -74,6 +74,9 @@ class Harness:
                     "interval_seconds": 1,
                     "min_interval_seconds": 1,
                     "full_articles": False,  # items link to example.org, never fetched here
+                    # Freezing the heap of the test process would keep every earlier
+                    # test's garbage (bot.heap has its own test).
+                    "freeze_heap": False,
                     **polling,
                 },
                 "network": {"allow_private_networks": True, "per_host_delay_seconds": 0},

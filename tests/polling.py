@@ -47,7 +47,7 @@ def pipeline(
     **polling: Any,
 ) -> Pipeline:
     """A pipeline that reads the time from the store's clock (the test's)."""
-    settings = PollingSettings(**polling)
+    settings = PollingSettings(**{"freeze_heap": False, **polling})  # see tests/harness.py
     fetcher = Fetcher(
         http,
         max_bytes=settings.max_body_bytes,
