@@ -109,7 +109,7 @@ def _insert_batch(
             (item_id, pick.randint(1, FEEDS), item_id, f"k{item_id}", f"https://example.org/{item_id}",
              title, title.lower(), body, summary, "", 0.5, 1, "", when, seen, when)
         )  # fmt: skip
-        search.append((item_id, title, summary, body, f"f{items[-1][1]}"))
+        search.append((item_id, title, summary, body))
     db.execute("BEGIN")
     db.executemany(
         "INSERT INTO stories (id, url_key, title_key, first_seen_at) VALUES (?, ?, ?, ?)", stories
@@ -122,7 +122,7 @@ def _insert_batch(
         items,
     )
     db.executemany(
-        "INSERT INTO items_fts (rowid, title, summary, body, feed) VALUES (?, ?, ?, ?, ?)", search
+        "INSERT INTO items_fts (rowid, title, summary, body) VALUES (?, ?, ?, ?)", search
     )
     db.execute("COMMIT")
 

@@ -141,9 +141,9 @@ MIGRATIONS: tuple[str, ...] = (
     # 6: full-text search over what the feeds brought: each item's title, summary and body
     #    (its text, or its HTML with the tags taken out), kept in step by the writes; the
     #    items stored before are indexed here with the same body (tags cut by the tokenizer's
-    #    rules only: good enough for words). `feed` holds one token, "f<feed id>", so a
-    #    server's search is narrowed to its feeds inside the index. Items go when their feed
-    #    goes.
+    #    rules only: good enough for words). `feed` held one token, "f<feed id>", to narrow a
+    #    server's search inside the index; since migration 8 searches narrow through `items`
+    #    and new rows leave it empty. Items go when their feed goes.
     """
     CREATE VIRTUAL TABLE items_fts USING fts5(
         title, summary, body, feed,

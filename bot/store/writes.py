@@ -212,9 +212,10 @@ def _insert_items(
         items,
     )
     # Searchable at once; an item that was already there (a conflict above) keeps its row.
+    # (The `feed` column stays empty: a search narrows to a server's feeds through `items`.)
     db.executemany(
-        """INSERT INTO items_fts (rowid, title, summary, body, feed)
-           SELECT id, title, summary, ?, 'f' || feed_id FROM items i WHERE feed_id = ? AND key = ?
+        """INSERT INTO items_fts (rowid, title, summary, body)
+           SELECT id, title, summary, ? FROM items i WHERE feed_id = ? AND key = ?
            AND NOT EXISTS (SELECT 1 FROM items_fts WHERE rowid = i.id)""",
         [
             (searchable_body(new.entry.text, new.entry.html), feed_id, new.entry.key)
