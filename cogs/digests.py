@@ -14,6 +14,7 @@ from bot.client import BazaarBot
 from bot.render import render_digest
 from bot.scheduled_digests import DueDigest
 from bot.waiting import cancelling, wait_for_event
+from cogs.utils.history import own_message_since
 
 log = logging.getLogger(__name__)
 
@@ -83,18 +84,19 @@ class Digests(commands.Cog):
     ) -> discord.Message | None:
         """The digest, if an earlier attempt posted it but stopped before recording it."""
         assert self.bot.user is not None and due.look_back_from is not None
-        try:
-            async for message in channel.history(
-                limit=HISTORY_LIMIT, after=due.look_back_from, oldest_first=True
-            ):
-                if message.author.id == self.bot.user.id and (
-                    any((e.author.name or "").startswith(_DIGEST_AUTHOR) for e in message.embeds)
-                    or message.content.startswith("A quiet ")
-                ):
-                    return message
-        except discord.HTTPException as exc:
-            log.warning("cannot read channel history to check for a digest: %s", exc.text)
-        return None
+        return await own_message_since(
+            channel,
+            author_id=self.bot.user.id,
+            since=due.look_back_from,
+            matches=_is_digest,
+            limit=HISTORY_LIMIT,
+        )
+
+
+def _is_digest(message: discord.Message) -> bool:
+    return message.content.startswith("A quiet ") or any(
+        (embed.author.name or "").startswith(_DIGEST_AUTHOR) for embed in message.embeds
+    )
 
 
 async def setup(bot: BazaarBot) -> None:

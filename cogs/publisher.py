@@ -22,6 +22,7 @@ from bot.delivery import Job, JobKind
 from bot.render import render_also_covered, render_post, thread_name
 from bot.waiting import cancelling, wait_for_event
 from cogs.utils.buttons import SummaryButton, post_view
+from cogs.utils.history import own_message_since
 
 log = logging.getLogger(__name__)
 
@@ -181,16 +182,16 @@ class Publisher(commands.Cog):
         channel itself says, from the attempt's time on, whether the message went out.
         """
         assert self.bot.user is not None and job.look_back_from is not None
-        try:
-            async for message in target.history(
-                limit=HISTORY_LIMIT, after=job.look_back_from, oldest_first=True
-            ):
-                if message.author.id == self.bot.user.id and _same(message, content, embed):
-                    log.info("found %s %s already sent as message %s", job.kind, job.id, message.id)
-                    return message
-        except discord.HTTPException as exc:
-            log.warning("cannot read channel history to check for a sent message: %s", exc.text)
-        return None
+        message = await own_message_since(
+            target,
+            author_id=self.bot.user.id,
+            since=job.look_back_from,
+            matches=lambda message: _same(message, content, embed),
+            limit=HISTORY_LIMIT,
+        )
+        if message is not None:
+            log.info("found %s %s already sent as message %s", job.kind, job.id, message.id)
+        return message
 
     async def _open_thread(
         self, message: discord.Message, name: str, job: Job
