@@ -168,15 +168,14 @@ class DeliveryService:
             await self._store.apply_notice_outcome(job.id, transition)
             return transition
         await self._store.apply_outcome(job.id, transition)
-        if (reason := channel_unusable(kind, outcome)) is not None:
+        if (reason := _channel_fault(job, outcome)) is not None:
             await self._pause_channel(job, reason, tell_in, now)
         return transition
 
     @staticmethod
     def pauses_channel(job: Job, outcome: Outcome) -> bool:
         """Whether this answer paused the job's channel: its other jobs must not be tried."""
-        kind = _OUTBOX_KIND.get(job.kind)
-        return kind is not None and channel_unusable(kind, outcome) is not None
+        return _channel_fault(job, outcome) is not None
 
     async def _pause_channel(
         self, job: Job, reason: str, tell_in: int | None, now: datetime
@@ -223,6 +222,12 @@ _OUTBOX_KIND = {
     JobKind.NOTE: OutboxKind.NOTE,
     JobKind.RECAP: OutboxKind.RECAP,
 }
+
+
+def _channel_fault(job: Job, outcome: Outcome) -> str | None:
+    """Why the job's channel can take no post, if this answer says so (never for a notice)."""
+    kind = _OUTBOX_KIND.get(job.kind)
+    return channel_unusable(kind, outcome) if kind is not None else None
 
 
 def _queued(row: OutboxRow) -> Queued:
