@@ -8,6 +8,7 @@ import discord
 
 from bot.content.text import collapse_whitespace, escape_text, escape_within, shorten
 from bot.decide.digest import Digest, DigestCandidate
+from bot.decide.server_settings import ServerSettings
 from bot.models import Item, Post
 from bot.pages import pack_pages
 from bot.search import PAGE_SIZE, SearchPage
@@ -31,18 +32,18 @@ EMBED_COLOUR = discord.Colour(0xE8A33D)
 TITLE_CHARS, DESCRIPTION_CHARS, FIELD_CHARS, FOOTER_CHARS = 256, 4096, 1024, 2048
 
 
-def render_post(
-    post: Post, *, colour: int | None = None, short: bool = False, image: str = "off"
-) -> discord.Embed:
-    """The embed for one post: linked title, summary (`short`: its TL;DR only), source,
-    published time, and the feed's picture as a `thumbnail` or `large` image (Discord
-    fetches it; it shows none it cannot)."""
+def render_post(post: Post, server: ServerSettings | None = None) -> discord.Embed:
+    """The embed for one post: linked title, summary, source, published time; as `server`
+    sets it (its colour, the TL;DR only for a short summary, the feed's picture as a
+    thumbnail or large image: Discord fetches it, and shows none it cannot)."""
+    short = server is not None and server.summary == "short"
+    image = server.images if server else "off"
     summary = post.summary.split("\n• ", 1)[0] if short else post.summary
     embed = discord.Embed(
         title=escape_within(post.title, TITLE_CHARS),
         url=post.url,
         description=escape_within(summary, DESCRIPTION_CHARS) or None,
-        colour=discord.Colour(colour) if colour is not None else EMBED_COLOUR,
+        colour=discord.Colour(server.colour) if server else EMBED_COLOUR,
         timestamp=post.published_at,
     )
     if post.partial_note:

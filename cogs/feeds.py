@@ -307,12 +307,7 @@ class Feeds(commands.GroupCog, group_name="feeds", group_description="Manage the
                 + ("" if preview.relevant else ": an “only open-source AI” feed would skip it")
                 + ". Nothing was posted."
             )
-        embed = render_post(
-            preview.post,
-            colour=server.colour,
-            short=server.summary == "short",
-            image=server.images,
-        )
+        embed = render_post(preview.post, server)
         await interaction.followup.send(
             fit_message("\n".join(notes)),
             embed=embed,

@@ -155,13 +155,7 @@ class Publisher(commands.Cog):
     def _render(self, job: Job) -> tuple[str | None, discord.Embed | None]:
         if job.kind is JobKind.POST:
             assert job.post is not None
-            server = job.settings
-            embed = render_post(
-                job.post,
-                colour=server.colour if server else None,
-                short=server is not None and server.summary == "short",
-                image=server.images if server else "off",
-            )
+            embed = render_post(job.post, job.settings)
             # The only text of a post: the role an admin opted in to mention, if any.
             return (f"<@&{job.ping_role_id}>" if job.ping_role_id else None), embed
         if job.kind is JobKind.NOTE:
