@@ -24,6 +24,7 @@ from bot.config import LLMSettings
 from bot.content.text import collapse_whitespace, shorten
 from bot.discussions.comments import Comment
 from bot.discussions.recap import (
+    MAX_POSITIONS,
     MIN_COMMENTS,
     Position,
     Recap,
@@ -104,10 +105,11 @@ class Recapper(Protocol):
 
 
 class ExtractiveRecapper:
-    """The offline `Recapper`: `recap_comments`, clustering in a worker thread."""
+    """The offline `Recapper`: `recap_comments` in a worker thread, by default with room for
+    every big sub-thread (MAX_POSITIONS)."""
 
     async def recap(
-        self, comments: Sequence[Comment], *, source_url: str, max_positions: int = 3
+        self, comments: Sequence[Comment], *, source_url: str, max_positions: int = MAX_POSITIONS
     ) -> Recap | None:
         return await recap_comments_async(
             comments, source_url=source_url, max_positions=max_positions

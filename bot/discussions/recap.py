@@ -1,12 +1,15 @@
 """Discussion recaps: the main positions in a comment thread, each with a quote, no model.
 
-    [Comment] | dedupe | TF-IDF vectors | average-linkage clusters | reply cues -> Recap | render
+    [Comment] | dedupe | own words | sub-threads + reply sides | group by subject -> Recap | render
 
-Extractive and deterministic: every quote is a sentence a commenter wrote, attributed to them;
-the same comments always give the same recap. Agreement and disagreement come from replies: a
-reply opening with "Exactly" backs its parent's position, one opening with "I disagree" or
-"Not really" pushes back on it. Fetching lives in `bot.discussions.comments`; this module only
-decides, so it runs in a thread (`recap_comments_async`) and is tested without a server.
+Extractive and deterministic: every label and quote is something a commenter wrote, attributed
+to them; the same comments always give the same recap. The thread's structure leads: each
+top-level comment and its replies is a sub-thread, and sub-threads on the same subject (TF-IDF
+similarity, average linkage) make one position, so a sub-thread many people joined is never
+lost. Agreement and disagreement come from replies (`bot.discussions.replies`): a reply opening
+with "Exactly" backs the point it answers, one opening with "No," or "Actually, …" disputes it.
+Fetching lives in `bot.discussions.comments`; this module only decides, so it runs in a thread
+(`recap_comments_async`) and is tested without a server.
 """
 
 from __future__ import annotations
@@ -21,8 +24,9 @@ from urllib.parse import urlsplit
 
 from bot.content.text import collapse_whitespace, escape_text, shorten
 from bot.discussions.comments import Comment, CommentFetcher, DiscussionRef, discussion_url
+from bot.discussions.replies import Replies, own_text, read_replies
 from bot.summarize.sentences import split_sentences
-from bot.summarize.stopwords import CONVERSATION
+from bot.summarize.stopwords import CONVERSATION, ENGLISH
 from bot.summarize.tfidf import (
     SimilarityGraph,
     cosine,
@@ -48,24 +52,35 @@ Stance = Literal["agree", "disagree", "mixed"]
 
 RENDER_LIMIT = 1900
 QUOTE_LIMIT = 200
+SUMMARY_LIMIT = 60  # what `render` shows of a position's summary
 MIN_COMMENTS = 3  # fewer substantive comments than this is a chat, not a discussion
-# Clustering is cubic in the number of comments; the first ones (the site's top-ranked,
-# breadth-first) carry the discussion, so later ones are counted but not clustered.
+# As many positions as a Discord message shows comfortably; every big sub-thread fits.
+MAX_POSITIONS = 5
+# A top-level comment with this many replies is a discussion of its own: it anchors a position.
+BIG_SUB_THREAD = 3
+# Grouping is cubic in the number of sub-threads; the first ones (the site's top-ranked,
+# breadth-first) carry the discussion, so later comments are counted but not quoted.
 MAX_CLUSTERED = 200
-# Average cosine similarity two groups need to merge. TF-IDF over short comments is sparse:
-# comments on the same point share a few rare words, comments on different points almost none.
+# Average cosine similarity two groups of sub-threads need to merge. TF-IDF over comments is
+# sparse: sub-threads on the same subject share a few rare words, others almost none. Two big
+# sub-threads each hold a discussion; they merge only when plainly about the same thing.
 MERGE_THRESHOLD = 0.1
+SAME_SUBJECT_THRESHOLD = 0.3
 _MIN_WORDS = 3  # content words a comment needs to state a position ("+1" does not)
-_LABEL_WORDS = 3
+_LABEL_CHARS = 50
+_LABEL_WORDS = 9
 
 
 @dataclass(frozen=True)
 class Position:
-    """One point made in the thread: what it is about, a quote and who backs it.
+    """One point made in the thread: a phrase naming it, a quote and who backs or disputes it.
 
-    `supporters` counts distinct people who made the point or replied agreeing; `stance` is
-    "agree" when nobody pushed back, "mixed" when some did, "disagree" when as many or more
-    pushed back as backed it.
+    `summary` is a few words a commenter wrote (the offline recap) or the model's words (the
+    LLM recap); `quote` is a sentence `author` wrote. `supporters` counts distinct people who
+    made the point or replied backing it, `disputers` those who replied disputing it (or backed
+    a reply that did); `participants` everyone in the position's sub-threads, when known.
+    `stance` is "agree" when nobody pushed back, "mixed" when some did, "disagree" when as
+    many or more pushed back as backed it.
     """
 
     summary: str
@@ -73,6 +88,8 @@ class Position:
     author: str
     supporters: int
     stance: Stance
+    disputers: int = 0
+    participants: int | None = None
 
 
 @dataclass(frozen=True)
@@ -107,12 +124,22 @@ _STANCE_WORDS = {"agree": "broad agreement", "mixed": "some pushback", "disagree
 
 
 def _render_position(position: Position, prefix: str) -> str:
-    people = "person" if position.supporters == 1 else "people"
-    summary = escape_text(shorten(position.summary, 60))
+    summary = escape_text(shorten(position.summary, SUMMARY_LIMIT))
     quote = escape_text(shorten(collapse_whitespace(position.quote), QUOTE_LIMIT))
     author = escape_text(shorten(collapse_whitespace(position.author), 40))
+    return f"• {summary} ({_tally(position)}): “{quote}” — {prefix}{author}"
+
+
+def _tally(position: Position) -> str:
+    """ "8 people, some pushback: 5 for, 2 against", or "3 people, broad agreement"."""
+    people = position.supporters if position.participants is None else position.participants
+    noun = "person" if people == 1 else "people"
     stance = _STANCE_WORDS[position.stance]
-    return f"• {summary} ({position.supporters} {people}, {stance}): “{quote}” — {prefix}{author}"
+    if position.stance == "agree" and position.supporters < 2:
+        stance = "no pushback"  # one voice, or replies that neither back nor dispute it
+    if position.disputers:
+        return f"{people} {noun}, {stance}: {position.supporters} for, {position.disputers} against"
+    return f"{people} {noun}, {stance}"
 
 
 def _is_reddit(url: str) -> bool:
@@ -126,120 +153,219 @@ def _is_plain_url(url: str) -> bool:
 
 
 async def recap_comments_async(
-    comments: Sequence[Comment], *, source_url: str, max_positions: int = 3
+    comments: Sequence[Comment], *, source_url: str, max_positions: int = MAX_POSITIONS
 ) -> Recap | None:
-    """`recap_comments` in a worker thread, so clustering never blocks the event loop."""
+    """`recap_comments` in a worker thread, so grouping never blocks the event loop."""
     return await asyncio.to_thread(
         recap_comments, comments, source_url=source_url, max_positions=max_positions
     )
 
 
 def recap_comments(
-    comments: Sequence[Comment], *, source_url: str, max_positions: int = 3
+    comments: Sequence[Comment], *, source_url: str, max_positions: int = MAX_POSITIONS
 ) -> Recap | None:
-    """The thread's main positions, most backed first; None with under 3 substantive comments.
+    """The thread's main positions, most people first; None with under 3 substantive comments.
 
-    A comment repeated verbatim counts once; `comment_count` is the number of distinct
-    comments. Pure and deterministic: ties are broken by the order of `comments`.
+    Every sub-thread with BIG_SUB_THREAD or more replies anchors a position of its own unless
+    it is about the same subject as another; smaller ones join the position on their subject
+    or stand alone. A comment repeated verbatim counts once; `comment_count` is the number of
+    distinct comments. Pure and deterministic: ties are broken by the order of `comments`.
     """
     distinct = distinct_comments(comments)
-    unique, alias = distinct.comments, distinct.kept_for
-    substantive = [c for c in unique if len(_words(c.text)) >= _MIN_WORDS][:MAX_CLUSTERED]
-    if len(substantive) < MIN_COMMENTS or max_positions < 1:
+    unique = distinct.comments
+    texts = [own_text(c.text) for c in unique]
+    terms = [_words(text) for text in texts]
+    quotable = [i for i, t in enumerate(terms) if len(t) >= _MIN_WORDS][:MAX_CLUSTERED]
+    if len(quotable) < MIN_COMMENTS or max_positions < 1:
         return None
-    terms = [_words(c.text) for c in substantive]
-    idf = inverse_document_frequency(terms)
-    vectors = [unit_vector(t, idf) for t in terms]
-    graph = similarity_graph(vectors)
-    clusters = _cluster(graph)
-    by_id = {c.id: c for c in unique}
-    cluster_of = {substantive[i].id: n for n, members in enumerate(clusters) for i in members}
-    backers: list[set[str]] = [{substantive[i].author for i in m} for m in clusters]
-    objectors: list[set[str]] = [set() for _ in clusters]
-    for reply in unique:
-        parent = by_id.get(alias.get(reply.parent_id or "", reply.parent_id or ""))
-        if parent is None or parent.author == reply.author or parent.id not in cluster_of:
-            continue
-        cue = _reply_cue(reply.text)
-        if cue == "agree":
-            backers[cluster_of[parent.id]].add(reply.author)
-        elif cue == "disagree":
-            objectors[cluster_of[parent.id]].add(reply.author)
+    replies = read_replies(unique, texts, distinct.kept_for)
+    idf = inverse_document_frequency([terms[i] for i in quotable])
+    vectors = {i: unit_vector(terms[i], idf) for i in quotable}
+    # Only sub-threads with something quotable can be a position.
+    threads = [t for t in replies.sub_threads().values() if any(i in vectors for i in t)]
+    thread_vectors = [
+        unit_vector([w for i in thread if i in vectors for w in terms[i]], idf)
+        for thread in threads
+    ]
+    big = {n for n, thread in enumerate(threads) if len(thread) - 1 >= BIG_SUB_THREAD}
+    groups = [
+        tuple(sorted(i for n in group for i in threads[n]))
+        for group in _group(similarity_graph(thread_vectors), big)
+    ]
+    thread = _Thread(unique, texts, vectors, idf, replies)
     ranked = sorted(
-        range(len(clusters)),
-        key=lambda n: (
-            -len(backers[n] | objectors[n]),
-            -sum(substantive[i].score or 0 for i in clusters[n]),
-            clusters[n][0],
-        ),
+        (_Tally.of(members, thread) for members in groups),
+        key=lambda t: (-t.participants, -t.score, t.members[0]),
     )
     # A point only one person made is a position only when the thread has little else.
-    engaged = [n for n in ranked if len(backers[n] | objectors[n]) >= 2]
+    engaged = [t for t in ranked if t.participants >= 2]
     chosen = engaged if len(engaged) >= min(2, max_positions) else ranked
-    positions = tuple(
-        _position(clusters[n], substantive, vectors, graph, idf, backers[n], objectors[n])
-        for n in chosen[:max_positions]
-    )
+    positions = tuple(_position(t, thread) for t in chosen[:max_positions])
     return Recap(positions=positions, comment_count=len(unique), source_url=source_url)
 
 
-def _position(
-    members: list[int],
-    comments: list[Comment],
-    vectors: list[dict[str, float]],
-    graph: SimilarityGraph,
-    idf: dict[str, float],
-    backers: set[str],
-    objectors: set[str],
-) -> Position:
-    supporters = backers - objectors
-    # The quote speaks for the position, so it comes from someone backing it when possible.
-    speakers = [i for i in members if comments[i].author in supporters] or members
+@dataclass(frozen=True)
+class _Thread:
+    """What the positions are read from: the distinct comments, their own words and vectors."""
+
+    comments: Sequence[Comment]
+    texts: Sequence[str]  # each comment's own words, quoted lines dropped
+    vectors: Mapping[int, dict[str, float]]  # the quotable comments' TF-IDF vectors
+    idf: Mapping[str, float]
+    replies: Replies
+
+
+@dataclass(frozen=True)
+class _Tally:
+    """Who took part in one position's sub-threads, and on which side."""
+
+    members: tuple[int, ...]
+    participants: int
+    supporters: frozenset[str]
+    disputers: frozenset[str]
+    score: int
+
+    @classmethod
+    def of(cls, members: tuple[int, ...], thread: _Thread) -> _Tally:
+        comments, side = thread.comments, thread.replies.side
+        # Whoever opened a sub-thread made the point; anyone else who disputed it anywhere
+        # counts against it, even if they backed a reply elsewhere.
+        openers = {comments[i].author for i in members if thread.replies.root[i] == i}
+        against = {comments[i].author for i in members if side[i] < 0} - openers
+        backing = {comments[i].author for i in members if side[i] > 0} - against
+        return cls(
+            members=members,
+            participants=len({comments[i].author for i in members}),
+            supporters=frozenset(backing),
+            disputers=frozenset(against),
+            score=sum(comments[i].score or 0 for i in members),
+        )
+
+
+def _position(tally: _Tally, thread: _Thread) -> Position:
+    comments = thread.comments
+    quotable = [i for i in tally.members if i in thread.vectors]
     centroid: Counter[str] = Counter()
-    for i in members:
-        centroid.update(vectors[i])
-    medoid = min(
-        speakers,
+    for i in quotable:
+        centroid.update(thread.vectors[i])
+    # The label and quote speak for the position: they come from someone backing it, first
+    # from whoever opened its biggest sub-thread, since that is the comment replies answered.
+    backing = [
+        i for i in quotable if thread.replies.side[i] > 0 and comments[i].author in tally.supporters
+    ]
+    openers = [i for i in backing if thread.replies.root[i] == i]
+    people: dict[int, set[str]] = {}
+    for i in tally.members:
+        people.setdefault(thread.replies.root[i], set()).add(comments[i].author)
+    central = max(
+        openers or backing or quotable,
         key=lambda i: (
-            -sum(graph.similarity(i, j) for j in members if j != i),
-            -(comments[i].score or 0),
-            i,
+            len(people.get(i, ())),
+            cosine(thread.vectors[i], centroid),
+            comments[i].score or 0,
+            -i,
         ),
     )
-    if not objectors:
+    label, said_in = _label(split_sentences(thread.texts[central]), centroid, thread.idf)
+    supporters, disputers = len(tally.supporters), len(tally.disputers)
+    if not disputers:
         stance: Stance = "agree"
-    elif len(objectors) >= len(supporters):
+    elif disputers >= supporters:
         stance = "disagree"
     else:
         stance = "mixed"
     return Position(
-        summary=_label(members, comments, vectors),
-        quote=_central_sentence(comments[medoid].text, centroid, idf),
-        author=comments[medoid].author,
-        supporters=len(supporters),
+        summary=label,
+        quote=_quote(thread.texts[central], centroid, thread.idf, besides=said_in),
+        author=comments[central].author,
+        supporters=supporters,
         stance=stance,
+        disputers=disputers,
+        participants=tally.participants,
     )
 
 
-def _label(members: list[int], comments: list[Comment], vectors: list[dict[str, float]]) -> str:
-    # The words most members use, weighted by how distinctive they are in the thread.
-    spread: Counter[str] = Counter()
-    weight: Counter[str] = Counter()
-    for i in members:
-        spread.update(set(_words(comments[i].text)))
-        weight.update(vectors[i])
-    terms = sorted(weight, key=lambda t: (-spread[t], -weight[t], t))
-    return ", ".join(terms[:_LABEL_WORDS])
+# --- Labels and quotes: the commenter's own words ----------------------------------------------
 
 
-def _central_sentence(text: str, centroid: Counter[str], idf: dict[str, float]) -> str:
+def _quote(text: str, centroid: Mapping[str, float], idf: Mapping[str, float], besides: str) -> str:
+    """The sentence of `text` closest to the position, other than the label's when it can."""
     sentences = split_sentences(text)
     candidates = [s for s in sentences if len(_words(s)) >= _MIN_WORDS] or sentences or [text]
+    candidates = [s for s in candidates if s != besides] or candidates
     best = max(
         enumerate(candidates),
         key=lambda pair: (cosine(unit_vector(_words(pair[1]), idf), centroid), -pair[0]),
     )[1]
     return shorten(best, QUOTE_LIMIT)
+
+
+# Where a clause ends inside a sentence: punctuation, a dash, or a word opening a new clause.
+# (A comma or colon without a space after it is inside a word: "1,000", "https://".)
+_CLAUSE_BREAK = re.compile(
+    r"\s*[,;:](?=\s|$)\s*|\s*[()\[\]\"“”]\s*|\s+[-–—]+\s+|—"
+    r"|\s+(?=(?:but|because|although|though|whereas|unless|while|which|so that)\s)",
+    re.IGNORECASE,
+)
+# Words that tie a clause to the one before; a label reads better without them.
+_LINK_WORDS = "and but or so because although though whereas unless while yet plus also then"
+_LEADING_LINKS = frozenset(_LINK_WORDS.split())
+# A clause opening with one of these leans on another for its meaning ("which is…", "They…").
+_REFERRING_WORDS = (
+    "which who whom whose that where it it's this these those they they're he she we you"
+)
+_REFERRING = frozenset(_REFERRING_WORDS.split())
+_TRAILING_PUNCTUATION = " .,;:!-–—…'\"“”‘’"
+
+
+def _label(
+    sentences: list[str], centroid: Mapping[str, float], idf: Mapping[str, float]
+) -> tuple[str, str]:
+    """The clause of `sentences` closest to the position, a few words long, and its sentence.
+
+    A phrase as written (no keyword list): cut at a word boundary, never inside a word, with
+    "…" when the clause goes on.
+    """
+    clauses: list[tuple[int, str]] = []
+    for n, sentence in enumerate(sentences):
+        for piece in _CLAUSE_BREAK.split(sentence):
+            words = piece.split()
+            while words and words[0].lower().strip(_TRAILING_PUNCTUATION) in _LEADING_LINKS:
+                words.pop(0)
+            if words:
+                clauses.append((n, " ".join(words)))
+    if not clauses:  # nothing but punctuation: unlikely in a comment with content words
+        return shorten(collapse_whitespace(" ".join(sentences)), _LABEL_CHARS), ""
+
+    def fitness(pair: tuple[int, str]) -> tuple[bool, bool, bool, float]:
+        _, clause = pair
+        content, first = _words(clause), clause.split()[0]
+        leans = first.lower().replace("’", "'") in _REFERRING
+        fits = len(first) < _LABEL_CHARS  # a label never cuts into a word (a long URL)
+        return (fits, len(content) >= 2, not leans, cosine(unit_vector(content, idf), centroid))
+
+    n, clause = max(clauses, key=fitness)  # max keeps the first of equals: thread order
+    return _cut_phrase(clause), sentences[n]
+
+
+def _cut_phrase(clause: str) -> str:
+    words = clause.split()
+    kept: list[str] = []
+    for word in words:
+        if len(kept) == _LABEL_WORDS or len(" ".join([*kept, word])) > _LABEL_CHARS - 1:
+            break
+        kept.append(word)
+    if not kept:  # one very long "word" (a URL): cut it like any text
+        return shorten(clause, _LABEL_CHARS)
+    cut = len(kept) < len(words)
+    if cut:
+        # End on a word that says something: "… on a single 4090", not "… on a".
+        while len(kept) > 1 and kept[-1].lower().strip(_TRAILING_PUNCTUATION) in ENGLISH:
+            kept.pop()
+    phrase = " ".join(kept).rstrip(_TRAILING_PUNCTUATION) or " ".join(kept)
+    if phrase[:1].islower() and kept[0].isalpha() and kept[0].islower():
+        phrase = phrase[0].upper() + phrase[1:]
+    return f"{phrase}…" if cut else phrase
 
 
 # --- Text: words and duplicates ----------------------------------------------------------------
@@ -282,39 +408,15 @@ def distinct_comments(comments: Sequence[Comment]) -> DistinctComments:
     return DistinctComments(tuple(kept.values()), kept_for)
 
 
-# Cues are read at the start of a reply, where people say whether they agree; a "but" or
-# "wrong" deep inside a comment is usually about something else.
-_CUE_WINDOW = 120
-_AGREE = re.compile(
-    r"^\s*(?:\+1|this[.!]*$|exactly|agreed|absolutely|yes\b|yep|same here|same experience"
-    r"|so true|100%|came here to say|well said|good point|seconded)"
-    r"|\bi (?:fully |totally |completely |strongly )?agree\b|\bgood point\b|\bwell said\b"
-)
-_DISAGREE = re.compile(
-    r"^\s*(?:no\b|nope|nah|not really|not quite|wrong|but\b|hardly|meh|that's not|not true)"
-    r"|\bi (?:don't|do not|strongly |completely |respectfully )?disagree\b"
-    r"|\bi (?:don't|do not) (?:think so|agree|buy)\b|\bnot really\b|\bnot true\b"
-    r"|\b(?:you're|you are|that's|this is) (?:just )?wrong\b|\bi doubt\b"
-)
+# --- Grouping sub-threads by subject -----------------------------------------------------------
 
 
-def _reply_cue(text: str) -> Literal["agree", "disagree"] | None:
-    """Whether a reply opens by agreeing or disagreeing with its parent; the earliest cue wins."""
-    head = text[:_CUE_WINDOW].lower().replace("’", "'")
-    agree, disagree = _AGREE.search(head), _DISAGREE.search(head)
-    if disagree and (not agree or disagree.start() <= agree.start()):
-        return "disagree"
-    return "agree" if agree else None
-
-
-# --- Vectors and clustering --------------------------------------------------------------------
-
-
-def _cluster(graph: SimilarityGraph) -> list[list[int]]:
-    """Average-linkage agglomerative clusters of the graph's documents, in first-member order.
+def _group(graph: SimilarityGraph, big: set[int]) -> list[list[int]]:
+    """Average-linkage agglomerative groups of the graph's documents, in first-member order.
 
     Repeatedly merges the most similar pair of groups until no pair averages above
-    MERGE_THRESHOLD; ties go to the earliest pair, so the result is deterministic.
+    MERGE_THRESHOLD, or SAME_SUBJECT_THRESHOLD when both hold a `big` document; ties go to the
+    earliest pair, so the result is deterministic.
     """
     n = graph.size
     sim = [[0.0] * n for _ in range(n)]
@@ -322,13 +424,15 @@ def _cluster(graph: SimilarityGraph) -> list[list[int]]:
         i, j = divmod(key, n)
         sim[i][j] = sim[j][i] = similarity
     groups = {i: [i] for i in range(n)}
+    anchored = {i: i in big for i in range(n)}
     while len(groups) > 1:
         active = sorted(groups)
-        best, pair = MERGE_THRESHOLD, None
+        best, pair = 0.0, None
         for x, a in enumerate(active):
             row = sim[a]
             for b in active[x + 1 :]:
-                if row[b] > best:
+                needed = SAME_SUBJECT_THRESHOLD if anchored[a] and anchored[b] else MERGE_THRESHOLD
+                if row[b] > needed and row[b] > best:
                     best, pair = row[b], (a, b)
         if pair is None:
             break
@@ -340,4 +444,5 @@ def _cluster(graph: SimilarityGraph) -> list[list[int]]:
                 merged = (size_a * sim[a][k] + size_b * sim[b][k]) / (size_a + size_b)
                 sim[a][k] = sim[k][a] = merged
         groups[a] = sorted(groups[a] + groups.pop(b))
+        anchored[a] = anchored[a] or anchored.pop(b)
     return [groups[k] for k in sorted(groups)]
