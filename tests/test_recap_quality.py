@@ -12,6 +12,8 @@ from __future__ import annotations
 
 import re
 
+import pytest
+
 from bot.discussions.recap import Comment, Position, Recap, recap_comments
 
 URL = "https://news.ycombinator.com/item?id=41000000"
@@ -350,3 +352,91 @@ def test_max_positions_still_caps_the_recap_keeping_the_biggest_sub_threads() ->
 
     assert len(result.positions) == 2
     assert "licen" in (result.positions[0].summary + result.positions[0].quote).lower()
+
+
+def test_two_big_sub_threads_on_the_same_subject_make_one_position() -> None:
+    second_licence_thread = [
+        comment(
+            "lic2",
+            "zed",
+            "The licence forbids using outputs to train other models, so it is not open source.",
+        ),
+        comment(
+            "lic2-amy",
+            "amy",
+            "Exactly, a licence that restricts training on outputs is not an open source licence.",
+            "lic2",
+        ),
+        comment(
+            "lic2-ben",
+            "ben",
+            "No, the OSI cares about the weights licence, not about outputs.",
+            "lic2",
+        ),
+        comment(
+            "lic2-cat",
+            "cat",
+            "The open source definition says nothing about model outputs, the licence is fine.",
+            "lic2",
+        ),
+    ]
+
+    result = recap(THREAD + second_licence_thread)
+
+    [licence] = [p for p in result.positions if "licen" in (p.summary + p.quote).lower()]
+    assert licence.participants == 12
+    assert (licence.supporters, licence.disputers) == (7, 3)  # amy for, ben against, cat neither
+    position_about(result, "vllm")  # the other subjects keep their own positions
+    position_about(result, "4090")
+
+
+OPENINGS = [
+    ("Exactly. Quantized weights lose quality on reasoning.", "agree"),
+    ("+1", "agree"),
+    ("Same here, my long reasoning runs fell apart at 4-bit.", "agree"),
+    ("No doubt about it, quantized weights lose quality.", "agree"),
+    ("No, the 8-bit quant matches the full model.", "disagree"),
+    ("Actually, the 8-bit quant matches the full model.", "disagree"),
+    ("Hard disagree, the 8-bit quant matches the full model.", "disagree"),
+    ("Yes, but only below 4 bits per weight.", "disagree"),
+    ("That's wrong, the 8-bit quant matches the full model.", "disagree"),
+    ("Not really, the 8-bit quant matches the full model.", "disagree"),
+    ("But the 8-bit quant matches the full model on every eval.", "disagree"),
+    ("> Quantized weights lose a lot of quality\nNot really, 8-bit is lossless.", "disagree"),
+    ("> Quantized weights are not really usable\nExactly, I went back to fp16.", "agree"),
+    ("The 8-bit quant was released by a third party last week.", None),
+]
+
+
+@pytest.mark.parametrize(("reply", "side"), OPENINGS)
+def test_how_a_reply_opens_decides_whether_it_backs_or_disputes_its_parent(
+    reply: str, side: str | None
+) -> None:
+    comments = [
+        comment("1", "a", "Quantized weights lose a lot of quality on long reasoning chains."),
+        comment("2", "b", reply, "1"),
+        comment("3", "c", "The model card lists a 128k context window and a new tokenizer."),
+        comment("4", "d", "Tokenizer changes mean the old GGUF conversions are all broken."),
+    ]
+
+    quality = position_about(recap(comments), "quality")
+
+    counts = (quality.supporters, quality.disputers)
+    assert counts == {"agree": (2, 0), "disagree": (1, 1), None: (1, 0)}[side]
+
+
+def test_a_label_never_splits_a_number_or_a_word() -> None:
+    comments = [
+        comment("1", "a", "It serves 1,000 tokens/s on an H100 with speculative decoding."),
+        comment("2", "b", "Exactly, 1,000 tokens/s on one H100 is a first for a 70B model.", "1"),
+        comment("3", "c", "Same here, speculative decoding doubles the H100 tokens/s.", "1"),
+        comment("4", "d", "The tokenizer is new, so old GGUF conversions are broken."),
+    ]
+
+    result = recap(comments)
+
+    speed = position_about(result, "1,000")
+    assert "1,000" in speed.summary or "1,000" in speed.quote
+    assert not speed.summary.startswith("000")
+    for position in result.positions:
+        assert any(appears_in_order(position.summary.rstrip("…"), c.text) for c in comments)
