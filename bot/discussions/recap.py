@@ -24,9 +24,15 @@ from urllib.parse import urlsplit
 
 from bot.content.text import collapse_whitespace, escape_text, shorten
 from bot.discussions.comments import Comment, CommentFetcher, DiscussionRef, discussion_url
+from bot.discussions.phrases import (
+    MIN_WORDS,
+    QUOTE_LIMIT,
+    content_words,
+    label_phrase,
+    quote_sentence,
+)
 from bot.discussions.replies import Replies, own_text, read_replies
 from bot.summarize.sentences import split_sentences
-from bot.summarize.stopwords import CONVERSATION, ENGLISH
 from bot.summarize.tfidf import (
     SimilarityGraph,
     cosine,
@@ -51,7 +57,6 @@ __all__ = [
 Stance = Literal["agree", "disagree", "mixed"]
 
 RENDER_LIMIT = 1900
-QUOTE_LIMIT = 200
 SUMMARY_LIMIT = 60  # what `render` shows of a position's summary
 MIN_COMMENTS = 3  # fewer substantive comments than this is a chat, not a discussion
 # As many positions as a Discord message shows comfortably; every big sub-thread fits.
@@ -66,9 +71,6 @@ MAX_CLUSTERED = 200
 # sub-threads each hold a discussion; they merge only when plainly about the same thing.
 MERGE_THRESHOLD = 0.1
 SAME_SUBJECT_THRESHOLD = 0.3
-_MIN_WORDS = 3  # content words a comment needs to state a position ("+1" does not)
-_LABEL_CHARS = 50
-_LABEL_WORDS = 9
 
 
 @dataclass(frozen=True)
@@ -174,8 +176,8 @@ def recap_comments(
     distinct = distinct_comments(comments)
     unique = distinct.comments
     texts = [own_text(c.text) for c in unique]
-    terms = [_words(text) for text in texts]
-    quotable = [i for i, t in enumerate(terms) if len(t) >= _MIN_WORDS][:MAX_CLUSTERED]
+    terms = [content_words(text) for text in texts]
+    quotable = [i for i, t in enumerate(terms) if len(t) >= MIN_WORDS][:MAX_CLUSTERED]
     if len(quotable) < MIN_COMMENTS or max_positions < 1:
         return None
     replies = read_replies(unique, texts, distinct.kept_for)
@@ -266,7 +268,7 @@ def _position(tally: _Tally, thread: _Thread) -> Position:
             -i,
         ),
     )
-    label, said_in = _label(split_sentences(thread.texts[central]), centroid, thread.idf)
+    label, said_in = label_phrase(split_sentences(thread.texts[central]), centroid, thread.idf)
     supporters, disputers = len(tally.supporters), len(tally.disputers)
     if not disputers:
         stance: Stance = "agree"
@@ -276,7 +278,7 @@ def _position(tally: _Tally, thread: _Thread) -> Position:
         stance = "mixed"
     return Position(
         summary=label,
-        quote=_quote(thread.texts[central], centroid, thread.idf, besides=said_in),
+        quote=quote_sentence(thread.texts[central], centroid, thread.idf, besides=said_in),
         author=comments[central].author,
         supporters=supporters,
         stance=stance,
@@ -285,104 +287,7 @@ def _position(tally: _Tally, thread: _Thread) -> Position:
     )
 
 
-# --- Labels and quotes: the commenter's own words ----------------------------------------------
-
-
-def _quote(text: str, centroid: Mapping[str, float], idf: Mapping[str, float], besides: str) -> str:
-    """The sentence of `text` closest to the position, other than the label's when it can."""
-    sentences = split_sentences(text)
-    candidates = [s for s in sentences if len(_words(s)) >= _MIN_WORDS] or sentences or [text]
-    candidates = [s for s in candidates if s != besides] or candidates
-    best = max(
-        enumerate(candidates),
-        key=lambda pair: (cosine(unit_vector(_words(pair[1]), idf), centroid), -pair[0]),
-    )[1]
-    return shorten(best, QUOTE_LIMIT)
-
-
-# Where a clause ends inside a sentence: punctuation, a dash, or a word opening a new clause.
-# (A comma or colon without a space after it is inside a word: "1,000", "https://".)
-_CLAUSE_BREAK = re.compile(
-    r"\s*[,;:](?=\s|$)\s*|\s*[()\[\]\"“”]\s*|\s+[-–—]+\s+|—"
-    r"|\s+(?=(?:but|because|although|though|whereas|unless|while|which|so that)\s)",
-    re.IGNORECASE,
-)
-# Words that tie a clause to the one before; a label reads better without them.
-_LINK_WORDS = "and but or so because although though whereas unless while yet plus also then"
-_LEADING_LINKS = frozenset(_LINK_WORDS.split())
-# A clause opening with one of these leans on another for its meaning ("which is…", "They…").
-_REFERRING_WORDS = (
-    "which who whom whose that where it it's this these those they they're he she we you"
-)
-_REFERRING = frozenset(_REFERRING_WORDS.split())
-_TRAILING_PUNCTUATION = " .,;:!-–—…'\"“”‘’"
-
-
-def _label(
-    sentences: list[str], centroid: Mapping[str, float], idf: Mapping[str, float]
-) -> tuple[str, str]:
-    """The clause of `sentences` closest to the position, a few words long, and its sentence.
-
-    A phrase as written (no keyword list): cut at a word boundary, never inside a word, with
-    "…" when the clause goes on.
-    """
-    clauses: list[tuple[int, str]] = []
-    for n, sentence in enumerate(sentences):
-        for piece in _CLAUSE_BREAK.split(sentence):
-            words = piece.split()
-            while words and words[0].lower().strip(_TRAILING_PUNCTUATION) in _LEADING_LINKS:
-                words.pop(0)
-            if words:
-                clauses.append((n, " ".join(words)))
-    if not clauses:  # nothing but punctuation: unlikely in a comment with content words
-        return shorten(collapse_whitespace(" ".join(sentences)), _LABEL_CHARS), ""
-
-    def fitness(pair: tuple[int, str]) -> tuple[bool, bool, bool, float]:
-        _, clause = pair
-        content, first = _words(clause), clause.split()[0]
-        leans = first.lower().replace("’", "'") in _REFERRING
-        fits = len(first) < _LABEL_CHARS  # a label never cuts into a word (a long URL)
-        return (fits, len(content) >= 2, not leans, cosine(unit_vector(content, idf), centroid))
-
-    n, clause = max(clauses, key=fitness)  # max keeps the first of equals: thread order
-    return _cut_phrase(clause), sentences[n]
-
-
-def _cut_phrase(clause: str) -> str:
-    words = clause.split()
-    kept: list[str] = []
-    for word in words:
-        if len(kept) == _LABEL_WORDS or len(" ".join([*kept, word])) > _LABEL_CHARS - 1:
-            break
-        kept.append(word)
-    if not kept:  # one very long "word" (a URL): cut it like any text
-        return shorten(clause, _LABEL_CHARS)
-    cut = len(kept) < len(words)
-    if cut:
-        # End on a word that says something: "… on a single 4090", not "… on a".
-        while len(kept) > 1 and kept[-1].lower().strip(_TRAILING_PUNCTUATION) in ENGLISH:
-            kept.pop()
-    phrase = " ".join(kept).rstrip(_TRAILING_PUNCTUATION) or " ".join(kept)
-    if phrase[:1].islower() and kept[0].isalpha() and kept[0].islower():
-        phrase = phrase[0].upper() + phrase[1:]
-    return f"{phrase}…" if cut else phrase
-
-
-# --- Text: words and duplicates ----------------------------------------------------------------
-
-_WORD = re.compile(r"[a-z0-9]+(?:['-][a-z0-9]+)*")
-
-
-def _words(text: str) -> list[str]:
-    """Content words of `text`, lower-cased, with plural and possessive endings folded."""
-    words = []
-    for token in _WORD.findall(text.lower().replace("’", "'")):
-        token = token.removesuffix("'s")
-        if len(token) > 3 and token.endswith("s") and not token.endswith(("ss", "us", "is")):
-            token = token[:-1]
-        if token not in CONVERSATION and (len(token) > 1 or token.isdigit()):
-            words.append(token)
-    return words
+# --- Duplicates ----------------------------------------------------------------------------
 
 
 @dataclass(frozen=True)
