@@ -16,6 +16,7 @@ from bot.models import NO_RULES, KeywordFilter, Post
 from bot.posts import make_post
 from bot.subscriptions import SubscriptionError, read_feed_at, validate_feed_url
 from bot.summarize import Summarizer
+from bot.summarize.source import entry_context
 
 
 @dataclass(frozen=True)
@@ -46,7 +47,11 @@ class FeedPreviews:
         oldest = datetime.min.replace(tzinfo=UTC)
         newest = max(feed.entries, key=lambda e: e.published_at or oldest)
         score = await asyncio.to_thread(score_relevance, newest.title, newest.text, self._lexicon)
-        summary = await self._summarizer.summarize(title=newest.title, text=newest.text)
+        summary = await self._summarizer.summarize(
+            title=newest.title,
+            text=newest.text,
+            context=entry_context(newest, feed_url=url, feed_title=feed.title),
+        )
         post = make_post(
             title=newest.title,
             url=newest.link,

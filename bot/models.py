@@ -8,6 +8,16 @@ from enum import StrEnum
 
 
 @dataclass(frozen=True)
+class Link:
+    """A link in an item's HTML: its words, where it points, and the paragraph or list item
+    it sits in (plain text), which says what the link is about."""
+
+    text: str
+    url: str
+    context: str
+
+
+@dataclass(frozen=True)
 class Entry:
     """One entry as read from a feed, before it is stored."""
 
@@ -26,6 +36,10 @@ class Entry:
     # The feed's HTML for the entry (content blocks, summary) while `text` is not cleaned
     # from it yet: an entry that is only stored is never cleaned unless it is used.
     html: tuple[str, ...] = ()
+    # Read from that HTML when it is cleaned: the links it makes (a roundup's items) and the
+    # paragraphs it quotes (a comment quoting its parent), which are not the author's words.
+    links: tuple[Link, ...] = ()
+    quoted: tuple[str, ...] = ()
 
 
 @dataclass(frozen=True)

@@ -5,7 +5,7 @@ from __future__ import annotations
 import asyncio
 from dataclasses import replace
 
-from bot.feeds.parse import richest_text
+from bot.feeds.parse import item_source
 from bot.models import Item, Post
 from bot.posts import post_for_item
 from bot.store import Store
@@ -48,7 +48,7 @@ class NewsService:
         first read, and the summary kept."""
         if item.summary:
             return item
-        text = item.text or await asyncio.to_thread(richest_text, item.html)
-        summary = await self._summarizer.summarize(title=item.title, text=text)
+        text, context = await asyncio.to_thread(item_source, item)
+        summary = await self._summarizer.summarize(title=item.title, text=text, context=context)
         await self._store.set_summary(item.id, summary.text)
         return replace(item, summary=summary.text)

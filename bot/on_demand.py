@@ -19,6 +19,7 @@ from bot.models import Post
 from bot.posts import make_post
 from bot.summarize import Summarizer
 from bot.summarize.document import DocumentSummary
+from bot.summarize.source import SourceContext
 
 CACHE_SIZE = 256
 CACHE_FOR = timedelta(hours=6)
@@ -120,7 +121,11 @@ class OnDemandSummaries:
         if not article.text.strip():
             raise Refusal("That page has no article text that could be read.")
         title = article.title or link
-        summary = await self._summarizer.summarize(title=title, text=article.text)
+        summary = await self._summarizer.summarize(
+            title=title,
+            text=article.text,
+            context=SourceContext(link=page.url, links=article.links),
+        )
         relevance = await asyncio.to_thread(score_relevance, title, article.text, self._lexicon)
         document = DocumentSummary(link, article, summary, relevance)
         post = make_post(

@@ -35,6 +35,7 @@ from bot.feeds.parse import (
     FeedDocument,
     NotAFeedError,
     cleaned,
+    item_source,
     read_feed,
     richest_text,
     with_html,
@@ -59,6 +60,7 @@ from bot.store import (
 from bot.story_index import RecentStories
 from bot.summarize import LocalSummarizer, Summarizer
 from bot.summarize.llm import summarizer_from_settings
+from bot.summarize.source import SourceContext, entry_context
 from bot.teasers import PageArticles
 
 log = logging.getLogger(__name__)
@@ -314,11 +316,16 @@ class Pipeline:
             else []
         )
         entries, relevance, posts = await self._plan_with_relevance(
-            feed.id, subscriptions, new_entries, stored, now
+            feed, subscriptions, new_entries, stored, now
         )
         posted = {post.item_key for post in posts.posts}
-        summaries = await self._summaries([e for e in entries if e.key in posted])
-        stored_updates = await self._prepare_stored(stored, posted, relevance)
+        feed_title = state.title or feed.title
+        summaries = await self._summaries(
+            [e for e in entries if e.key in posted], feed_url=feed.url, feed_title=feed_title
+        )
+        stored_updates = await self._prepare_stored(
+            stored, posted, relevance, feed_url=feed.url, feed_title=feed_title
+        )
         discussions = self._discussions(entries, stored, posted)
 
         def decide(facts: PollFacts) -> PollResult:
@@ -357,7 +364,7 @@ class Pipeline:
 
     async def _plan_with_relevance(
         self,
-        feed_id: int,
+        feed: Feed,
         subscriptions: Sequence[Subscription],
         entries: list[Entry],
         stored: Sequence[Item],
@@ -378,7 +385,7 @@ class Pipeline:
         stored_by_key = {i.key: i for i in stored}
         while True:
             plan = plan_posts(
-                feed_id=feed_id,
+                feed_id=feed.id,
                 subscriptions=subscriptions,
                 new=[
                     Candidate(
@@ -411,7 +418,9 @@ class Pipeline:
             if not unscored:
                 return entries, relevance, plan
             to_use = [by_key[k] for k in unscored if k in by_key]
-            completed = await self._complete(await asyncio.to_thread(_cleaned_all, to_use))
+            completed = await self._complete(
+                await asyncio.to_thread(_cleaned_all, to_use, feed.url)
+            )
             by_key.update({e.key: e for e in completed})
             entries = [by_key[e.key] for e in entries]
             relevance.update(await self._relevance(completed))
@@ -431,7 +440,13 @@ class Pipeline:
         return found
 
     async def _prepare_stored(
-        self, stored: Sequence[Item], posted: set[str], relevance: dict[str, Relevance]
+        self,
+        stored: Sequence[Item],
+        posted: set[str],
+        relevance: dict[str, Relevance],
+        *,
+        feed_url: str,
+        feed_title: str | None,
     ) -> list[StoredItemUpdate]:
         """Summaries (and scores) for stored items about to be posted that have none yet:
         entries that were only stored when they arrived, now a new channel's backfill."""
@@ -439,12 +454,14 @@ class Pipeline:
         for item in stored:
             if item.key not in posted or (item.summary and item.relevance is not None):
                 continue
-            text = await asyncio.to_thread(item_text, item)
-            summary = (
-                await self._summarizer.summarize(title=item.title, text=text)
-                if not item.summary
-                else None
-            )
+            summary = None
+            if not item.summary:
+                text, context = await asyncio.to_thread(
+                    item_source, item, feed_url=feed_url, feed_title=feed_title
+                )
+                summary = await self._summarizer.summarize(
+                    title=item.title, text=text, context=context
+                )
             updates.append(StoredItemUpdate(item.id, summary, relevance.get(item.key)))
         return updates
 
@@ -491,16 +508,22 @@ class Pipeline:
             return entries
         return list(await asyncio.gather(*(self._articles.complete(e) for e in entries)))
 
-    async def _summaries(self, entries: Sequence[Entry]) -> dict[str, Summary]:
+    async def _summaries(
+        self, entries: Sequence[Entry], *, feed_url: str, feed_title: str | None
+    ) -> dict[str, Summary]:
         """The configured summarizer for what will be posted: a local one in one call off
         the loop, an LLM concurrently."""
         if not entries:
             return {}
+        contexts = [entry_context(e, feed_url=feed_url, feed_title=feed_title) for e in entries]
         if isinstance(self._summarizer, LocalSummarizer):
-            texts = [(e.key, e.title, e.text) for e in entries]
+            texts = [(e.key, e.title, e.text, c) for e, c in zip(entries, contexts, strict=True)]
             return await self._off_loop(_summarize_all, texts, self._summarizer)
         results = await asyncio.gather(
-            *(self._summarizer.summarize(title=e.title, text=e.text) for e in entries)
+            *(
+                self._summarizer.summarize(title=e.title, text=e.text, context=c)
+                for e, c in zip(entries, contexts, strict=True)
+            )
         )
         return {entry.key: summary for entry, summary in zip(entries, results, strict=True)}
 
@@ -601,13 +624,16 @@ def _score_all(
 
 
 def _summarize_all(
-    texts: Sequence[tuple[str, str, str]], summarizer: LocalSummarizer
+    texts: Sequence[tuple[str, str, str, SourceContext]], summarizer: LocalSummarizer
 ) -> dict[str, Summary]:
-    return {key: summarizer.summarize_sync(title=title, text=text) for key, title, text in texts}
+    return {
+        key: summarizer.summarize_sync(title=title, text=text, context=context)
+        for key, title, text, context in texts
+    }
 
 
-def _cleaned_all(entries: Sequence[Entry]) -> list[Entry]:
-    return [cleaned(entry) for entry in entries]
+def _cleaned_all(entries: Sequence[Entry], feed_url: str) -> list[Entry]:
+    return [cleaned(entry, feed_url=feed_url) for entry in entries]
 
 
 def item_text(item: Item) -> str:

@@ -18,7 +18,7 @@ EPHEMERAL = 64
 
 
 def stories(
-    count: int, *, start: int = 0, text: str = "It ships open weights.", now: datetime
+    count: int, *, start: int = 0, text: str = "The model ships open weights.", now: datetime
 ) -> list[FeedItem]:
     """Story {start} is the newest, an hour before `now`; one hour between stories."""
     return [

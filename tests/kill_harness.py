@@ -159,7 +159,7 @@ def _item(
     return FeedItem(
         f"Story {title}",
         link,
-        f"<p>Story {title} is out in channel {channel}. It ships open weights.</p>",
+        f"<p>Story {title} is out in channel {channel}. The model ships open weights.</p>",
         guid=f"{title}-{link}",
         published=when,
         comments=comments,

@@ -39,7 +39,7 @@ async def test_new_items_are_posted_as_embeds_with_a_thread_each_and_never_twice
     first = harness.posts()[0]
     embed = first["embeds"][0]
     assert embed["url"] == "https://example.org/story-2"
-    assert embed["description"] == "Story 2 is out.\n• It ships open weights."
+    assert embed["description"] == "Story 2 is out.\n• The model ships open weights."
     assert embed["footer"]["text"] == "Open Models Weekly · model-release"
     # Story 2 was published three hours before `now` (RSS dates have whole seconds).
     published = (now - timedelta(hours=3)).replace(microsecond=0)
@@ -167,7 +167,7 @@ async def test_members_read_the_latest_news(clock: TestClock, harness: Harness) 
     )
     [*_, oldest] = (await everything.final_message())["embeds"]
     assert oldest["title"] == "Story 3"
-    assert oldest["description"] == "Story 3 is out.\n• It ships open weights."
+    assert oldest["description"] == "Story 3 is out.\n• The model ships open weights."
 
 
 async def test_without_permission_to_post_the_feed_is_paused_there_not_tried_post_by_post(

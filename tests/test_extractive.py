@@ -190,22 +190,32 @@ def test_a_sentence_restating_the_tldr_is_not_a_key_point() -> None:
     assert len(summary.key_points) == 3
 
 
-def test_long_sentences_are_cut_to_fit_discord_at_a_word_boundary() -> None:
+def test_a_complete_sentence_that_fits_is_chosen_over_cutting_a_long_one() -> None:
     clause = "with support for quantized checkpoints, longer contexts and faster kernels"
     lead = f"Ollama 0.9 ships today {clause}, {clause}, {clause}, {clause}, {clause}."
     detail = "the async client streams tokens, retries dropped connections, reports usage"
     point = f"The Python library changes too: {detail}, {detail}, {detail}."
-    text = f"{lead}\n{point}\nThe maintainers plan a patch release within two weeks of launch."
+    fits = "The maintainers plan a patch release within two weeks of launch."
+    text = f"{lead}\n{point}\n{fits}\nOllama 0.9 runs Qwen3 and Llama 4 models on a laptop."
 
     summary = summarize(text, title="Ollama 0.9")
 
     assert len(lead) > TLDR_MAX_CHARS and len(point) > KEY_POINT_MAX_CHARS
+    shown = [summary.tldr, *summary.key_points]
+    assert not any(line.endswith("…") for line in shown)
+    assert all(line in text for line in shown)
+
+
+def test_a_sentence_is_cut_at_a_word_boundary_only_when_none_fits() -> None:
+    clause = "with support for quantized checkpoints, longer contexts and faster kernels"
+    lead = f"Ollama 0.9 ships today {clause}, {clause}, {clause}, {clause}, {clause}."
+    other = f"The Python library changes too, {clause}, {clause}, {clause}, {clause}."
+    summary = summarize(f"{lead}\n{other}", title="Ollama 0.9")
+
     assert len(summary.tldr) <= TLDR_MAX_CHARS and summary.tldr.endswith("…")
-    assert lead.startswith(summary.tldr[:-1]) and lead[len(summary.tldr) - 1] in " ,"
-    long_points = [p for p in summary.key_points if p.endswith("…")]
-    assert long_points and all(len(p) <= KEY_POINT_MAX_CHARS for p in summary.key_points)
-    for cut in long_points:
-        assert point.startswith(cut[:-1]) and point[len(cut) - 1] in " ,"
+    cut = summary.tldr[:-1]
+    assert lead.startswith(cut) and lead[len(cut)] in " ,"
+    assert summary.key_points == ()  # a point is never shown cut
 
 
 def test_the_same_text_always_gives_the_same_summary() -> None:

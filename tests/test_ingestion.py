@@ -403,7 +403,7 @@ async def test_a_feed_that_breaks_the_bot_backs_off_instead_of_being_retried_at_
     clock: TestClock, feed_server: FeedServer, store: Store, http: httpx.AsyncClient
 ) -> None:
     class BrokenSummarizer:
-        async def summarize(self, *, title: str, text: str) -> Summary:
+        async def summarize(self, *, title: str, text: str, context: object = None) -> Summary:
             raise RuntimeError("boom")
 
     url = feed_server.serve("/feed.xml", rss("F", items(1, now=clock())))

@@ -89,6 +89,44 @@ async def test_a_good_answer_becomes_the_summary(
     )
 
 
+async def test_a_key_point_naming_what_the_article_does_not_is_dropped(
+    http: httpx.AsyncClient, llm_server: LLMServer
+) -> None:
+    llm_server.then(
+        ok(
+            summary_json(
+                tldr="Acme released Llama-Lite 7B under Apache 2.0.",
+                key_points=[
+                    "Runs on a single consumer GPU",
+                    "Beats GPT-4o on MMLU",  # neither is in the article
+                    "Supports a 128k token context",  # the article says 32k
+                    'Acme calls it "the best small model"',  # a quote it never made
+                ],
+                why_it_matters="Meta answered the same day with an MIT licence.",
+            )
+        )
+    )
+
+    summary = await summarizer(http, llm_server).summarize(title=TITLE, text=TEXT)
+
+    assert summary.tldr == "Acme released Llama-Lite 7B under Apache 2.0."
+    assert summary.key_points == ("Runs on a single consumer GPU",)
+    assert summary.why_it_matters is None
+
+
+async def test_an_unsupported_tldr_gives_the_extractive_summary_and_says_why(
+    http: httpx.AsyncClient, llm_server: LLMServer, caplog: pytest.LogCaptureFixture
+) -> None:
+    llm_server.then(ok(summary_json(tldr="Acme released Llama-Lite 13B under the MIT licence.")))
+
+    summary = await summarizer(http, llm_server).summarize(title=TITLE, text=TEXT)
+
+    assert summary == await extractive()
+    [warning] = warnings(caplog)
+    assert "unsupported summary" in warning and '"13B"' in warning
+    assert "using the fallback summary" in warning
+
+
 async def test_the_request_names_the_model_asks_for_json_and_carries_the_key_from_the_env(
     http: httpx.AsyncClient, llm_server: LLMServer
 ) -> None:
@@ -423,7 +461,8 @@ async def test_a_server_rejecting_response_format_is_asked_again_without_it_from
     llm = summarizer(http, llm_server)
 
     first = await llm.summarize(title=TITLE, text=TEXT)
-    second = await llm.summarize(title="Another story", text="Another text entirely.")
+    # Another article with the same facts (the fake LLM gives the same answer to both).
+    second = await llm.summarize(title="Another story", text=TEXT.replace("Acme", "Acme Inc"))
 
     assert first.tldr == second.tldr == "Acme released Llama-Lite 7B under Apache 2.0."
     sent_format = ["response_format" in r.json for r in llm_server.requests]

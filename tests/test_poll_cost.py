@@ -11,6 +11,7 @@ from bot.models import Summary
 from bot.reports import FeedStatus
 from bot.store import Store
 from bot.summarize.extractive import ExtractiveSummarizer
+from bot.summarize.source import NO_CONTEXT, SourceContext
 from tests.clock import TestClock
 from tests.feed_server import FeedServer, rss
 from tests.polling import GENERAL, follow, items, pending_titles, pipeline
@@ -23,9 +24,11 @@ class CountingSummarizer:
         self.titles: list[str] = []
         self._inner = ExtractiveSummarizer()
 
-    async def summarize(self, *, title: str, text: str) -> Summary:
+    async def summarize(
+        self, *, title: str, text: str, context: SourceContext = NO_CONTEXT
+    ) -> Summary:
         self.titles.append(title)
-        return await self._inner.summarize(title=title, text=text)
+        return await self._inner.summarize(title=title, text=text, context=context)
 
 
 @asynccontextmanager

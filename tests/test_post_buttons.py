@@ -19,7 +19,7 @@ HN_ITEM = FeedItem(
     "Qwen 3.5 released with open weights under Apache 2.0",
     "https://example.org/qwen-3-5",
     "<p>Alibaba released Qwen 3.5 today. The weights are open under Apache 2.0. "
-    "It comes in four sizes. The largest beats last year's best open model.</p>",
+    "Qwen 3.5 comes in four sizes. The largest beats last year's best open model.</p>",
     guid="qwen-3-5",
     comments="https://news.ycombinator.com/item?id=4242",
 )
@@ -58,9 +58,9 @@ async def test_a_post_has_summary_source_and_discussion_and_they_survive_a_resta
     assert embed["title"] == HN_ITEM.title
     # The whole summary: the TL;DR and every key point (the post shows the TL;DR only).
     assert embed["description"].splitlines() == [
-        "The weights are open under Apache 2.0.",
-        "• Alibaba released Qwen 3.5 today.",
-        "• It comes in four sizes.",
+        "Alibaba released Qwen 3.5 today.",
+        "• The weights are open under Apache 2.0.",
+        "• Qwen 3.5 comes in four sizes.",
         "• The largest beats last year's best open model.",
     ]
     fields = {field["name"]: field["value"] for field in embed.get("fields", [])}

@@ -29,6 +29,7 @@ from bot.content.glued import (
 )
 from bot.content.paywall import is_paywall_prompt, paywall_reason
 from bot.content.text import collapse_whitespace, html_to_text
+from bot.models import Link
 
 
 @dataclass(frozen=True)
@@ -40,6 +41,7 @@ class Article:
     partial: bool  # the page is a paywall / members-only / login stub, not the whole article
     partial_reason: str | None  # plain words for a reader, e.g. "the article is for members only"
     image: str | None = None  # the picture the page offers for sharing (og:image), absolute
+    links: tuple[Link, ...] = ()  # the links the article's own text makes (a roundup's items)
 
 
 # --- teaser detection -------------------------------------------------------------------------
@@ -97,6 +99,7 @@ def extract_article(html: str | bytes, *, url: str) -> Article:
     _drop_hidden(tree)
     title = page_title(tree)
     drop_glued_articles(tree, title)
+    links = page_links(tree, url)
     text = _trafilatura_text(tree, url) or _fallback_text(tree)
     reason = paywall_reason(tree, len(text))
     if reason is not None:
@@ -104,8 +107,39 @@ def extract_article(html: str | bytes, *, url: str) -> Article:
     if title and text.split("\n", 1)[0].casefold() == title.casefold():
         text = text.partition("\n")[2]
     return Article(
-        text=text, title=title, partial=reason is not None, partial_reason=reason, image=image
+        text=text,
+        title=title,
+        partial=reason is not None,
+        partial_reason=reason,
+        image=image,
+        links=links_in_text(links, text),
     )
+
+
+_LINK_CONTEXTS = {"p", "li", "h1", "h2", "h3", "h4", "h5", "h6", "td", "dd", "blockquote"}
+_MAX_PAGE_LINKS = 500
+
+
+def page_links(tree: HtmlElement, url: str) -> list[Link]:
+    """Every http(s) link of the page with words, and the paragraph or list item around it."""
+    found: list[Link] = []
+    for anchor in tree.iter("a"):
+        href = urljoin(url, (anchor.get("href") or "").strip())
+        words = collapse_whitespace(anchor.text_content())
+        if not words or not href.startswith(("http://", "https://")):
+            continue
+        block = next((e for e in anchor.iterancestors() if e.tag in _LINK_CONTEXTS), None)
+        context = collapse_whitespace(block.text_content()) if block is not None else words
+        found.append(Link(words, href, context))
+        if len(found) >= _MAX_PAGE_LINKS:
+            break
+    return found
+
+
+def links_in_text(links: list[Link], text: str) -> tuple[Link, ...]:
+    """The links whose paragraph is part of the article's text, not the page's menus."""
+    body = collapse_whitespace(text)
+    return tuple(link for link in links if link.context[:80] in body)
 
 
 _IMAGE_META = ("og:image", "og:image:url", "og:image:secure_url", "twitter:image")

@@ -19,11 +19,14 @@ from urllib.parse import urljoin
 import feedparser
 
 from bot.content.identity import canonical_url, entry_key, title_key, url_key
+from bot.content.structure import read_structure
 from bot.content.text import collapse_whitespace, html_to_text
 from bot.decide.schedule import feed_interval_hint
 from bot.feeds.discover import advertised_feeds
 from bot.feeds.fastparse import read_simple_feed
-from bot.models import Entry, ParsedFeed
+from bot.models import Entry, Item, ParsedFeed
+from bot.summarize.release import release_title
+from bot.summarize.source import SourceContext
 
 
 class NotAFeedError(ValueError):
@@ -39,6 +42,7 @@ class FeedDocument:
     link: str | None
     entries: tuple[Entry, ...]
     html: dict[str, tuple[str, ...]]  # each entry's content blocks and summary, by key
+    url: str = ""  # where it was fetched: what relative links in it are relative to
     interval_hint: timedelta | None = None
 
 
@@ -61,14 +65,16 @@ def read_feed(
         if not parsed.get("version") and not parsed.entries:
             raise NotAFeedError(_not_a_feed_reason(parsed, body, url))
         feed_info, raw_entries = parsed.get("feed", {}), parsed.entries
+    title = collapse_whitespace(html_to_text(feed_info.get("title", ""))) or url
     entries, html = [], {}
     for raw in raw_entries:
-        entry = _entry(raw, url)
+        entry = _titled(_entry(raw, url), feed_url=url, feed_title=title)
         entries.append(entry)
         html.setdefault(entry.key, _html_blocks(raw))
     return FeedDocument(
-        title=collapse_whitespace(html_to_text(feed_info.get("title", ""))) or url,
+        title=title,
         link=feed_info.get("link"),
+        url=url,
         entries=tuple(entries),
         html=html,
         interval_hint=feed_interval_hint(
@@ -82,7 +88,7 @@ def read_feed(
 def clean_entries(document: FeedDocument, entries: Sequence[Entry]) -> list[Entry]:
     """`entries` (of `document`) with their text: the richest of their content blocks and
     summary (feeds differ on which one is full), cleaned from HTML."""
-    return [replace(e, text=richest_text(document.html.get(e.key, ()))) for e in entries]
+    return [_with_text(e, document.html.get(e.key, ()), document.url) for e in entries]
 
 
 def with_html(document: FeedDocument, entries: Sequence[Entry]) -> list[Entry]:
@@ -90,16 +96,30 @@ def with_html(document: FeedDocument, entries: Sequence[Entry]) -> list[Entry]:
     return [replace(e, html=document.html.get(e.key, ())) for e in entries]
 
 
-def cleaned(entry: Entry) -> Entry:
+def cleaned(entry: Entry, *, feed_url: str) -> Entry:
     """The entry with its text cleaned from the HTML it carries (if it carries any)."""
     if not entry.html:
         return entry
-    return replace(entry, text=richest_text(entry.html), html=())
+    return _with_text(entry, entry.html, feed_url)
+
+
+def _with_text(entry: Entry, blocks: Sequence[str], feed_url: str) -> Entry:
+    """The entry with its text, links and quotes, read from its richest block (links
+    relative to the feed, as feedparser resolves them)."""
+    markup, text = richest_block(blocks)
+    structure = read_structure(markup, base=feed_url)
+    return replace(entry, text=text, html=(), links=structure.links, quoted=structure.quoted)
 
 
 def richest_text(blocks: Sequence[str]) -> str:
     """The richest of an entry's content blocks and summary, cleaned from HTML."""
-    best = ""
+    return richest_block(blocks)[1]
+
+
+def richest_block(blocks: Sequence[str]) -> tuple[str, str]:
+    """The richest of an entry's content blocks and summary: its markup, and its text
+    cleaned from HTML."""
+    best, best_markup = "", ""
     # Longest markup first: cleaning never lengthens text, so once a block's markup is no
     # longer than the best text so far, no block after it can be richer.
     for block in sorted(blocks, key=len, reverse=True):
@@ -107,8 +127,8 @@ def richest_text(blocks: Sequence[str]) -> str:
             break
         text = html_to_text(block)
         if len(text) > len(best):
-            best = text
-    return best
+            best, best_markup = text, block
+    return best_markup, best
 
 
 def parse_feed(
@@ -127,6 +147,16 @@ def parse_feed(
 async def parse_feed_async(body: bytes, *, url: str, content_type: str | None = None) -> ParsedFeed:
     """`parse_feed` in a worker thread, so the gateway heartbeat stays on time."""
     return await asyncio.to_thread(parse_feed, body, url=url, content_type=content_type)
+
+
+def _titled(entry: Entry, *, feed_url: str, feed_title: str) -> Entry:
+    """The entry under the title a reader needs: a release tagged only "b7214" in
+    llama.cpp's feed is "llama.cpp b7214" (its key stays the one the feed's title gave)."""
+    context = SourceContext(link=entry.link, feed_url=feed_url, feed_title=feed_title)
+    title = release_title(entry.title, context)
+    if title == entry.title:
+        return entry
+    return replace(entry, title=title, title_key=title_key(title))
 
 
 def _entry(raw: Any, feed_url: str) -> Entry:
@@ -208,3 +238,20 @@ def _not_a_feed_reason(parsed: Any, body: bytes, url: str) -> str:
     error = parsed.get("bozo_exception")
     detail = f" ({error})" if error else ""
     return f"this is not an RSS or Atom feed{detail}"
+
+
+def item_source(
+    item: Item, *, feed_url: str | None = None, feed_title: str | None = None
+) -> tuple[str, SourceContext]:
+    """A stored item's text (cleaned now from its HTML if it was only stored until now) and
+    what that HTML says besides (its links and quotes), to summarize it."""
+    markup, text = richest_block(item.html) if item.html else ("", "")
+    structure = read_structure(markup, base=feed_url or item.link)
+    context = SourceContext(
+        link=item.link,
+        feed_url=feed_url,
+        feed_title=feed_title,
+        links=structure.links,
+        quoted=structure.quoted,
+    )
+    return item.text or text, context

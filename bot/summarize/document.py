@@ -11,6 +11,7 @@ from bot.content.relevance import DEFAULT_LEXICON, Lexicon, Relevance, score_rel
 from bot.http.fetch import Fetcher, FetchError
 from bot.models import Summary
 from bot.summarize import Summarizer
+from bot.summarize.source import SourceContext
 
 
 class DocumentError(Exception):
@@ -73,6 +74,7 @@ async def summarize_document(
     if not article.text.strip():
         raise DocumentError(f"found no readable text in {source}")
     title = article.title or source
-    summary = await summarizer.summarize(title=title, text=article.text)
+    context = SourceContext(link=source, links=article.links)
+    summary = await summarizer.summarize(title=title, text=article.text, context=context)
     relevance = await asyncio.to_thread(score_relevance, title, article.text, lexicon)
     return DocumentSummary(source, article, summary, relevance)

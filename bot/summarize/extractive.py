@@ -1,11 +1,17 @@
 """Offline extractive summary: the text's own most central sentences, no model, no network.
 
-    text | sentences | drop boilerplate, quotes, repeats | TF-IDF vectors | similarity graph
-         | centrality × lead position × title overlap | best → TL;DR | MMR → key points
+    kind of item (bot.summarize.kinds) → a release: its changes (bot.summarize.release)
+                                       → a roundup: its links (bot.summarize.roundup)
+                                       → anything else, ranked here:
+    text | sentences | drop boilerplate, quotes, repeats | resolve or drop sentences that
+         do not stand alone | TF-IDF vectors | similarity graph | centrality × the kind's
+         prior (lead position for news, thesis for essays, method and result for papers…)
+         × title overlap | best → TL;DR | MMR → key points | a licence, open weights or
+         funding sentence → why it matters
 
-Every sentence it returns is a sentence of the text (only shortened, at a word boundary, when
-it would not fit a Discord post), so a summary can be wrong about what matters but never
-says something the text does not.
+Every sentence it returns is a sentence of the text (a leading "But" or "However," dropped;
+shortened only when no complete sentence fits a Discord post), so a summary can be wrong
+about what matters but never says something the text does not.
 """
 
 from __future__ import annotations
@@ -13,11 +19,17 @@ from __future__ import annotations
 import asyncio
 import math
 import re
+from collections.abc import Callable
 from dataclasses import dataclass
 
 from bot.content.text import collapse_whitespace, shorten
 from bot.models import Summary
+from bot.summarize.kinds import Kind, item_kind
+from bot.summarize.points import is_furniture, is_teaser, join_teaser, standalone
+from bot.summarize.release import summarize_release
+from bot.summarize.roundup import summarize_roundup
 from bot.summarize.sentences import split_sentences, words
+from bot.summarize.source import NO_CONTEXT, SourceContext
 from bot.summarize.stopwords import ENGLISH
 from bot.summarize.tfidf import (
     SimilarityGraph,
@@ -25,9 +37,10 @@ from bot.summarize.tfidf import (
     similarity_graph,
     unit_vector,
 )
+from bot.summarize.why import why_it_matters
 
 TLDR_MAX_CHARS = 300
-KEY_POINT_MAX_CHARS = 200
+KEY_POINT_MAX_CHARS = 220
 # Shorter sentences are fragments ("Read the docs.", "Installation") rather than statements.
 MIN_CANDIDATE_WORDS = 4
 
@@ -64,16 +77,18 @@ _MAX_CANDIDATES = 500
 
 @dataclass(frozen=True)
 class _Readable:
-    """A sentence a summary may quote, with its words lowercased."""
+    """A sentence a summary may quote, with its words lowercased; `text` is what a summary
+    would show (resolved to stand alone), None when it cannot stand alone."""
 
-    text: str
+    text: str | None
     words: tuple[str, ...]
+    raw: str  # as written
 
     @property
     def is_candidate(self) -> bool:
         # A sentence ending in ":" introduces a list or code that a summary would not show,
         # and a question ("Why a new major version?") sets up an answer instead of giving one.
-        if self.text.rstrip("\"'”’)").endswith(("?", ":")):
+        if self.text is None or self.text.rstrip("\"'”’)").endswith(("?", ":")):
             return False
         return len(self.words) >= MIN_CANDIDATE_WORDS
 
@@ -91,52 +106,94 @@ class _Sentence:
 
 @dataclass(frozen=True)
 class ExtractiveSummarizer:
-    """Summarizes with the text's own sentences: the best as TL;DR, then up to
-    `max_key_points` more that add something, in document order."""
+    """Summarizes with the text's own sentences, the way its kind needs: the best as TL;DR,
+    then up to `max_key_points` more that add something, in document order."""
 
     max_key_points: int = 3
 
-    async def summarize(self, *, title: str, text: str) -> Summary:
+    async def summarize(
+        self, *, title: str, text: str, context: SourceContext = NO_CONTEXT
+    ) -> Summary:
         # Ranking is CPU work; run it off the event loop so the bot stays responsive.
-        return await asyncio.to_thread(self.summarize_sync, title=title, text=text)
+        return await asyncio.to_thread(self.summarize_sync, title=title, text=text, context=context)
 
-    def summarize_sync(self, *, title: str, text: str) -> Summary:
+    def summarize_sync(
+        self, *, title: str, text: str, context: SourceContext = NO_CONTEXT
+    ) -> Summary:
         """The summary of `text`; the same input always gives the same summary."""
-        readable = _readable_sentences(title=title, text=text)
+        kind = item_kind(title, text, context)
+        if kind is Kind.RELEASE:
+            return summarize_release(title, text, context)
+        if kind is Kind.ROUNDUP:
+            roundup = summarize_roundup(text, context)
+            if roundup is not None:
+                return roundup
+        return self._ranked(kind, title=title, text=_without_header(kind, text), context=context)
+
+    def _ranked(self, kind: Kind, *, title: str, text: str, context: SourceContext) -> Summary:
+        readable = _readable_sentences(title=title, text=text, quoted=context.quoted)
         candidates = [r for r in readable if r.is_candidate][:_MAX_CANDIDATES]
         if len(candidates) < 2:
             return Summary(tldr=_tiny_tldr(readable, candidates))
         stems: dict[str, str] = {}  # a word's stem, memoized for this text
-        sentences = [_Sentence(i, c.text, _terms(c.words, stems)) for i, c in enumerate(candidates)]
+        sentences = [
+            _Sentence(i, c.text or "", _terms(c.words, stems)) for i, c in enumerate(candidates)
+        ]
         idf = inverse_document_frequency([s.terms for s in sentences])
         similarity = similarity_graph([unit_vector(s.terms, idf) for s in sentences])
         title_words = tuple(w.lower() for w in words(title))
-        scores = _scores(sentences, similarity, title_terms=frozenset(_terms(title_words, stems)))
-        best = max(range(len(sentences)), key=lambda i: (scores[i], -i))
-        points = _diverse_picks(scores, similarity, first=best, count=self.max_key_points)
-        return Summary(
-            tldr=_trim(sentences[best].text, TLDR_MAX_CHARS),
-            key_points=tuple(_trim(sentences[i].text, KEY_POINT_MAX_CHARS) for i in sorted(points)),
+        title_terms = frozenset(_terms(title_words, stems))
+        scores = _scores(sentences, similarity, title_terms=title_terms, prior=_PRIORS[kind])
+        best = _best_fitting(sentences, scores, TLDR_MAX_CHARS)
+        fits = [len(s.text) <= KEY_POINT_MAX_CHARS for s in sentences]
+        points = _diverse_picks(
+            scores, similarity, first=best, count=self.max_key_points, allowed=fits
         )
+        tldr = _trim(sentences[best].text, TLDR_MAX_CHARS)
+        key_points = tuple(sentences[i].text for i in sorted(points))
+        why = why_it_matters([s.text for s in sentences], used={tldr, *key_points})
+        return Summary(tldr=tldr, key_points=key_points, why_it_matters=why)
 
 
-def _readable_sentences(*, title: str, text: str) -> list[_Readable]:
-    """The sentences of `text` a summary may quote, in order.
+def _best_fitting(sentences: list[_Sentence], scores: list[float], limit: int) -> int:
+    """The best sentence that fits whole; the best of all when none does (it is cut)."""
+    order = sorted(range(len(sentences)), key=lambda i: (-scores[i], i))
+    return next((i for i in order if len(sentences[i].text) <= limit), order[0])
 
-    Left out: boilerplate (subscribe, sign in, copyright, cookies, "read more"…), quoted reply
-    lines (starting with ">"), a paragraph or sentence seen before, and sentences that only
-    repeat the title.
+
+_ARXIV_HEADER = re.compile(
+    r"^\s*(?:arxiv:\S+\s+)?(?:announce type:\s*[\w-]+\s+)?abstract\s*[:.]?\s*", re.IGNORECASE
+)
+
+
+def _without_header(kind: Kind, text: str) -> str:
+    """A paper's text without arXiv's "arXiv:… Announce Type: new Abstract:" opening."""
+    return _ARXIV_HEADER.sub("", text, count=1) if kind is Kind.PAPER else text
+
+
+def _readable_sentences(*, title: str, text: str, quoted: tuple[str, ...] = ()) -> list[_Readable]:
+    """The sentences of `text` a summary may quote, in order, each as it would be shown.
+
+    Left out: boilerplate (subscribe, sign in, copyright, cookies, "read more", feed
+    furniture…), quoted lines (starting with ">", or quoted in the HTML: someone else's
+    words), a paragraph or sentence seen before, and sentences that only repeat the title.
+    A sentence that only announces the next ("The twist is the licence.") is joined to it.
     """
     title_words = {w.lower() for w in words(title)}
+    quotes = {" ".join(q.split()).casefold() for q in quoted}
     seen_paragraphs: set[str] = set()
     seen_sentences: set[str] = set()
     kept: list[_Readable] = []
     for line in text.splitlines():
         paragraph = " ".join(line.split())
-        if not paragraph or paragraph.startswith(">") or paragraph.casefold() in seen_paragraphs:
+        folded = paragraph.casefold()
+        if not paragraph or paragraph.startswith(">") or folded in seen_paragraphs:
             continue
-        seen_paragraphs.add(paragraph.casefold())
-        for sentence in split_sentences(paragraph):
+        seen_paragraphs.add(folded)
+        if folded in quotes:
+            continue
+        sentences = split_sentences(paragraph)
+        for index, sentence in enumerate(sentences):
             lowered = sentence.lower()
             sentence_words = tuple(words(lowered))
             if lowered in seen_sentences or _is_boilerplate(lowered, len(sentence_words)):
@@ -144,11 +201,18 @@ def _readable_sentences(*, title: str, text: str) -> list[_Readable]:
             if sentence_words and title_words.issuperset(sentence_words):
                 continue  # only says what the title says
             seen_sentences.add(lowered)
-            kept.append(_Readable(sentence, sentence_words))
+            if is_teaser(sentence) and index + 1 < len(sentences):
+                following = sentences[index + 1]
+                sentence = join_teaser(sentence, following)
+                seen_sentences.add(following.lower())
+                sentence_words = tuple(words(sentence.lower()))
+            kept.append(_Readable(standalone(sentence), sentence_words, sentence))
     return kept
 
 
 def _is_boilerplate(lowered: str, word_count: int) -> bool:
+    if is_furniture(lowered):
+        return True
     if _BOILERPLATE_HINT.search(lowered) and _BOILERPLATE.search(lowered):
         return True
     if sum(lowered.count(separator) for separator in _MENU_SEPARATORS) >= 2:
@@ -158,10 +222,10 @@ def _is_boilerplate(lowered: str, word_count: int) -> bool:
 
 def _tiny_tldr(readable: list[_Readable], candidates: list[_Readable]) -> str:
     """A text too short to rank: all of it when it fits, else its one real sentence."""
-    whole = " ".join(r.text for r in readable)
+    whole = " ".join(r.raw for r in readable)
     if len(whole) <= TLDR_MAX_CHARS or not candidates:
         return _trim(whole, TLDR_MAX_CHARS)
-    return _trim(candidates[0].text, TLDR_MAX_CHARS)
+    return _trim(candidates[0].text or "", TLDR_MAX_CHARS)
 
 
 def _terms(lowered_words: tuple[str, ...], stems: dict[str, str]) -> tuple[str, ...]:
@@ -196,9 +260,14 @@ def _stem(word: str) -> str:
 
 
 def _scores(
-    sentences: list[_Sentence], graph: SimilarityGraph, *, title_terms: frozenset[str]
+    sentences: list[_Sentence],
+    graph: SimilarityGraph,
+    *,
+    title_terms: frozenset[str],
+    prior: Prior,
 ) -> list[float]:
-    """How good each sentence is as a summary: central, early, and on the title's subject.
+    """How good each sentence is as a summary: central, placed and worded as its kind puts
+    what matters (news first, an essay's thesis, a paper's method), and on the title's subject.
 
     Centrality is LexRank's: the stationary distribution of a random walk over the similarity
     graph. The graph is symmetric, so that distribution is each sentence's weighted degree
@@ -206,28 +275,34 @@ def _scores(
     """
     degrees = graph.degrees()
     top_degree = max(degrees) or 1.0
+    count = len(sentences)
     scores = []
     for s, degree in zip(sentences, degrees, strict=True):
         centrality = _CENTRALITY_FLOOR + degree / top_degree
-        lead = 1.0 / math.sqrt(1 + s.position)  # news puts what matters first
         on_title = len(title_terms.intersection(s.terms)) / len(title_terms) if title_terms else 0
         finished = 1.0 if s.finished else _UNFINISHED_WEIGHT
-        scores.append(centrality * lead * (1 + on_title) * finished)
+        weight = prior(s.text, s.position, count)
+        scores.append(centrality * weight * (1 + on_title) * finished)
     return scores
 
 
 def _diverse_picks(
-    scores: list[float], graph: SimilarityGraph, *, first: int, count: int
+    scores: list[float],
+    graph: SimilarityGraph,
+    *,
+    first: int,
+    count: int,
+    allowed: list[bool],
 ) -> list[int]:
-    """Up to `count` sentences besides `first`, chosen by maximal marginal relevance: each
-    next pick trades its score against its similarity to what is already chosen."""
+    """Up to `count` `allowed` sentences besides `first`, chosen by maximal marginal
+    relevance: each next pick trades its score against its similarity to what is chosen."""
     top = scores[first] or 1.0
     chosen = [first]
     picks: list[int] = []
     while len(picks) < count:
         best: tuple[float, int] | None = None
         for i, score in enumerate(scores):
-            if i in chosen:
+            if i in chosen or not allowed[i]:
                 continue
             overlap = max(graph.similarity(i, j) for j in chosen)
             if overlap >= _DUPLICATE_SIMILARITY:
@@ -244,3 +319,122 @@ def _diverse_picks(
 
 def _trim(text: str, limit: int) -> str:
     return shorten(collapse_whitespace(text), limit)
+
+
+# --- Where each kind of text puts what matters -------------------------------------------------
+
+Prior = Callable[[str, int, int], float]  # (sentence, position, count) → weight
+
+_THESIS = re.compile(
+    r"\b(?:i think|i believe|i argue|i'd argue|i'm arguing|my (?:point|argument|claim)"
+    r"|we (?:should|must|need to|ought to)|should(?:n't| not)?|must(?:n't| not)?|ought to"
+    r"|the (?:real )?(?:point|problem|question|answer|lesson|case) is|the case for"
+    r"|in (?:short|other words|the end)|matters because|is (?:wrong|right|a mistake|better)"
+    r"|the (?:best|right|only|wrong) (?:way|choice|approach))\b",
+    re.IGNORECASE,
+)
+_BACKGROUND = re.compile(
+    r"\b(?:in|since|by|until|back in|around) (?:the )?(?:1[89]\d\d|20[0-2]\d)s?\b"
+    r"|\b(?:years|decades) ago\b|\bhistor(?:y|ically)\b|\boriginally\b|\bused to\b"
+    r"|\bin the (?:early|late|beginning)\b|\bwas (?:founded|created|born|first)\b",
+    re.IGNORECASE,
+)
+_METHOD = re.compile(
+    r"\b(?:we|this (?:paper|work)|in this (?:paper|work),? we) (?:propose|present|introduce"
+    r"|develop|design|describe|release|train|build)|\bour (?:method|approach|model|framework)\b",
+    re.IGNORECASE,
+)
+_RESULT = re.compile(
+    r"\b(?:outperform\w*|achiev\w*|improv\w*|surpass\w*|reduc\w*|speed ?up|faster|state-of-the-art"
+    r"|sota|matches|competitive|accuracy|gains?)\b",
+    re.IGNORECASE,
+)
+_PROBLEM = re.compile(
+    r"\b(?:however|but|remains?|challeng\w*|limit\w*|costly|expensive|struggle\w*|lack\w*"
+    r"|difficult|bottleneck|suffer\w*|fail\w*|unclear|open problem)\b",
+    re.IGNORECASE,
+)
+_NUMBER = re.compile(r"\d")
+_CARD_FACTS = re.compile(
+    r"\b(?:licen[cs]e[ds]?|parameters?|context (?:length|window)|trained on|fine-tuned"
+    r"|instruction|benchmark\w*|mmlu|tokens|languages?|quantiz\w*|intended (?:use|for))\b",
+    re.IGNORECASE,
+)
+_SETUP = re.compile(
+    r"^(?:i've been|i have been|i've used|i have used|i run|i'm running|i am running|i use"
+    r"|i used|i tried|i work|i worked|for context|background|disclaimer|full disclosure"
+    r"|my setup|at my (?:job|work|company)|we've been|we use|a while ago|last (?:year|month|week)"
+    r"|a few (?:days|weeks|months) ago)\b",
+    re.IGNORECASE,
+)
+_CLAIM = re.compile(
+    r"\b(?:i think|imo|imho|in my experience|the (?:problem|issue|point|thing|key|catch) is"
+    r"|the real|should(?:n't)?|won't|can't|doesn't|isn't|don't|matters?|overrated|underrated"
+    r"|better|worse|faster|slower|cheaper|honestly|no way|wrong|right)\b",
+    re.IGNORECASE,
+)
+
+
+def _lead(position: int) -> float:
+    return 1.0 / math.sqrt(1 + position)  # news puts what matters first
+
+
+def _news(sentence: str, position: int, count: int) -> float:
+    return _lead(position)
+
+
+def _essay(sentence: str, position: int, count: int) -> float:
+    # An essay opens with background and states its thesis after it, and again at the end.
+    weight = 1.0 / (1 + position) ** 0.25
+    if _THESIS.search(sentence):
+        weight *= 1.8
+    if _BACKGROUND.search(sentence):
+        weight *= 0.4
+    if count > 5 and position >= count * 0.8:
+        weight *= 1.3
+    return weight
+
+
+def _paper(sentence: str, position: int, count: int) -> float:
+    # An abstract: the problem, then the method ("We propose…"), then results with numbers.
+    weight = 1.0 / (1 + position) ** 0.3
+    if _METHOD.search(sentence):
+        weight *= 2.2
+    if _RESULT.search(sentence):
+        weight *= 1.6 if _NUMBER.search(sentence) else 1.2
+    elif _PROBLEM.search(sentence) and position <= 2:
+        weight *= 1.2
+    return weight
+
+
+def _model_card(sentence: str, position: int, count: int) -> float:
+    weight = _lead(position)
+    if _CARD_FACTS.search(sentence):
+        weight *= 1.5
+    if _NUMBER.search(sentence):
+        weight *= 1.3
+    return weight
+
+
+def _comment(sentence: str, position: int, count: int) -> float:
+    # A commenter sets the scene first ("I've been running Llama on a 3090…") and makes
+    # the point after it.
+    weight = 1.0 + 0.3 * position / max(1, count - 1)
+    claim = bool(_CLAIM.search(sentence))
+    if _SETUP.search(sentence) and not claim:
+        weight *= 0.4
+    if claim:
+        weight *= 1.5
+    return weight
+
+
+_PRIORS: dict[Kind, Prior] = {
+    Kind.NEWS: _news,
+    Kind.ROUNDUP: _news,  # a roundup that links too little to be read by its links
+    Kind.RELEASE: _news,
+    Kind.ESSAY: _essay,
+    Kind.PAPER: _paper,
+    Kind.MODEL_CARD: _model_card,
+    Kind.DISCUSSION: _comment,
+    Kind.COMMENT: _comment,
+}

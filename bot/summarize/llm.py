@@ -32,7 +32,10 @@ from bot.http.guard import BlockedAddressError
 from bot.models import Summary
 from bot.summarize import Summarizer
 from bot.summarize.extractive import ExtractiveSummarizer
+from bot.summarize.factcheck import CheckedSummary, check_summary
+from bot.summarize.kinds import Kind, item_kind
 from bot.summarize.prompt import PROMPT_VERSION, InvalidReply, Prompt, build_prompt, parse_summary
+from bot.summarize.source import NO_CONTEXT, SourceContext
 
 log = logging.getLogger(__name__)
 
@@ -273,37 +276,59 @@ class LLMSummarizer:
         parts = json.dumps([PROMPT_VERSION, self._settings.model, title, text])
         return hashlib.sha256(parts.encode()).hexdigest()
 
-    async def summarize(self, *, title: str, text: str) -> Summary:
-        """The LLM's summary of the article, or the fallback's if the LLM cannot give one.
+    async def summarize(
+        self, *, title: str, text: str, context: SourceContext = NO_CONTEXT
+    ) -> Summary:
+        """The LLM's summary of the article, checked against it, or the fallback's if the
+        LLM cannot give one that holds up.
 
         LLM, HTTP and cache problems are logged, never raised; a cached summary is reused.
         """
-        if not text.strip():
-            # Summarizing a bare headline invites the model to make the article up.
-            return await self._fallback.summarize(title=title, text=text)
+        if not text.strip() or item_kind(title, text, context) is Kind.ROUNDUP:
+            # Summarizing a bare headline invites the model to make the article up; a
+            # roundup's news is in its links, which the model does not see.
+            return await self._fallback.summarize(title=title, text=text, context=context)
         key = self.cache_key(title, text)
         task = self._in_flight.get(key)
         if task is None:
-            task = asyncio.create_task(self._summarize_once(key, title=title, text=text))
+            task = asyncio.create_task(
+                self._summarize_once(key, title=title, text=text, context=context)
+            )
             self._in_flight[key] = task
             task.add_done_callback(lambda _: self._in_flight.pop(key, None))
         # Shielded: one caller giving up must not cancel the work others are waiting on.
         return await asyncio.shield(task)
 
-    async def _summarize_once(self, key: str, *, title: str, text: str) -> Summary:
+    async def _summarize_once(
+        self, key: str, *, title: str, text: str, context: SourceContext
+    ) -> Summary:
         cached = await self._cache_get(key)
         if cached is not None:
             return cached
+        checked = await self._checked_answer(title=title, text=text)
+        if checked is None:
+            return await self._fallback.summarize(title=title, text=text, context=context)
+        for problem in checked.problems:
+            log.info("LLM summary of %r: dropped a %s", title[:80], problem)
+        await self._cache_put(key, checked.summary)
+        return checked.summary
+
+    async def _checked_answer(self, *, title: str, text: str) -> CheckedSummary | None:
+        """The LLM's summary without what the article does not support; None (logged) when
+        there is none to use."""
         try:
             summary = await self._ask(title=title, text=text)
         except (ChatFailure, InvalidReply) as failure:
             self._log_failure(failure.cause, failure.detail)
-            return await self._fallback.summarize(title=title, text=text)
+            return None
         except Exception as exc:  # a bug or an unforeseen transport error: still post the item
             self._log_failure("unexpected error", f"{type(exc).__name__}: {exc}", exc_info=exc)
-            return await self._fallback.summarize(title=title, text=text)
-        await self._cache_put(key, summary)
-        return summary
+            return None
+        checked = check_summary(summary, f"{title}\n{text}")
+        if not checked.tldr_supported:
+            self._log_failure("unsupported summary", "; ".join(map(str, checked.problems)))
+            return None
+        return checked
 
     async def _ask(self, *, title: str, text: str) -> Summary:
         prompt = build_prompt(
