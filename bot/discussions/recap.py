@@ -32,6 +32,7 @@ from bot.discussions.phrases import (
     quote_sentence,
 )
 from bot.discussions.replies import Replies, own_text, read_replies
+from bot.models import Summary
 from bot.summarize.sentences import split_sentences
 from bot.summarize.tfidf import (
     SimilarityGraph,
@@ -121,6 +122,14 @@ class Recap:
             lines.append(footer)
         return "\n".join(lines)
 
+    def as_summary(self, max_points: int = 3) -> Summary:
+        """The recap as a post's summary (plain text, as every summary is): the position
+        most people took part in as the TL;DR, the next ones as key points."""
+        lines = [_plain_position(p) for p in self.positions[: max_points + 1]]
+        if not lines:
+            return Summary(tldr=f"{self.comment_count} comments, no position stands out.")
+        return Summary(tldr=lines[0], key_points=tuple(lines[1:]))
+
 
 _STANCE_WORDS = {"agree": "broad agreement", "mixed": "some pushback", "disagree": "disputed"}
 
@@ -130,6 +139,12 @@ def _render_position(position: Position, prefix: str) -> str:
     quote = escape_text(shorten(collapse_whitespace(position.quote), QUOTE_LIMIT))
     author = escape_text(shorten(collapse_whitespace(position.author), 40))
     return f"• {summary} ({_tally(position)}): “{quote}” — {prefix}{author}"
+
+
+def _plain_position(position: Position) -> str:
+    summary = shorten(position.summary, SUMMARY_LIMIT)
+    quote = shorten(collapse_whitespace(position.quote), QUOTE_LIMIT)
+    return f"{summary} ({_tally(position)}): “{quote}” — {position.author}"
 
 
 def _tally(position: Position) -> str:

@@ -47,9 +47,10 @@ MIN_CANDIDATE_WORDS = 4
 # Site furniture that appears in extracted articles but says nothing about the story (matched
 # on lowercased text). The hint, plain literals, is a fast first pass: the word boundaries
 # that keep "spread more" or "cookiecutter" out make the exact pattern many times slower.
-_BOILERPLATE_HINT = re.compile(
-    r"©|copyright|rights reserved|subscri|member|read more|click here|newsletter|cookie"
-)
+_BOILERPLATE_HINT = (
+    "©", "copyright", "rights reserved", "subscri", "member", "read more", "click here",
+    "newsletter", "cookie",
+)  # fmt: skip
 _BOILERPLATE = re.compile(
     r"©|\bcopyright\b|all rights reserved|\bsubscribe|\bsubscribers? only|\bmembers?[- ]only"
     r"|already a member|\bread more\b|click here|newsletter|\bcookies?\b"
@@ -135,7 +136,7 @@ class ExtractiveSummarizer:
         candidates = [r for r in readable if r.is_candidate][:_MAX_CANDIDATES]
         if len(candidates) < 2:
             return Summary(tldr=_tiny_tldr(readable, candidates))
-        stems: dict[str, str] = {}  # a word's stem, memoized for this text
+        stems = _stems()
         sentences = [
             _Sentence(i, c.text or "", _terms(c.words, stems)) for i, c in enumerate(candidates)
         ]
@@ -213,7 +214,7 @@ def _readable_sentences(*, title: str, text: str, quoted: tuple[str, ...] = ()) 
 def _is_boilerplate(lowered: str, word_count: int) -> bool:
     if is_furniture(lowered):
         return True
-    if _BOILERPLATE_HINT.search(lowered) and _BOILERPLATE.search(lowered):
+    if any(hint in lowered for hint in _BOILERPLATE_HINT) and _BOILERPLATE.search(lowered):
         return True
     if sum(lowered.count(separator) for separator in _MENU_SEPARATORS) >= 2:
         return True
@@ -226,6 +227,17 @@ def _tiny_tldr(readable: list[_Readable], candidates: list[_Readable]) -> str:
     if len(whole) <= TLDR_MAX_CHARS or not candidates:
         return _trim(whole, TLDR_MAX_CHARS)
     return _trim(candidates[0].text or "", TLDR_MAX_CHARS)
+
+
+# Stems, memoized across texts (news repeats its vocabulary); cleared when it grows this big.
+_STEM_CACHE: dict[str, str] = {}
+_STEM_CACHE_SIZE = 200_000
+
+
+def _stems() -> dict[str, str]:
+    if len(_STEM_CACHE) > _STEM_CACHE_SIZE:
+        _STEM_CACHE.clear()
+    return _STEM_CACHE
 
 
 def _terms(lowered_words: tuple[str, ...], stems: dict[str, str]) -> tuple[str, ...]:

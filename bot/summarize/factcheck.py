@@ -104,7 +104,6 @@ def check_summary(summary: Summary, source: str) -> CheckedSummary:
 
 def first_unsupported(sentence: str, facts: SourceFacts) -> str | None:
     """The first number, quoted phrase or name in `sentence` that the source lacks."""
-    text = normalize(sentence)
     for number, unit in _NUMBER.findall(sentence):
         if _bare_number(number) in facts.numbers or _value(number, unit) in facts.values:
             continue

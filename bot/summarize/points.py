@@ -44,22 +44,27 @@ _TEASER = re.compile(
 )
 _TEASER_WORDS = 8
 
-# Whole lines of feed and newsletter furniture (matched on lowercased text).
-_FURNITURE = re.compile(
-    r"^(?:article url|comments url|points|# ?comments|comments|score|submitted by|link|via)\s*:"
-    r"|appeared first on\b|\boriginally (?:published|posted|appeared)\b"
-    r"|\b(?:thanks|thank you) for reading\b|\bunsubscribe\b"
-    r"|\bview (?:it |this )?in (?:your )?browser"
-    r"|\bforward(?:ed)? this\b|\bshare (?:this|on|via|with)\b|\bfollow (?:me|us) on\b"
-    r"|\bif you (?:enjoyed|liked) (?:this|reading)\b|\bsign up\b|\bsubscribe\b|\bsponsored by\b"
-    r"|^(?:tags?|categories|filed under|posted in|related posts?|share|tweet|permalink)\b\s*:?"
-    r"|^(?:\[link\]|\[comments\])",
-)
+# Feed and newsletter furniture, on lowercased text: what a line starts with ("Comments URL:",
+# hnrss's lines; "Tags:", "Share"), and phrases that make a line furniture wherever they are.
+# Plain strings, not a pattern: this runs on every sentence of every summarized item.
+_FURNITURE_STARTS = (
+    "article url:", "comments url:", "points:", "# comments:", "#comments:", "comments:",
+    "score:", "submitted by", "link:", "via:", "tags:", "tag:", "categories:", "filed under",
+    "posted in", "related post", "share:", "share this", "tweet", "permalink", "[link]",
+    "[comments]",
+)  # fmt: skip
+_FURNITURE_PHRASES = (
+    "appeared first on", "originally published", "originally posted", "originally appeared",
+    "thanks for reading", "thank you for reading", "subscribe", "view in browser",
+    "view in your browser", "view this in", "view it in", "forward this", "forwarded this",
+    "share this", "share on ", "share via", "share with", "follow me on", "follow us on",
+    "if you enjoyed", "if you liked", "sign up", "sponsored by",
+)  # fmt: skip
 
 
 def is_furniture(lowered: str) -> bool:
     """Whether a lowercased sentence or line is feed or newsletter furniture."""
-    return bool(_FURNITURE.search(lowered))
+    return lowered.startswith(_FURNITURE_STARTS) or any(p in lowered for p in _FURNITURE_PHRASES)
 
 
 def standalone(sentence: str) -> str | None:

@@ -35,7 +35,8 @@ def _patterns(*pairs: tuple[str, str]) -> tuple[tuple[str, re.Pattern[str]], ...
 
 
 _SECTION_KINDS = _patterns(
-    ("breaking", r"breaking|backwards?[- ]incompatible|removed|removals|deprecat|upgrad"),
+    ("breaking", r"breaking|backwards?[- ]incompatible|removed|removals|upgrad"),
+    ("deprecation", r"deprecat"),
     ("feature", r"feature|added|new\b|highlight|what'?s new|improve|enhance|support|model"),
     ("fix", r"\bfix|bug|patch|resolved"),
     (
@@ -43,6 +44,7 @@ _SECTION_KINDS = _patterns(
         r"asset|download|binar|install|checksum|sha256|docker|contributors?|full changelog"
         r"|acknowledg|thank|sponsor|artifacts?|packages?$|wheels?$|builds?$",
     ),
+    ("minor", r"chores?|documentation|docs|dependenc|maintenance|\bci\b|tests?\b|refactor"),
 )
 # The headings release notes use, whole: "Bug fixes", "What's Changed", "🚀 Features".
 _HEADING_WORDS = re.compile(
@@ -52,12 +54,24 @@ _HEADING_WORDS = re.compile(
     r"|improvements?|enhancements?|deprecations?|removals?|removed|added|highlights|updates?"
     r"|new contributors|contributors|assets|downloads?|binaries|installation|install"
     r"|checksums|notes|upgrade notes|upgrading|breaking changes|security|performance"
-    r"|documentation|docs|dependencies|maintenance|refactor(?:ing)?|other|misc)"
+    r"|documentation|docs|dependencies|maintenance|refactor(?:ing)?|other|misc|chores?|tests?"
+    r"|internal|ci)"
     r"(?:\s+and\s+\w+)?\s*:?",
     re.IGNORECASE,
 )
 _ITEM_KINDS = _patterns(
-    ("breaking", r"^(?:\[?breaking\]?|breaking change|⚠️|drop(?:ped)? support|remove[ds]?\b)"),
+    (
+        "breaking",
+        r"^(?:\[?breaking\]?|breaking change|⚠️|drop(?:ped|s)? support|remove[ds]?\b)"
+        r"|\b(?:has|have) (?:now )?been removed\b|\bis (?:now )?removed\b|\bno longer supported\b",
+    ),
+    ("deprecation", r"\bdeprecat"),
+    (
+        "minor",
+        r"^(?:deps(?:-dev)?|chore|ci|docs?|test|tests|build|style|refactor|bump)\b"
+        r"|\bbump(?:ed|s)? \S+ from\b|\bdependabot\b"
+        r"|^update (?:the )?(?:docs|documentation|readme|changelog)\b",
+    ),
     ("fix", r"^(?:fix(?:e[ds])?\b|fix:|bugfix|resolve[ds]?\b|correct(?:s|ed)?\b|patch)"),
     ("feature", r"^(?:add(?:s|ed)?\b|feat|support|introduc|new\b|implement|enable|allow)"),
 )
@@ -68,8 +82,25 @@ _ASSET = re.compile(
     r"|\.zip|\.tar\.gz|\.whl|\.dmg|\.exe|sha256)\b.{0,40}$",
     re.IGNORECASE,
 )
-_ORDER = {"breaking": 0, "feature": 1, "other": 2, "fix": 3}
-_HEADLINE_ORDER = {"feature": 0, "other": 1, "breaking": 2, "fix": 3}
+_ORDER = {"breaking": 0, "feature": 1, "deprecation": 2, "other": 3, "fix": 4, "minor": 5}
+_HEADLINE_ORDER = {"feature": 0, "other": 1, "breaking": 2, "deprecation": 3, "fix": 4, "minor": 5}
+_LABELS = {"breaking": "Breaking", "deprecation": "Deprecated", "fix": "Fix"}
+# "feat(ci): ", "fix: ", "api: ": conventional commits' type and scope.
+_COMMIT_TYPE = re.compile(r"^(?P<type>[a-z][\w-]{1,15})(?:\([\w ./-]{1,30}\))?!?:\s+")
+_COMMIT_KINDS = {"feat": "feature", "feature": "feature", "fix": "fix", "bugfix": "fix",
+                 "perf": "feature", "deps": "minor", "chore": "minor", "ci": "minor",
+                 "docs": "minor", "doc": "minor", "test": "minor", "tests": "minor",
+                 "build": "minor", "style": "minor", "refactor": "minor"}  # fmt: skip
+# Prefixes a changelog tool puts before a change, with no kind of their own: "api: ".
+_COMMIT_TYPES = frozenset(_COMMIT_KINDS) | {"api", "core", "server", "model", "misc"}
+# Trailing references: "(#4251)", "(c6fc264)", "(#8422 4221290)", ", thanks to @l0rinc!"
+_TRAILING_REFS = re.compile(
+    r"(?:\s*\((?:#\d+|[0-9a-f]{7,40})(?:[ ,]+(?:#\d+|[0-9a-f]{7,40}))*\))+\s*$"
+    r"|,?\s+(?:thanks|thank you|props|kudos) to (?:@[\w-]+(?:,? (?:and )?)?)+!?\s*$",
+    re.IGNORECASE,
+)
+# A line that is only the version and maybe its date: "0.28.0 (28th November, 2024)".
+_VERSION_LINE = re.compile(r"^\[?v?\d+(?:\.\d+)+\S*\]?(?:\s*[-–(].{0,40})?$", re.IGNORECASE)
 
 
 @dataclass(frozen=True)
@@ -107,17 +138,18 @@ def summarize_release(title: str, text: str, context: SourceContext) -> Summary:
     name = release_title(title, context)
     lead, changes = read_notes(text)
     ranked = sorted(changes, key=lambda c: (_ORDER[c.kind], c.position))
-    if lead:
-        tldr = _fit(f"{name}: {lead}", TLDR_MAX_CHARS)
-        points = ranked[:MAX_CHANGES]
-    elif ranked:
+    headline = lead
+    if headline is None and ranked:
         # The headline is what the release brings; a breaking change is flagged as a point.
-        headline = min(ranked, key=lambda c: (_HEADLINE_ORDER[c.kind], c.position))
-        tldr = _fit(f"{name}: {_sentence(headline.text)}", TLDR_MAX_CHARS)
-        points = [c for c in ranked if c is not headline][:MAX_CHANGES]
-    else:
+        first = min(ranked, key=lambda c: (_HEADLINE_ORDER[c.kind], c.position))
+        headline = _first_sentence(first.text)
+        ranked = [c for c in ranked if c is not first]
+    if headline is None:
         return Summary(tldr=name)
-    return Summary(tldr=tldr, key_points=tuple(_point(c) for c in points if _point(c)))
+    # Dependency bumps and CI chores only when the release has little else to say.
+    major = [c for c in ranked if c.kind != "minor"]
+    points = [p for p in map(_point, major if len(major) >= 2 else ranked) if p][:MAX_CHANGES]
+    return Summary(tldr=_fit(f"{name}: {headline}", TLDR_MAX_CHARS), key_points=tuple(points))
 
 
 def read_notes(text: str) -> tuple[str | None, list[Change]]:
@@ -134,18 +166,58 @@ def read_notes(text: str) -> tuple[str | None, list[Change]]:
         if _is_heading(line):
             section = _section_kind(line)
             continue
-        if section == "skip" or _ASSET.search(line) or "made their first contribution" in lowered:
+        if section == "skip" or _ASSET.search(line) or _VERSION_LINE.match(line):
             continue
-        change = _CREDIT.sub("", line).strip().rstrip(" .")
+        if "made their first contribution" in lowered:
+            continue
+        change, commit_kind = _clean_change(line)
         if len(change.split()) < 2 or change.lower() in seen:
             continue
         seen.add(change.lower())
-        if lead is None and not changes and _is_prose(change):
-            lead = _first_sentence(line)
+        if lead is None and not changes and _is_prose(line):
+            lead = _first_sentence(_TRAILING_REFS.sub("", line).strip())
             continue
-        kind = section if section in _ORDER else _item_kind(change)
-        changes.append(Change(change, kind, len(changes)))
+        if _is_code(line):
+            continue
+        changes.append(Change(change, _change_kind(change, section, commit_kind), len(changes)))
     return lead, changes
+
+
+def _clean_change(line: str) -> tuple[str, str | None]:
+    """The change as a reader wants it: no credit, pull request or commit hash; no
+    conventional-commit prefix (whose type is returned: "feat", "fix"…)."""
+    change = _CREDIT.sub("", line).strip()
+    change = _TRAILING_REFS.sub("", change).strip()
+    commit = _COMMIT_TYPE.match(change)
+    kind = None
+    if commit and commit.group("type") in _COMMIT_TYPES:
+        kind = _COMMIT_KINDS.get(commit.group("type"))
+        change = change[commit.end() :]
+        change = change[:1].upper() + change[1:]
+    return change.rstrip(" ."), kind
+
+
+def _change_kind(change: str, section: str, commit_kind: str | None) -> str:
+    if section in ("breaking", "deprecation", "minor"):
+        return section
+    if commit_kind:
+        return commit_kind
+    by_words = _item_kind(change)
+    return by_words if by_words != "other" or section not in _ORDER else section
+
+
+_CODE = re.compile(
+    r"[({\[]\s*[\"'{]|\w\(.*\)\s*$|^\s*(?:\$|>>>|pip install|(?:import|from|return|def|class"
+    r"|async|await|yield|raise|print|if|for|with)\s)|^[\w.\[\]'\"]+\s*[+-]?=\s"
+)
+
+
+def _is_code(line: str) -> bool:
+    """A line of an example ("history.append({...})", "pip install x"), not a change."""
+    if not _CODE.search(line):
+        return False
+    # Prose that mentions a call ("Add copy() method to Module") ends like a sentence.
+    return not line.rstrip().endswith((".", "!")) or line.count("(") > 2
 
 
 def _is_heading(line: str) -> bool:
@@ -183,11 +255,15 @@ def _first_sentence(line: str) -> str:
     return sentences[0] if sentences else line
 
 
-def _point(change: Change) -> str:
-    text = _sentence(change.text)
-    if change.kind == "breaking" and not text.lower().startswith("breaking"):
-        text = f"Breaking: {text}"
-    return _fit(text, CHANGE_MAX_CHARS)
+def _point(change: Change) -> str | None:
+    """The change as one key point, whole: its first sentence if it runs on; None when even
+    that would have to be cut."""
+    text = _first_sentence(change.text)
+    label = _LABELS.get(change.kind)
+    if label and not text.lower().startswith((label.lower(), "fix", "remov", "deprecat")):
+        text = f"{label}: {text}"
+    text = " ".join(text.split())
+    return text if len(text) <= CHANGE_MAX_CHARS else None
 
 
 def _sentence(change: str) -> str:

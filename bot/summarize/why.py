@@ -28,8 +28,19 @@ _SIGNALS = tuple(
 )
 
 
+# Every signal holds one of these (lowercased): a fast first pass over each sentence.
+_SIGNAL_WORDS = (
+    "apache", "mit ", "gpl", "bsd", "cc", "licen", "openrail", "weight", "hugging", "local",
+    "device", "consumer", "laptop", "phone", "mac", "single gpu", "gguf", "quantiz", "offline",
+    "$", "€", "£", "seed", "series", "funding", "valuation",
+)  # fmt: skip
+
+
 def signal_count(sentence: str) -> int:
     """How many of the kinds of reason to care a sentence names."""
+    lowered = sentence.lower()
+    if not any(word in lowered for word in _SIGNAL_WORDS):
+        return 0
     return sum(1 for signal in _SIGNALS if signal.search(sentence))
 
 
