@@ -25,7 +25,13 @@ from dataclasses import dataclass
 from bot.content.text import collapse_whitespace, shorten
 from bot.models import Summary
 from bot.summarize.kinds import Kind, item_kind
-from bot.summarize.points import is_furniture, is_teaser, join_teaser, standalone
+from bot.summarize.points import (
+    FURNITURE_CLUES,
+    is_furniture,
+    is_teaser,
+    join_teaser,
+    standalone,
+)
 from bot.summarize.release import summarize_release
 from bot.summarize.roundup import summarize_roundup
 from bot.summarize.sentences import split_sentences, words
@@ -65,6 +71,13 @@ _SHORT_BOILERPLATE = re.compile(
     r"|privacy policy|terms of (?:use|service))\b"
 )
 _SHORT_LINE_WORDS = 12
+# A paragraph holding none of these (lowercased) holds no boilerplate sentence: every test in
+# `_is_boilerplate` needs one of them, so most paragraphs skip the tests sentence by sentence.
+_BOILERPLATE_CLUES = (
+    *_BOILERPLATE_HINT, *_MENU_SEPARATORS, *FURNITURE_CLUES, "share this", "share on",
+    "share via", "share to", "sign in", "sign up", "log in", "login", "log out", "logout",
+    "follow us", "learn more", "privacy policy", "terms of",
+)  # fmt: skip
 
 # How much each part of a sentence's score counts.
 _CENTRALITY_FLOOR = 0.2  # a lead sentence unlike the rest can still win on position alone
@@ -181,34 +194,51 @@ def _readable_sentences(*, title: str, text: str, quoted: tuple[str, ...] = ()) 
     A sentence that only announces the next ("The twist is the licence.") is joined to it.
     """
     title_words = {w.lower() for w in words(title)}
-    quotes = {" ".join(q.split()).casefold() for q in quoted}
-    seen_paragraphs: set[str] = set()
     seen_sentences: set[str] = set()
     kept: list[_Readable] = []
+    own = _own_sentences(text, quoted)
+    sentences = [sentence for sentence, _ in own]
+    skip_next = False
+    for index, (sentence, clued) in enumerate(own):
+        if skip_next:
+            skip_next = False
+            continue
+        lowered = sentence.lower()
+        sentence_words = tuple(words(lowered))
+        if lowered in seen_sentences:
+            continue
+        if clued and _is_boilerplate(lowered, len(sentence_words)):
+            continue
+        if sentence_words and title_words.issuperset(sentence_words):
+            continue  # only says what the title says
+        seen_sentences.add(lowered)
+        if is_teaser(sentence) and index + 1 < len(sentences):
+            following = sentences[index + 1]
+            sentence = join_teaser(sentence, following)
+            skip_next = True
+            sentence_words = tuple(words(sentence.lower()))
+        kept.append(_Readable(standalone(sentence), sentence_words, sentence))
+    return kept
+
+
+def _own_sentences(text: str, quoted: tuple[str, ...]) -> list[tuple[str, bool]]:
+    """The sentences of `text` in order, without quoted lines (starting with ">", or quoted
+    in the HTML) and without a paragraph repeated; each with whether its paragraph has a
+    clue of boilerplate."""
+    quotes = {" ".join(q.split()).casefold() for q in quoted}
+    seen_paragraphs: set[str] = set()
+    sentences: list[tuple[str, bool]] = []
     for line in text.splitlines():
         paragraph = " ".join(line.split())
         folded = paragraph.casefold()
         if not paragraph or paragraph.startswith(">") or folded in seen_paragraphs:
             continue
         seen_paragraphs.add(folded)
-        if folded in quotes:
-            continue
-        sentences = split_sentences(paragraph)
-        for index, sentence in enumerate(sentences):
-            lowered = sentence.lower()
-            sentence_words = tuple(words(lowered))
-            if lowered in seen_sentences or _is_boilerplate(lowered, len(sentence_words)):
-                continue
-            if sentence_words and title_words.issuperset(sentence_words):
-                continue  # only says what the title says
-            seen_sentences.add(lowered)
-            if is_teaser(sentence) and index + 1 < len(sentences):
-                following = sentences[index + 1]
-                sentence = join_teaser(sentence, following)
-                seen_sentences.add(following.lower())
-                sentence_words = tuple(words(sentence.lower()))
-            kept.append(_Readable(standalone(sentence), sentence_words, sentence))
-    return kept
+        if folded not in quotes:
+            lowered = paragraph.lower()
+            clued = any(clue in lowered for clue in _BOILERPLATE_CLUES)
+            sentences += [(sentence, clued) for sentence in split_sentences(paragraph)]
+    return sentences
 
 
 def _is_boilerplate(lowered: str, word_count: int) -> bool:

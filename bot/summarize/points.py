@@ -62,6 +62,10 @@ _FURNITURE_PHRASES = (
 )  # fmt: skip
 
 
+# Every furniture line holds one of these: what a paragraph must hold to need a closer look.
+FURNITURE_CLUES = (*_FURNITURE_STARTS, *_FURNITURE_PHRASES)
+
+
 def is_furniture(lowered: str) -> bool:
     """Whether a lowercased sentence or line is feed or newsletter furniture."""
     return lowered.startswith(_FURNITURE_STARTS) or any(p in lowered for p in _FURNITURE_PHRASES)

@@ -236,10 +236,19 @@ def _section_kind(line: str) -> str:
 
 
 def _item_kind(change: str) -> str:
+    body = _without_component(change)
     for kind, pattern in _ITEM_KINDS:
-        if pattern.search(change):
+        if pattern.search(body):
             return kind
     return "other"
+
+
+# llama.cpp and ggml name the part a change is in: "server : fix a crash", "ggml: add …".
+_COMPONENT = re.compile(r"^[\w./-]{1,24}(?:\s*,\s*[\w./-]{1,24})*\s?:\s+")
+
+
+def _without_component(change: str) -> str:
+    return _COMPONENT.sub("", change, count=1)
 
 
 def _is_prose(line: str) -> bool:
@@ -260,7 +269,8 @@ def _point(change: Change) -> str | None:
     that would have to be cut."""
     text = _first_sentence(change.text)
     label = _LABELS.get(change.kind)
-    if label and not text.lower().startswith((label.lower(), "fix", "remov", "deprecat")):
+    said = _without_component(text).lower()
+    if label and not said.startswith((label.lower(), "fix", "remov", "deprecat")):
         text = f"{label}: {text}"
     text = " ".join(text.split())
     return text if len(text) <= CHANGE_MAX_CHARS else None
