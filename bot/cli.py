@@ -21,8 +21,11 @@ from bot.config import TOKEN_ENV, ConfigError, Settings, load_settings
 from bot.content.relevance import default_lexicon_toml
 from bot.decide.digest import Digest
 from bot.digest import DigestService, Period
-from bot.http.clients import open_http_clients
-from bot.http.fetch import Fetcher
+from bot.discussions.comments import DiscussionRef, discussion_url
+from bot.discussions.llm_recap import recapper_from_settings
+from bot.discussions.service import DiscussionRecaps, summarize_discussion
+from bot.http.clients import HttpClients, open_http_clients
+from bot.http.fetch import Fetcher, FetchError
 from bot.preview import format_preview, run_preview
 from bot.reports import FeedStatus
 from bot.search import (
@@ -209,6 +212,9 @@ def summarize(settings: Settings, source: str, *, force_llm: bool = False) -> in
 
 async def _summarize(settings: Settings, source: str) -> DocumentSummary:
     async with open_http_clients(settings) as clients:
+        ref = discussion_url(source, None)
+        if ref is not None and settings.discussions.enabled:
+            return await _summarize_thread(settings, clients, ref, source)
         return await summarize_document(
             source,
             fetcher=Fetcher(
@@ -219,6 +225,23 @@ async def _summarize(settings: Settings, source: str) -> DocumentSummary:
             summarizer=summarizer_from_settings(settings.llm, http=clients.llm),
             lexicon=settings.relevance,
         )
+
+
+async def _summarize_thread(
+    settings: Settings, clients: HttpClients, ref: DiscussionRef, source: str
+) -> DocumentSummary:
+    recaps = DiscussionRecaps(
+        http=clients.web,
+        settings=settings.discussions,
+        recapper=recapper_from_settings(settings.llm, http=clients.llm),
+    )
+    try:
+        found = await summarize_discussion(recaps, ref, source=source, lexicon=settings.relevance)
+    except FetchError as exc:
+        raise DocumentError(f"cannot read the discussion at {source}: {exc}") from None
+    if found is None:
+        raise DocumentError(f"the discussion at {source} has too few comments to recap")
+    return found
 
 
 def search(

@@ -197,9 +197,6 @@ class BazaarBot(commands.Bot):
             cache=StoreSummaryCache(self.store),
             clock=self.clock,
         )
-        self.on_demand = OnDemandSummaries(
-            fetcher=at_once, summarizer=summarizer, lexicon=settings.relevance, clock=self.clock
-        )
         self.feed_previews = FeedPreviews(
             fetcher=at_once, summarizer=summarizer, lexicon=settings.relevance
         )
@@ -213,16 +210,20 @@ class BazaarBot(commands.Bot):
         self.delivery = DeliveryService(
             self.store, clock=self.clock, server_settings=self.server_settings
         )
-        self.recaps = RecapWriter(
-            self.store,
-            DiscussionRecaps(
-                http=self.http_clients.web,
-                settings=settings.discussions,
-                recapper=recapper_from_settings(
-                    settings.llm, http=self.http_clients.llm, clock=self.clock
-                ),
+        discussions = DiscussionRecaps(
+            http=self.http_clients.web,
+            settings=settings.discussions,
+            recapper=recapper_from_settings(
+                settings.llm, http=self.http_clients.llm, clock=self.clock
             ),
+        )
+        self.recaps = RecapWriter(self.store, discussions, clock=self.clock)
+        self.on_demand = OnDemandSummaries(
+            fetcher=at_once,
+            summarizer=summarizer,
+            lexicon=settings.relevance,
             clock=self.clock,
+            discussions=discussions if settings.discussions.enabled else None,
         )
         # Polling needs no gateway: items are stored and queued while the bot connects.
         # Started here rather than in on_ready, which can run after close() has begun.

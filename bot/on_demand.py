@@ -14,6 +14,8 @@ from bot.clock import Clock, system_clock
 from bot.content.article import extract_article_async
 from bot.content.identity import canonical_url
 from bot.content.relevance import DEFAULT_LEXICON, Lexicon, score_relevance
+from bot.discussions.comments import DiscussionRef, discussion_url
+from bot.discussions.service import DiscussionRecaps, summarize_discussion
 from bot.http.fetch import Fetcher, FetchError
 from bot.models import Post
 from bot.posts import make_post
@@ -60,8 +62,10 @@ class OnDemandSummaries:
         lexicon: Lexicon = DEFAULT_LEXICON,
         limit: RateLimit = RateLimit(),
         clock: Clock = system_clock,
+        discussions: DiscussionRecaps | None = None,
     ) -> None:
         self._fetcher = fetcher
+        self._discussions = discussions
         self._summarizer = summarizer
         self._lexicon = lexicon
         self._limit = limit
@@ -107,6 +111,9 @@ class OnDemandSummaries:
         return PageSummary(found[1].post, found[1].document, cached=True)
 
     async def _summarize(self, link: str) -> tuple[Post, DocumentSummary]:
+        ref = discussion_url(link, None)
+        if ref is not None and self._discussions is not None:
+            return await self._recap(link, ref, self._discussions)
         try:
             page = await self._fetcher.get_page(link)
         except FetchError as exc:
@@ -138,6 +145,26 @@ class OnDemandSummaries:
             tags=summary.tags or relevance.tags,
         )
         return post, document
+
+    async def _recap(
+        self, link: str, ref: DiscussionRef, discussions: DiscussionRecaps
+    ) -> tuple[Post, DocumentSummary]:
+        """A Hacker News or Reddit thread is summarized by its recap: who says what."""
+        try:
+            found = await summarize_discussion(discussions, ref, source=link, lexicon=self._lexicon)
+        except FetchError as exc:
+            raise Refusal(f"Could not read that discussion: {exc}.") from None
+        if found is None:
+            raise Refusal("That discussion has too few comments to recap yet.")
+        post = make_post(
+            title=found.article.title or link,
+            url=ref.page_url,
+            summary=found.summary.text,
+            source_name=_host(ref.page_url),
+            published_at=None,
+            tags=found.relevance.tags,
+        )
+        return post, found
 
 
 def _host(url: str) -> str:

@@ -14,6 +14,7 @@ from bot.http.clients import open_http_clients
 from bot.pipeline import build_pipeline
 from bot.store import Store
 from tests.clock import TestClock
+from tests.comments_server import HN_STORY, CommentsServer
 from tests.feed_server import FeedItem, FeedServer, rss
 from tests.llm_server import LLMServer, Reply, completion
 
@@ -198,6 +199,25 @@ async def test_summarize_uses_the_llm_when_asked(tmp_path: Path, llm_server: LLM
     assert "Why it matters: A frontier-class model anyone may run." in out
     assert "Tags: model-release, licensing" in out
     assert "Summarized by: LLM tiny-test" in out
+
+
+async def test_summarize_recaps_a_discussion_thread(
+    tmp_path: Path, comments_server: CommentsServer
+) -> None:
+    config = tmp_path / "config.toml"
+    config.write_text(
+        "[network]\nallow_private_networks = true\n"
+        f'[discussions]\nhn_api = "{comments_server.hn_api}"\n'
+    )
+    thread = f"https://news.ycombinator.com/item?id={HN_STORY}"
+
+    code, out, err = await run_cli("summarize", thread, "--config", str(config))
+
+    assert code == 0, err
+    lines = out.splitlines()
+    assert lines[:2] == ["Discussion on news.ycombinator.com: 14 comments", thread]
+    assert lines[3].startswith("TL;DR: “") and " people" in out and "  • “" in out
+    assert "Summarized by: extractive (offline)" in out
 
 
 async def test_summarize_explains_what_it_cannot_do(

@@ -12,6 +12,7 @@ from bot.http.fetch import Fetcher, make_http_client
 from bot.on_demand import OnDemandSummaries, RateLimit, Refusal, wait_before_next
 from bot.summarize.extractive import ExtractiveSummarizer
 from tests.clock import TestClock
+from tests.comments_server import HN_STORY, CommentsServer
 from tests.feed_server import FeedServer
 from tests.harness import EPHEMERAL, Harness
 
@@ -117,3 +118,38 @@ async def test_a_huge_page_is_cut_off_at_the_cap(feed_server: FeedServer, clock:
     async with httpx.AsyncClient() as http:
         with pytest.raises(Refusal, match="larger than the 100,000 byte limit"):
             await on_demand(http, 100_000, clock).summarize(1, url)
+
+
+async def test_a_discussion_link_is_summarized_by_its_recap_who_says_what(
+    harness: Harness, comments_server: CommentsServer
+) -> None:
+    await harness.start(discussions={"hn_api": comments_server.hn_api})
+    thread = f"https://news.ycombinator.com/item?id={HN_STORY}"
+
+    asked = await harness.discord.invoke_slash("news", {"url": thread}, group_sub="summarize")
+    answer = await asked.final_message()
+
+    assert answer["allowed_mentions"] == {"parse": []}
+    [embed] = answer["embeds"]
+    assert embed["url"] == thread
+    assert embed["title"] == "Discussion on news.ycombinator.com: 14 comments"
+    lines = embed["description"].split("\n")
+    # One line per position: the commenters' own words, who backs and who disputes it.
+    assert len(lines) >= 2
+    assert all("“" in line and " — " in line and " people" in line for line in lines)
+    assert any("licen" in line.lower() for line in lines)
+    assert "@everyone" not in embed["description"]  # a comment cannot ping
+
+
+async def test_a_discussion_that_cannot_be_read_is_refused_in_plain_words(
+    harness: Harness, comments_server: CommentsServer
+) -> None:
+    comments_server.status[f"/v0/item/{HN_STORY}.json"] = 503
+    await harness.start(discussions={"hn_api": comments_server.hn_api})
+
+    asked = await harness.discord.invoke_slash(
+        "news", {"url": f"https://news.ycombinator.com/item?id={HN_STORY}"}, group_sub="summarize"
+    )
+    answer = await asked.final_message()
+
+    assert answer["content"].startswith("Could not read that discussion:")

@@ -297,3 +297,21 @@ def test_the_address_or_feed_says_what_kind_an_item_is(
 ) -> None:
     text = "Qwen released a model today. It is good at code and math, people say."
     assert item_kind("A title", text, SourceContext(link=link, feed_url=feed_url)) is kind
+
+
+def test_no_summary_is_longer_than_a_post_shows() -> None:
+    from bot.discussions.recap import POST_SUMMARY_CHARS
+    from bot.posts import SUMMARY_LIMIT
+    from bot.summarize.extractive import SUMMARY_CHARS
+
+    assert SUMMARY_CHARS <= SUMMARY_LIMIT and POST_SUMMARY_CHARS <= SUMMARY_LIMIT
+    sentences = [
+        f"Model {n} from lab {n} ships open weights under Apache 2.0 with a {n}k context, "
+        f"runs locally with llama.cpp on a laptop, and beats model {n - 1} on every benchmark."
+        for n in range(1, 12)
+    ]
+    summary = ExtractiveSummarizer(max_key_points=8).summarize_sync(
+        title="Eleven models", text="\n".join(sentences)
+    )
+    assert len(summary.key_points) >= 2 and len(summary.text) <= SUMMARY_CHARS
+    assert not any(line.endswith("…") for line in shown(summary))

@@ -138,6 +138,19 @@ def _decode_again(parts: list[_Part]) -> list[_Part]:
     return decoded
 
 
+def unwrap_plain_text(text: str) -> str:
+    """Plain text one paragraph per line, as the summarizer reads it: a file wrapped at a
+    fixed width (paragraphs split by blank lines, lines under 80 characters) has its lines
+    joined; a text that already puts a paragraph on each line is kept as it is."""
+    lines = text.splitlines()
+    filled = [line for line in lines if line.strip()]
+    wrapped = len(filled) >= 3 and sum(len(line) < 80 for line in filled) >= 0.9 * len(filled)
+    if not wrapped or not any(not line.strip() for line in lines):
+        return text
+    paragraphs = re.split(r"\n\s*\n", text)
+    return "\n".join(" ".join(p.split()) for p in paragraphs if p.strip())
+
+
 def strip_tags(markup: str) -> str:
     """`markup` without its tags and entities, whitespace squashed: a quick reading for
     search, not the careful one of `html_to_text`."""

@@ -31,6 +31,8 @@ def quote_sentence(
     sentences = split_sentences(text)
     candidates = [s for s in sentences if len(content_words(s)) >= MIN_WORDS] or sentences or [text]
     candidates = [s for s in candidates if s != besides] or candidates
+    # A sentence quoted whole beats a closer one that would be cut.
+    candidates = [s for s in candidates if len(s) <= QUOTE_LIMIT] or candidates
     best = max(
         enumerate(candidates),
         key=lambda pair: (cosine(unit_vector(content_words(pair[1]), idf), centroid), -pair[0]),

@@ -59,6 +59,7 @@ Stance = Literal["agree", "disagree", "mixed"]
 
 RENDER_LIMIT = 1900
 SUMMARY_LIMIT = 60  # what `render` shows of a position's summary
+POST_SUMMARY_CHARS = 1000  # what a post shows of a summary (bot.posts.SUMMARY_LIMIT)
 MIN_COMMENTS = 3  # fewer substantive comments than this is a chat, not a discussion
 # As many positions as a Discord message shows comfortably; every big sub-thread fits.
 MAX_POSITIONS = 5
@@ -93,6 +94,16 @@ class Position:
     stance: Stance
     disputers: int = 0
     participants: int | None = None
+    # The strongest reply against it, in its author's own words (offline recap only).
+    counter: str = ""
+    counter_author: str = ""
+    # The whole sentence `summary` was taken from (offline recap only).
+    said: str = ""
+    # A second voice backing it, when several people did (offline recap only).
+    also: str = ""
+    also_author: str = ""
+    # Everyone else's words on it, (author, sentence, "for"/"against"/""), closest first.
+    voices: tuple[tuple[str, str, str], ...] = ()
 
 
 @dataclass(frozen=True)
@@ -128,7 +139,24 @@ class Recap:
         lines = [_plain_position(p) for p in self.positions[: max_points + 1]]
         if not lines:
             return Summary(tldr=f"{self.comment_count} comments, no position stands out.")
-        return Summary(tldr=lines[0], key_points=tuple(lines[1:]))
+        # As many positions as fit a post whole (bot.posts.SUMMARY_LIMIT), then, while
+        # room is left, more of what was said on each, one voice per position in turn.
+        kept, size = lines[:1], len(lines[0])
+        for line in lines[1:]:
+            if size + len(line) + 3 <= POST_SUMMARY_CHARS:
+                kept.append(line)
+                size += len(line) + 3
+        positions = list(self.positions[: len(kept)])
+        for depth in range(max((len(p.voices) for p in positions), default=0)):
+            for n, position in enumerate(positions):
+                if depth >= len(position.voices):
+                    continue
+                author, sentence, side = position.voices[depth]
+                addition = f"; {side + ': ' if side else ''}“{sentence}” — {author}"
+                if size + len(addition) <= POST_SUMMARY_CHARS:
+                    kept[n] += addition
+                    size += len(addition)
+        return Summary(tldr=kept[0], key_points=tuple(kept[1:]))
 
 
 _STANCE_WORDS = {"agree": "broad agreement", "mixed": "some pushback", "disagree": "disputed"}
@@ -142,9 +170,20 @@ def _render_position(position: Position, prefix: str) -> str:
 
 
 def _plain_position(position: Position) -> str:
-    summary = shorten(position.summary, SUMMARY_LIMIT)
-    quote = shorten(collapse_whitespace(position.quote), QUOTE_LIMIT)
-    return f"{summary} ({_tally(position)}): “{quote}” — {position.author}"
+    """A position in a post's summary: what its opener said (the sentence its label comes
+    from, then the quote), who backs and who disputes it, and the strongest reply against."""
+    quote = collapse_whitespace(position.quote)
+    said = collapse_whitespace(position.said)
+    if said and said != quote and len(said) + len(quote) < 2 * QUOTE_LIMIT:
+        quote = f"{said} {quote}"
+    line = f"“{shorten(quote, 2 * QUOTE_LIMIT)}” — {position.author} ({_tally(position)})"
+    if position.also:
+        also = shorten(collapse_whitespace(position.also), QUOTE_LIMIT)
+        line += f"; also “{also}” — {position.also_author}"
+    if position.counter:
+        counter = shorten(collapse_whitespace(position.counter), QUOTE_LIMIT)
+        line += f"; against: “{counter}” — {position.counter_author}"
+    return line
 
 
 def _tally(position: Position) -> str:
@@ -291,15 +330,48 @@ def _position(tally: _Tally, thread: _Thread) -> Position:
         stance = "disagree"
     else:
         stance = "mixed"
+    against = [i for i in quotable if thread.replies.side[i] < 0]
+    counter = max(
+        against,
+        key=lambda i: (comments[i].score or 0, cosine(thread.vectors[i], centroid), -i),
+        default=None,
+    )
+    seconds = [i for i in backing if comments[i].author != comments[central].author]
+    second = max(
+        seconds,
+        key=lambda i: (cosine(thread.vectors[i], centroid), comments[i].score or 0, -i),
+        default=None,
+    )
+    heard = {central, second, counter}
+    others = sorted(
+        (i for i in quotable if i not in heard),
+        key=lambda i: (-cosine(thread.vectors[i], centroid), i),
+    )
+    sides = {1: "for", -1: "against"}
+    voices = tuple(
+        (comments[i].author, _point(thread, i, centroid), sides.get(thread.replies.side[i], ""))
+        for i in others
+    )
     return Position(
+        voices=voices,
+        also=_point(thread, second, centroid) if second is not None else "",
+        also_author=comments[second].author if second is not None else "",
         summary=label,
-        quote=quote_sentence(thread.texts[central], centroid, thread.idf, besides=said_in),
+        quote=_point(thread, central, centroid, besides=said_in),
+        said=said_in,
         author=comments[central].author,
         supporters=supporters,
         stance=stance,
         disputers=disputers,
         participants=tally.participants,
+        counter=_point(thread, counter, centroid) if counter is not None else "",
+        counter_author=comments[counter].author if counter is not None else "",
     )
+
+
+def _point(thread: _Thread, index: int, centroid: Mapping[str, float], besides: str = "") -> str:
+    """What a comment says on the position's subject, in its own words."""
+    return quote_sentence(thread.texts[index], centroid, thread.idf, besides=besides)
 
 
 # --- Duplicates ----------------------------------------------------------------------------

@@ -2,18 +2,24 @@
 
 from __future__ import annotations
 
+import asyncio
 import logging
+from urllib.parse import urlsplit
 
 import httpx
 
 from bot.clock import Clock, system_clock
 from bot.config import DiscussionSettings
+from bot.content.article import Article
+from bot.content.relevance import Lexicon, score_relevance
 from bot.decide.outbox import MAX_ATTEMPTS, retry_delay
-from bot.discussions.comments import CommentFetcher, discussion_url
+from bot.discussions.comments import CommentFetcher, DiscussionRef, discussion_url
 from bot.discussions.llm_recap import ExtractiveRecapper, Recapper
+from bot.discussions.recap import Recap
 from bot.http.fetch import FetchError
 from bot.models import Item
 from bot.store import Store
+from bot.summarize.document import DocumentSummary
 
 log = logging.getLogger(__name__)
 
@@ -44,9 +50,34 @@ class DiscussionRecaps:
         ref = discussion_url(item.link, item.comments_url)
         if ref is None:
             return None
-        comments = await self._fetcher.fetch(ref)
-        recap = await self._recapper.recap(comments, source_url=ref.page_url)
+        recap = await self.recap_of(ref)
         return recap.render() if recap else None
+
+    async def recap_of(self, ref: DiscussionRef) -> Recap | None:
+        """The thread's recap; None when it is too small for one."""
+        comments = await self._fetcher.fetch(ref)
+        return await self._recapper.recap(comments, source_url=ref.page_url)
+
+
+async def summarize_discussion(
+    recaps: DiscussionRecaps, ref: DiscussionRef, *, source: str, lexicon: Lexicon
+) -> DocumentSummary | None:
+    """A Hacker News or Reddit thread summarized by its recap (who says what), as any
+    document is; None when it is too small for one; `FetchError` if it cannot be read."""
+    recap = await recaps.recap_of(ref)
+    if recap is None:
+        return None
+    summary = recap.as_summary()
+    text = summary.text
+    relevance = await asyncio.to_thread(score_relevance, "", text, lexicon)
+    title = f"Discussion on {urlsplit(ref.page_url).netloc.removeprefix('www.')}"
+    article = Article(
+        text=text,
+        title=f"{title}: {recap.comment_count} comments",
+        partial=False,
+        partial_reason=None,
+    )
+    return DocumentSummary(source, article, summary, relevance)
 
 
 class RecapWriter:

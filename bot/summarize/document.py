@@ -8,6 +8,7 @@ from pathlib import Path
 
 from bot.content.article import Article, extract_article_async
 from bot.content.relevance import DEFAULT_LEXICON, Lexicon, Relevance, score_relevance
+from bot.content.text import unwrap_plain_text
 from bot.http.fetch import Fetcher, FetchError
 from bot.models import Summary
 from bot.summarize import Summarizer
@@ -57,6 +58,7 @@ async def _article_from_bytes(data: bytes, *, url: str) -> Article:
     # Plain text: the first line is the title, the rest the text.
     text = data.decode("utf-8", errors="replace").strip()
     title, _, body = text.partition("\n")
+    body = unwrap_plain_text(body)
     return Article(
         text=body.strip() or title, title=title.strip() or None, partial=False, partial_reason=None
     )

@@ -20,7 +20,7 @@ import asyncio
 import math
 import re
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 from bot.content.text import collapse_whitespace, shorten
 from bot.models import Summary
@@ -30,6 +30,7 @@ from bot.summarize.points import (
     is_furniture,
     is_teaser,
     join_teaser,
+    minimal_clues,
     standalone,
 )
 from bot.summarize.release import summarize_release
@@ -47,6 +48,9 @@ from bot.summarize.why import why_it_matters
 
 TLDR_MAX_CHARS = 300
 KEY_POINT_MAX_CHARS = 220
+# What a post shows of a summary (bot.posts.SUMMARY_LIMIT): a summary longer than this would
+# be cut at its end.
+SUMMARY_CHARS = 1000
 # Shorter sentences are fragments ("Read the docs.", "Installation") rather than statements.
 MIN_CANDIDATE_WORDS = 4
 
@@ -71,12 +75,15 @@ _SHORT_BOILERPLATE = re.compile(
     r"|privacy policy|terms of (?:use|service))\b"
 )
 _SHORT_LINE_WORDS = 12
+_HEADING_WORDS = 10
 # A paragraph holding none of these (lowercased) holds no boilerplate sentence: every test in
 # `_is_boilerplate` needs one of them, so most paragraphs skip the tests sentence by sentence.
-_BOILERPLATE_CLUES = (
-    *_BOILERPLATE_HINT, *_MENU_SEPARATORS, *FURNITURE_CLUES, "share this", "share on",
-    "share via", "share to", "sign in", "sign up", "log in", "login", "log out", "logout",
-    "follow us", "learn more", "privacy policy", "terms of",
+_BOILERPLATE_CLUES = minimal_clues(
+    (
+        *_BOILERPLATE_HINT, *_MENU_SEPARATORS, *FURNITURE_CLUES, "share ", "sign in", "sign up",
+        "log in", "login", "log out", "logout", "follow us", "learn more", "privacy policy",
+        "terms of",
+    )
 )  # fmt: skip
 
 # How much each part of a sentence's score counts.
@@ -97,6 +104,7 @@ class _Readable:
     text: str | None
     words: tuple[str, ...]
     raw: str  # as written
+    opens_section: bool = False  # the first sentence under a heading
 
     @property
     def is_candidate(self) -> bool:
@@ -112,6 +120,7 @@ class _Sentence:
     position: int  # among the candidate sentences, in document order
     text: str
     terms: tuple[str, ...]  # stemmed content words
+    opens_section: bool = False
 
     @property
     def finished(self) -> bool:
@@ -151,7 +160,8 @@ class ExtractiveSummarizer:
             return Summary(tldr=_tiny_tldr(readable, candidates))
         stems = _stems()
         sentences = [
-            _Sentence(i, c.text or "", _terms(c.words, stems)) for i, c in enumerate(candidates)
+            _Sentence(i, c.text or "", _terms(c.words, stems), c.opens_section)
+            for i, c in enumerate(candidates)
         ]
         idf = inverse_document_frequency([s.terms for s in sentences])
         similarity = similarity_graph([unit_vector(s.terms, idf) for s in sentences])
@@ -166,7 +176,20 @@ class ExtractiveSummarizer:
         tldr = _trim(sentences[best].text, TLDR_MAX_CHARS)
         key_points = tuple(sentences[i].text for i in sorted(points))
         why = why_it_matters([s.text for s in sentences], used={tldr, *key_points})
-        return Summary(tldr=tldr, key_points=key_points, why_it_matters=why)
+        return fit_post(Summary(tldr=tldr, key_points=key_points, why_it_matters=why))
+
+
+def fit_post(summary: Summary) -> Summary:
+    """`summary` within what a post shows (SUMMARY_CHARS) without cutting it: "why it
+    matters" goes first, then the last key points."""
+    while len(summary.text) > SUMMARY_CHARS:
+        if summary.why_it_matters:
+            summary = replace(summary, why_it_matters=None)
+        elif summary.key_points:
+            summary = replace(summary, key_points=summary.key_points[:-1])
+        else:
+            break
+    return summary
 
 
 def _best_fitting(sentences: list[_Sentence], scores: list[float], limit: int) -> int:
@@ -197,9 +220,9 @@ def _readable_sentences(*, title: str, text: str, quoted: tuple[str, ...] = ()) 
     seen_sentences: set[str] = set()
     kept: list[_Readable] = []
     own = _own_sentences(text, quoted)
-    sentences = [sentence for sentence, _ in own]
+    sentences = [sentence for sentence, _, _ in own]
     skip_next = False
-    for index, (sentence, clued) in enumerate(own):
+    for index, (sentence, clued, opens) in enumerate(own):
         if skip_next:
             skip_next = False
             continue
@@ -217,28 +240,44 @@ def _readable_sentences(*, title: str, text: str, quoted: tuple[str, ...] = ()) 
             sentence = join_teaser(sentence, following)
             skip_next = True
             sentence_words = tuple(words(sentence.lower()))
-        kept.append(_Readable(standalone(sentence), sentence_words, sentence))
+        kept.append(_Readable(standalone(sentence), sentence_words, sentence, opens))
     return kept
 
 
-def _own_sentences(text: str, quoted: tuple[str, ...]) -> list[tuple[str, bool]]:
+def _own_sentences(text: str, quoted: tuple[str, ...]) -> list[tuple[str, bool, bool]]:
     """The sentences of `text` in order, without quoted lines (starting with ">", or quoted
     in the HTML) and without a paragraph repeated; each with whether its paragraph has a
-    clue of boilerplate."""
+    clue of boilerplate, and whether it is the first sentence under a heading."""
     quotes = {" ".join(q.split()).casefold() for q in quoted}
+    # The clues the whole text holds (most texts: none); only they are looked for paragraph
+    # by paragraph.
+    whole = " ".join(text.split()).lower()
+    clues = [clue for clue in _BOILERPLATE_CLUES if clue in whole]
     seen_paragraphs: set[str] = set()
-    sentences: list[tuple[str, bool]] = []
+    sentences: list[tuple[str, bool, bool]] = []
+    after_heading = False
     for line in text.splitlines():
         paragraph = " ".join(line.split())
         folded = paragraph.casefold()
         if not paragraph or paragraph.startswith(">") or folded in seen_paragraphs:
             continue
         seen_paragraphs.add(folded)
+        heading = _is_heading(paragraph)
         if folded not in quotes:
             lowered = paragraph.lower()
-            clued = any(clue in lowered for clue in _BOILERPLATE_CLUES)
-            sentences += [(sentence, clued) for sentence in split_sentences(paragraph)]
+            clued = any(clue in lowered for clue in clues)
+            split = split_sentences(paragraph)
+            opens = after_heading and not heading
+            sentences += [(s, clued, opens and i == 0) for i, s in enumerate(split)]
+        after_heading = heading
     return sentences
+
+
+def _is_heading(paragraph: str) -> bool:
+    """A short line that does not end like a sentence: a heading ("2. C Is Universal")."""
+    if paragraph.rstrip("\"'”’)]").endswith((".", "!", "?", "…", ":", ";", ",")):
+        return False
+    return len(paragraph.split()) <= _HEADING_WORDS and paragraph[:1].isalnum()
 
 
 def _is_boilerplate(lowered: str, word_count: int) -> bool:
@@ -323,7 +362,7 @@ def _scores(
         centrality = _CENTRALITY_FLOOR + degree / top_degree
         on_title = len(title_terms.intersection(s.terms)) / len(title_terms) if title_terms else 0
         finished = 1.0 if s.finished else _UNFINISHED_WEIGHT
-        weight = prior(s.text, s.position, count)
+        weight = prior(s, count)
         scores.append(centrality * weight * (1 + on_title) * finished)
     return scores
 
@@ -365,7 +404,7 @@ def _trim(text: str, limit: int) -> str:
 
 # --- Where each kind of text puts what matters -------------------------------------------------
 
-Prior = Callable[[str, int, int], float]  # (sentence, position, count) → weight
+Prior = Callable[[_Sentence, int], float]  # (sentence, how many there are) → weight
 
 _THESIS = re.compile(
     r"\b(?:i think|i believe|i argue|i'd argue|i'm arguing|my (?:point|argument|claim)"
@@ -397,6 +436,17 @@ _PROBLEM = re.compile(
     re.IGNORECASE,
 )
 _NUMBER = re.compile(r"\d")
+# Sentences about the text rather than its subject: "This article provides hints…", "see the
+# separate document", "described in more detail below".
+_META = re.compile(
+    r"\b(?:this (?:article|post|page|essay|document|section|guide|tutorial)"
+    r"|in (?:this|the next|the following) (?:section|article|post)|in section \d"
+    r"|(?:described|discussed|explained|covered) (?:in (?:more )?detail )?(?:below|above|later)"
+    r"|(?:see|check out|read) (?:the|our) |for more (?:details|information)|are found in"
+    r"|(?:below|above)[,.]|table of contents)\b",
+    re.IGNORECASE,
+)
+_META_WEIGHT = 0.35
 _CARD_FACTS = re.compile(
     r"\b(?:licen[cs]e[ds]?|parameters?|context (?:length|window)|trained on|fine-tuned"
     r"|instruction|benchmark\w*|mmlu|tokens|languages?|quantiz\w*|intended (?:use|for))\b",
@@ -421,24 +471,32 @@ def _lead(position: int) -> float:
     return 1.0 / math.sqrt(1 + position)  # news puts what matters first
 
 
-def _news(sentence: str, position: int, count: int) -> float:
-    return _lead(position)
+def _news(s: _Sentence, count: int) -> float:
+    weight = _lead(s.position)
+    return weight * _META_WEIGHT if _META.search(s.text) else weight
 
 
-def _essay(sentence: str, position: int, count: int) -> float:
-    # An essay opens with background and states its thesis after it, and again at the end.
-    weight = 1.0 / (1 + position) ** 0.25
+def _essay(s: _Sentence, count: int) -> float:
+    # An essay opens with background and states its thesis after it; each section opens
+    # with the argument it makes; the end restates the thesis.
+    sentence, position = s.text, s.position
+    weight = 1.0 / (1 + position) ** 0.15
+    if s.opens_section:
+        weight *= 1.6
     if _THESIS.search(sentence):
-        weight *= 1.8
+        weight *= 1.6
     if _BACKGROUND.search(sentence):
         weight *= 0.4
-    if count > 5 and position >= count * 0.8:
+    if _META.search(sentence):
+        weight *= _META_WEIGHT
+    if count > 5 and position >= count * 0.85:
         weight *= 1.3
     return weight
 
 
-def _paper(sentence: str, position: int, count: int) -> float:
+def _paper(s: _Sentence, count: int) -> float:
     # An abstract: the problem, then the method ("We propose…"), then results with numbers.
+    sentence, position = s.text, s.position
     weight = 1.0 / (1 + position) ** 0.3
     if _METHOD.search(sentence):
         weight *= 2.2
@@ -449,8 +507,9 @@ def _paper(sentence: str, position: int, count: int) -> float:
     return weight
 
 
-def _model_card(sentence: str, position: int, count: int) -> float:
-    weight = _lead(position)
+def _model_card(s: _Sentence, count: int) -> float:
+    sentence = s.text
+    weight = _lead(s.position)
     if _CARD_FACTS.search(sentence):
         weight *= 1.5
     if _NUMBER.search(sentence):
@@ -458,10 +517,11 @@ def _model_card(sentence: str, position: int, count: int) -> float:
     return weight
 
 
-def _comment(sentence: str, position: int, count: int) -> float:
+def _comment(s: _Sentence, count: int) -> float:
     # A commenter sets the scene first ("I've been running Llama on a 3090…") and makes
     # the point after it.
-    weight = 1.0 + 0.3 * position / max(1, count - 1)
+    sentence = s.text
+    weight = 1.0 + 0.3 * s.position / max(1, count - 1)
     claim = bool(_CLAIM.search(sentence))
     if _SETUP.search(sentence) and not claim:
         weight *= 0.4

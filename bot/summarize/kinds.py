@@ -39,9 +39,14 @@ _RELEASE_HEADINGS = re.compile(
     re.IGNORECASE | re.MULTILINE,
 )
 _PAPER_CUES = re.compile(
-    r"\b(?:we (?:propose|present|introduce|develop|study|show|demonstrate|find|investigate)"
-    r"|in this (?:paper|work)|this paper|our (?:method|approach|model|results)"
-    r"|state-of-the-art|outperforms?|baselines?|benchmarks?|experiments?)\b",
+    r"\b(?:we (?:propose|present|introduce|develop|study|show|demonstrate|find|investigate"
+    r"|train|provide|evaluate|analy[sz]e|release|observe|conduct|design|achieve|report)"
+    r"|in this (?:paper|work)|this paper|our (?:method|approach|model|results|findings))\b",
+    re.IGNORECASE,
+)
+_PAPER_TERMS = re.compile(
+    r"\b(?:state-of-the-art|outperforms?|baselines?|benchmarks?|experiments?|datasets?"
+    r"|evaluations?|perplexity|accuracy|ablations?)\b",
     re.IGNORECASE,
 )
 _CARD_CUES = re.compile(
@@ -65,7 +70,13 @@ _ESSAY_CUES = re.compile(
 )
 _ESSAY_TITLE = re.compile(
     r"^(?:why|on|against|in defen[cs]e of|the case (?:for|against)|how i|what i|thoughts)\b"
-    r"|\b(?:considered harmful|is dead|is not|isn'?t|should|essay|opinion|manifesto)\b",
+    r"|\b(?:considered harmful|is dead|is not|isn'?t|is more than|is still|all you need|should"
+    r"|essay|opinion|manifesto|reflections|lessons|advantages|harmful|myths?)\b",
+    re.IGNORECASE,
+)
+_NEWS_TITLE = re.compile(
+    r"\b(?:announc\w*|launch\w*|releas\w*|introducing|now (?:supported|available)|is out"
+    r"|what'?s new|ships?|raises?|acquires?|v?\d+\.\d+)\b",
     re.IGNORECASE,
 )
 _FIRST_PERSON = re.compile(r"\b(?:i|i'm|i've|my|we|our|us)\b", re.IGNORECASE)
@@ -91,8 +102,8 @@ def item_kind(title: str, text: str, context: SourceContext) -> Kind:
         return Kind.ROUNDUP
     if _looks_like_essay(title, text):
         return Kind.ESSAY
-    if context.quoted and len(text) < 3000:
-        return Kind.COMMENT
+    if context.quoted and len(text) < 1500 and _FIRST_PERSON.search(text):
+        return Kind.COMMENT  # a short reply quoting what it answers
     return Kind.NEWS
 
 
@@ -132,17 +143,26 @@ def _looks_like_release(title: str, text: str) -> bool:
 
 
 def _looks_like_paper(text: str) -> bool:
+    """An abstract: short, in the first person plural of research ("we propose", "we
+    show"), with its terms (benchmarks, baselines, state of the art)."""
     head = text.lstrip()[:400].lower()
     if head.startswith(("arxiv:", "abstract")) or "announce type:" in head:
         return True
-    return len(text) < 4000 and len(set(m.lower() for m in _PAPER_CUES.findall(text))) >= 3
+    if len(text) >= 4000:
+        return False
+    moves = {m.lower() for m in _PAPER_CUES.findall(text)}
+    return len(moves) >= 2 and bool(_PAPER_TERMS.search(text))
 
 
 def _looks_like_roundup(title: str, text: str, context: SourceContext) -> bool:
-    outward = {link.url for link in context.links if _is_outward(link.url, context.link)}
-    if len(outward) >= 6:
-        return True
-    return len(outward) >= 3 and bool(_ROUNDUP_TITLE.search(title))
+    """A roundup's items are links that open their own heading, list item or paragraph;
+    an essay or a news story links inside its sentences."""
+    items = {
+        link.url
+        for link in context.links
+        if _is_outward(link.url, context.link) and link.context.startswith(link.text)
+    }
+    return len(items) >= 4 or (len(items) >= 3 and bool(_ROUNDUP_TITLE.search(title)))
 
 
 def _is_outward(url: str, own: str | None) -> bool:
@@ -151,9 +171,13 @@ def _is_outward(url: str, own: str | None) -> bool:
 
 
 def _looks_like_essay(title: str, text: str) -> bool:
-    words = max(1, len(text.split()))
-    if words < 300:
+    """An argument at length: a long text whose title asks or claims something ("Why…",
+    "…is still all you need") or that argues throughout; never an announcement."""
+    words = len(text.split())
+    if words < 500 or _NEWS_TITLE.search(title):
         return False
     cues = len(_ESSAY_CUES.findall(text)) / words * 1000
     person = len(_FIRST_PERSON.findall(text)) / words * 1000
-    return (cues >= 6 and person >= 8) or (bool(_ESSAY_TITLE.search(title)) and cues >= 3)
+    if _ESSAY_TITLE.search(title):
+        return True
+    return words >= 900 and (cues >= 3 or (cues >= 1.5 and person >= 8))

@@ -62,8 +62,15 @@ _FURNITURE_PHRASES = (
 )  # fmt: skip
 
 
+def minimal_clues(clues: tuple[str, ...]) -> tuple[str, ...]:
+    """`clues` without those holding another: a text holds one of the rest exactly when it
+    holds one of them all, in fewer tests."""
+    unique = sorted(set(clues), key=len)
+    return tuple(c for n, c in enumerate(unique) if not any(o in c for o in unique[:n]))
+
+
 # Every furniture line holds one of these: what a paragraph must hold to need a closer look.
-FURNITURE_CLUES = (*_FURNITURE_STARTS, *_FURNITURE_PHRASES)
+FURNITURE_CLUES = minimal_clues((*_FURNITURE_STARTS, *_FURNITURE_PHRASES))
 
 
 def is_furniture(lowered: str) -> bool:

@@ -11,7 +11,7 @@ from collections import Counter
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[4]))
-from bot.content.text import html_to_text  # noqa: E402  (only to read the texts as the bot sees them)
+from bot.content.text import html_to_text
 
 Q = Path(__file__).resolve().parent.parent
 
