@@ -26,6 +26,8 @@ from bot.discussions.llm_recap import recapper_from_settings
 from bot.discussions.service import DiscussionRecaps, summarize_discussion
 from bot.http.clients import HttpClients, open_http_clients
 from bot.http.fetch import Fetcher, FetchError
+from bot.logs import LogOptions, configure_logging, log_options_parser
+from bot.models import Summary
 from bot.preview import format_preview, run_preview
 from bot.reports import FeedStatus
 from bot.search import (
@@ -50,15 +52,18 @@ log = logging.getLogger("bot")
 def main(argv: Sequence[str] | None = None) -> int:
     parser = _parser()
     args = parser.parse_args(argv)
-    _configure_logging(args.log_level)
+    configure_logging(LogOptions.from_args(args))
     if args.command == "lexicon":
         sys.stdout.write(default_lexicon_toml())
         return EXIT_OK
+    if args.command in _OPS_COMMANDS:
+        return _ops_command(args)
     try:
         settings = _settings_for(args)
     except ConfigError as exc:
         print(f"error: {exc}", file=sys.stderr)
         return EXIT_USAGE
+    configure_logging(LogOptions.from_args(args, settings.logging))
     try:
         if args.command == "summarize":
             return summarize(settings, args.source, force_llm=args.llm)
@@ -71,12 +76,41 @@ def main(argv: Sequence[str] | None = None) -> int:
             )
         if args.command == "preview":
             return preview(settings, clock=clock)
+        if args.command == "backup":
+            return backup(settings, Path(args.destination))
         return run_bot(settings)
     except StoreOpenError as exc:
         print(f"error: storage.database: {exc}", file=sys.stderr)
         return EXIT_USAGE
     except KeyboardInterrupt:
         return EXIT_OK
+
+
+# Commands that read the config themselves (or need none): each in its own module under
+# bot/ops, imported only when it runs.
+_OPS_COMMANDS = ("init", "invite", "doctor", "health", "feeds")
+
+
+def _ops_command(args: argparse.Namespace) -> int:
+    if args.command == "init":
+        from bot.ops.init_config import init_command
+
+        return init_command(args)
+    if args.command == "invite":
+        from bot.ops.invite import invite_command
+
+        return invite_command(args)
+    if args.command == "doctor":
+        from bot.ops.doctor import doctor_command
+
+        return doctor_command(args)
+    if args.command == "health":
+        from bot.ops.health import health_command
+
+        return health_command(args)
+    from bot.ops.feed_lists import feeds_command
+
+    return feeds_command(args)
 
 
 def _settings_for(args: argparse.Namespace) -> Settings:
@@ -88,35 +122,57 @@ def _settings_for(args: argparse.Namespace) -> Settings:
 
 def _parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
-        prog="python -m bot", description="Bazaar: open-source AI news for Discord."
+        prog="python -m bot",
+        description="Bazaar: open-source AI news for Discord.",
+        parents=[log_options_parser(suppress=False)],
     )
-    parser.add_argument("--log-level", default="INFO", choices=["DEBUG", "INFO", "WARNING"])
     commands = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
-    run = commands.add_parser("run", help="run the bot (token from DISCORD_TOKEN or the config)")
-    preview = commands.add_parser(
-        "preview", help="poll the feeds once and print what would be posted (no Discord)"
-    )
-    summarize_cmd = commands.add_parser(
-        "summarize", help="print the summary a post would show for a URL or a file"
-    )
+    # The logging options work after the command too: `python -m bot run --log-level DEBUG`.
+    common = log_options_parser(suppress=True)
+
+    def command(name: str, help: str) -> argparse.ArgumentParser:
+        return commands.add_parser(name, help=help, parents=[common])
+
+    init = command("init", "write config.toml (asks, or takes flags; never the token)")
+    init.add_argument("--guild", type=int, action="append", default=[], metavar="ID")
+    init.add_argument("--channel", type=int, default=None, metavar="ID")
+    init.add_argument("--feed", action="append", default=[], metavar="URL")
+    init.add_argument("--database", default=None, metavar="PATH")
+    init.add_argument("--force", action="store_true", help="overwrite an existing config")
+    init.add_argument("--yes", action="store_true", help="ask nothing; defaults for the rest")
+    invite = command("invite", "print the link that adds the bot to a server")
+    invite.add_argument("--client-id", type=int, default=None, metavar="ID")
+    doctor = command("doctor", "check the config, the token, the servers, channels and feeds")
+    run = command("run", "run the bot (token from DISCORD_TOKEN or the config)")
+    health = command("health", "exit 0 if the running bot's heartbeat is fresh (for Docker)")
+    health.add_argument("--max-age", type=float, default=None, metavar="SECONDS")
+    backup_cmd = command("backup", "copy the database safely, even while the bot runs")
+    backup_cmd.add_argument("destination", help="the file to write the copy to")
+    feeds = command("feeds", "import or export the followed feeds as OPML")
+    feed_commands = feeds.add_subparsers(dest="feeds_command", required=True, metavar="ACTION")
+    feeds_import = feed_commands.add_parser("import", help="follow every feed of an OPML file")
+    feeds_import.add_argument("file", help="the OPML file")
+    feeds_import.add_argument("--channel", type=int, required=True, metavar="ID")
+    feeds_export = feed_commands.add_parser("export", help="write the followed feeds as OPML")
+    feeds_export.add_argument("--channel", type=int, default=None, metavar="ID")
+    feeds_export.add_argument("--output", default=None, metavar="FILE", help="default: stdout")
+    preview = command("preview", "poll the feeds once and print what would be posted (no Discord)")
+    summarize_cmd = command("summarize", "print the summary a post would show for a URL or a file")
     summarize_cmd.add_argument("source", help="an http(s) URL, or an HTML or text file")
     summarize_cmd.add_argument(
         "--llm", action="store_true", help="use the [llm] endpoint from the config"
     )
-    search_cmd = commands.add_parser(
-        "search", help="search everything the feeds brought (all servers), best first"
-    )
+    search_cmd = command("search", "search everything the feeds brought (all servers), best first")
     search_cmd.add_argument("query", help='words, a "phrase", or a prefix*')
     search_cmd.add_argument(
         "--since", choices=[s.value for s in Since], default="all", help="how far back"
     )
     search_cmd.add_argument("--page", type=int, default=1, help="page of results (default 1)")
-    digest_cmd = commands.add_parser("digest", help="print the top stories of the day or week")
+    digest_cmd = command("digest", "print the top stories of the day or week")
     digest_cmd.add_argument("--period", choices=[p.value for p in Period], default="day")
-    commands.add_parser(
-        "lexicon", help="print the built-in relevance lexicon as a [relevance] config block"
-    )
-    for sub in (run, preview, summarize_cmd, search_cmd, digest_cmd):
+    command("lexicon", "print the built-in relevance lexicon as a [relevance] config block")
+    for sub in (init, invite, doctor, run, health, backup_cmd, feeds_import, feeds_export,
+                preview, summarize_cmd, search_cmd, digest_cmd):  # fmt: skip
         sub.add_argument(
             "--config", default=None, help="path to config.toml (default ./config.toml)"
         )
@@ -145,17 +201,6 @@ def _fixed(when: datetime) -> Clock:
     return lambda: when
 
 
-def _configure_logging(level: str) -> None:
-    logging.basicConfig(
-        level=getattr(logging, level),
-        format="%(asctime)s %(levelname)-7s %(name)s: %(message)s",
-        datefmt="%Y-%m-%d %H:%M:%S",
-        stream=sys.stderr,
-    )
-    # httpx logs every request URL at INFO; feed URLs are fine but the noise is not.
-    logging.getLogger("httpx").setLevel(logging.WARNING)
-
-
 def run_bot(settings: Settings) -> int:
     """Run the bot until interrupted."""
     if not settings.discord.token:
@@ -173,6 +218,25 @@ def run_bot(settings: Settings) -> int:
     except StartError as exc:
         print(f"error: {exc}", file=sys.stderr)
         return EXIT_USAGE
+    return EXIT_OK
+
+
+def backup(settings: Settings, destination: Path) -> int:
+    """Copy the database to `destination`, safely even while the bot runs."""
+    from bot.ops.backup import BackupError, backup_database
+
+    source = settings.storage.database
+
+    def progress(copied: int, total: int) -> None:
+        print(f"\rcopying {source}: {copied:,} of {total:,} pages", end="", file=sys.stderr)
+
+    try:
+        result = backup_database(source, destination, progress=progress)
+    except BackupError as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        return EXIT_FAILURE
+    print(file=sys.stderr)
+    print(f"Backed up {source} to {result.destination} ({result.bytes:,} bytes), checked.")
     return EXIT_OK
 
 
@@ -206,7 +270,7 @@ def summarize(settings: Settings, source: str, *, force_llm: bool = False) -> in
     except DocumentError as exc:
         print(f"error: {exc}", file=sys.stderr)
         return EXIT_FAILURE
-    sys.stdout.write(format_summary(result, backend=_backend_name(settings)))
+    sys.stdout.write(format_summary(result, backend=_backend_name(settings, result.summary)))
     return EXIT_OK
 
 
@@ -318,9 +382,16 @@ def format_digest(digest: Digest, period: Period) -> str:
     return "\n".join(lines)
 
 
-def _backend_name(settings: Settings) -> str:
+def _backend_name(settings: Settings, summary: Summary) -> str:
+    """Who wrote the summary: the LLM, or the offline summarizer (and why, if an LLM was
+    configured)."""
+    if summary.made_by == "llm":
+        return f"LLM {settings.llm.model} at {settings.llm.base_url}"
     if settings.llm.enabled:
-        return f"LLM {settings.llm.model} at {settings.llm.base_url} (extractive if it fails)"
+        return (
+            f"extractive (offline): the LLM {settings.llm.model} at {settings.llm.base_url} "
+            "gave no usable summary (the warning above says why)"
+        )
     return "extractive (offline)"
 
 

@@ -155,6 +155,19 @@ class FeedSettings:
 
 
 @dataclass(frozen=True)
+class LoggingSettings:
+    """Where and how the bot logs; the command line's --log-* options win over these."""
+
+    level: str = "INFO"  # DEBUG, INFO, WARNING or ERROR
+    format: str = "text"  # or "json": one object per line
+    file: Path | None = None  # also log here, rotated at 10 MB (stderr always)
+
+
+_LOG_LEVELS = ("DEBUG", "INFO", "WARNING", "ERROR")
+_LOG_FORMATS = ("text", "json")
+
+
+@dataclass(frozen=True)
 class Settings:
     discord: DiscordSettings = DiscordSettings()
     storage: StorageSettings = StorageSettings()
@@ -164,6 +177,7 @@ class Settings:
     llm: LLMSettings = LLMSettings()
     relevance: Lexicon = field(default_factory=Lexicon.default)
     discussions: DiscussionSettings = DiscussionSettings()
+    logging: LoggingSettings = LoggingSettings()
     feeds: tuple[FeedSettings, ...] = ()
 
 
@@ -199,6 +213,7 @@ def parse_settings(
             "llm",
             "relevance",
             "discussions",
+            "logging",
             "feeds",
         },
     )
@@ -217,6 +232,7 @@ def parse_settings(
     if not database.is_absolute() and str(database) != ":memory:":
         database = base_dir / database
 
+    logging_settings = _logging(_table(raw, "logging"), base_dir)
     polling = _section(PollingSettings, polling_raw, "polling")
     network = _section(NetworkSettings, network_raw, "network")
     publish = _section(PublishSettings, publish_raw, "publish")
@@ -238,8 +254,24 @@ def parse_settings(
         llm=llm,
         relevance=lexicon,
         discussions=discussions,
+        logging=logging_settings,
         feeds=_feeds(raw.get("feeds", [])),
     )
+
+
+def _logging(table: Mapping[str, Any], base_dir: Path) -> LoggingSettings:
+    _reject_unknown(table, "logging.", {"level", "format", "file"})
+    level = _get(table, "logging.level", str, "INFO").upper()
+    if level not in _LOG_LEVELS:
+        raise ConfigError(f"logging.level must be one of {', '.join(_LOG_LEVELS)} (got {level!r})")
+    form = _get(table, "logging.format", str, "text").lower()
+    if form not in _LOG_FORMATS:
+        raise ConfigError(f"logging.format must be text or json (got {form!r})")
+    file = _get(table, "logging.file", str, "")
+    path = Path(file) if file else None
+    if path is not None and not path.is_absolute():
+        path = base_dir / path
+    return LoggingSettings(level=level, format=form, file=path)
 
 
 def _feeds(raw: object) -> tuple[FeedSettings, ...]:

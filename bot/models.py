@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from enum import StrEnum
 
@@ -204,6 +204,8 @@ class Summary:
     key_points: tuple[str, ...] = ()
     why_it_matters: str | None = None
     tags: tuple[str, ...] = ()  # a subset of TAGS
+    # "llm" when a model wrote it (else the offline summarizer did); not part of its value.
+    made_by: str = field(default="", compare=False)
 
     @property
     def text(self) -> str:

@@ -285,7 +285,8 @@ def test_the_refusal_reads_as_advice_for_an_admin() -> None:
     assert str(error) == (
         "Refused to connect to feeds.example, which resolves to 10.0.0.5, not a public "
         "internet address. To let the bot reach private networks, set "
-        "network.allow_private_networks = true in the config."
+        "network.allow_private_networks = true in a config file passed with --config "
+        "(python -m bot init writes one)."
     )
 
 

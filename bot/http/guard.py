@@ -28,9 +28,6 @@ IPAddress = ipaddress.IPv4Address | ipaddress.IPv6Address
 Resolver = Callable[[str, int], Awaitable[list[str]]]
 AddressPolicy = Callable[[IPAddress], bool]
 
-_CONFIG_KEY = "network.allow_private_networks"
-
-
 class BlockedAddressError(Exception):
     """Refused to connect: the host is or resolves to a non-public address.
 
@@ -47,8 +44,9 @@ class BlockedAddressError(Exception):
         else:
             where = f"{host}, which resolves to {address}, not a public internet address"
         super().__init__(
-            f"Refused to connect to {where}. To let the bot reach private networks, "
-            f"set {_CONFIG_KEY} = true in the config."
+            f"Refused to connect to {where}. To let the bot reach private networks, set "
+            "network.allow_private_networks = true in a config file passed with --config "
+            "(python -m bot init writes one)."
         )
 
 

@@ -20,7 +20,7 @@ import math
 import os
 import time
 from collections.abc import Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import datetime
 from typing import Any, Protocol
 
@@ -304,14 +304,15 @@ class LLMSummarizer:
     ) -> Summary:
         cached = await self._cache_get(key)
         if cached is not None:
-            return cached
+            return replace(cached, made_by="llm")
         checked = await self._checked_answer(title=title, text=text)
         if checked is None:
             return await self._fallback.summarize(title=title, text=text, context=context)
         for problem in checked.problems:
             log.info("LLM summary of %r: dropped a %s", title[:80], problem)
-        await self._cache_put(key, checked.summary)
-        return checked.summary
+        summary = replace(checked.summary, made_by="llm")
+        await self._cache_put(key, summary)
+        return summary
 
     async def _checked_answer(self, *, title: str, text: str) -> CheckedSummary | None:
         """The LLM's summary without what the article does not support; None (logged) when
