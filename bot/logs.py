@@ -19,8 +19,10 @@ FORMATS = ("text", "json")
 TEXT_FORMAT = "%(asctime)s %(levelname)-7s %(name)s: %(message)s"
 FILE_BYTES = 10 * 1024 * 1024  # a log file rotates at this size...
 FILE_BACKUPS = 5  # ...keeping this many old ones beside it
-# Library noise every start of a text-only bot would print: it never uses voice.
-_NOISE = ("voice will NOT be supported",)
+# Library noise: every start of a text-only bot would warn that voice is missing (it never
+# uses voice), and every login retry during an outage would announce itself (the bot's own
+# line says the outage once).
+_NOISE = ("voice will NOT be supported", "logging in using static token")
 
 
 @dataclass(frozen=True)

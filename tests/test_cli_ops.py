@@ -3,15 +3,20 @@ backup that is safe while the bot runs, and honest reports when something falls 
 
 from __future__ import annotations
 
+import asyncio
 import json
+import os
+import signal
+import socket
 import sqlite3
+import sys
 from pathlib import Path
 
 from bot.config import FeedSettings
 from bot.store import Store
 from tests.clock import TestClock
 from tests.llm_server import LLMServer, Reply
-from tests.test_cli import ARTICLE, run_cli
+from tests.test_cli import ARTICLE, REPO, run_cli
 
 
 async def test_logging_options_work_before_or_after_the_command_as_text_or_json(
@@ -108,3 +113,37 @@ async def test_summarize_with_the_llm_down_says_the_extractive_summary_was_used(
     assert "Summarized by: extractive (offline): the LLM tiny-test" in out
     assert "gave no usable summary" in out
     assert "LLM summary failed" in err
+
+
+async def test_the_bot_says_once_it_cannot_reach_discord_and_stops_cleanly_on_sigterm(
+    tmp_path: Path,
+) -> None:
+    # A port nothing listens on: Discord "unreachable", without leaving this machine.
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        closed = probe.getsockname()[1]
+    config = tmp_path / "config.toml"
+    config.write_text('[storage]\ndatabase = "bazaar.db"\n')
+    process = await asyncio.create_subprocess_exec(
+        sys.executable, "-m", "tests.run_bot_subprocess",
+        "--discord-base", f"http://127.0.0.1:{closed}/api/v10",
+        "--discord-gateway", f"ws://127.0.0.1:{closed}/gateway",
+        "--", "run", "--config", str(config),
+        cwd=REPO, stdout=asyncio.subprocess.PIPE, stderr=asyncio.subprocess.PIPE,
+        env={**os.environ, "DISCORD_TOKEN": "MTIz.abc.def"},
+    )  # fmt: skip
+    assert process.stderr is not None
+    lines: list[str] = []
+    while not any("cannot log in to Discord" in line for line in lines):
+        line = await asyncio.wait_for(process.stderr.readline(), timeout=30)
+        assert line, "".join(lines)
+        lines.append(line.decode())
+    process.send_signal(signal.SIGTERM)
+    _, rest = await asyncio.wait_for(process.communicate(), timeout=30)
+    err = "".join(lines) + rest.decode()
+
+    assert process.returncode == 0, err
+    assert "Bazaar 0.1.0 starting: database " in err and "0 feeds followed in 0 servers" in err
+    assert err.count("cannot log in to Discord") == 1  # one line, not one per retry
+    assert "Traceback" not in err and "voice will NOT be supported" not in err
+    assert "logging in using static token" not in err

@@ -198,6 +198,27 @@ class FeedQueries(StoreBase):
             for row in rows
         ]
 
+    async def channel_subscriptions(self, channel_id: int | None = None) -> list[SubscriptionView]:
+        """What `channel_id` follows, or every subscription of every server (config feeds
+        too, known guild or not) when None; oldest first."""
+        rows = await self._fetchall(
+            """SELECT s.*, f.*, s.id AS sub_id, f.id AS feed_id,
+                      (SELECT COUNT(*) FROM items i WHERE i.feed_id = f.id) AS item_count,
+                      (SELECT MAX(seen_at) FROM items i WHERE i.feed_id = f.id) AS last_item_at
+               FROM subscriptions s JOIN feeds f ON f.id = s.feed_id
+               WHERE ?1 IS NULL OR s.channel_id = ?1 ORDER BY s.id""",
+            (channel_id,),
+        )
+        return [
+            SubscriptionView(
+                subscription=subscription_from_row(row, id_column="sub_id"),
+                feed=feed_from_row(row, id_column="feed_id"),
+                item_count=int(row["item_count"]),
+                last_item_at=from_db_time(row["last_item_at"]),
+            )
+            for row in rows
+        ]
+
     async def subscriptions_of(self, feed_ids: Sequence[int]) -> dict[int, list[Subscription]]:
         """Every subscription of these feeds, by feed (in a few queries, not one per feed)."""
         found: dict[int, list[Subscription]] = {feed_id: [] for feed_id in feed_ids}
@@ -212,6 +233,14 @@ class FeedQueries(StoreBase):
             for row in rows:
                 found[int(row["feed_id"])].append(subscription_from_row(row))
         return found
+
+    async def following_counts(self) -> tuple[int, int]:
+        """How many feeds are followed, and by how many servers (those known so far)."""
+        row = await self._fetchone(
+            """SELECT COUNT(DISTINCT feed_id) AS feeds,
+                      COUNT(DISTINCT guild_id) AS servers FROM subscriptions"""
+        )
+        return (int(row["feeds"]), int(row["servers"])) if row else (0, 0)
 
     async def feed_subscriptions(self, feed_id: int) -> list[Subscription]:
         rows = await self._fetchall(
