@@ -17,7 +17,13 @@ from pathlib import Path
 from typing import TextIO
 
 from bot.clock import Clock, system_clock
-from bot.config import TOKEN_ENV, ConfigError, Settings, load_settings
+from bot.config import (
+    PLACEHOLDER_CHANNEL_ID,
+    TOKEN_ENV,
+    ConfigError,
+    Settings,
+    load_settings,
+)
 from bot.content.relevance import default_lexicon_toml
 from bot.decide.digest import Digest
 from bot.digest import DigestService, Period
@@ -203,6 +209,16 @@ def _fixed(when: datetime) -> Clock:
 
 def run_bot(settings: Settings) -> int:
     """Run the bot until interrupted."""
+    placeholders = [f.url for f in settings.feeds if f.channel_id == PLACEHOLDER_CHANNEL_ID]
+    if placeholders:
+        print(
+            f"error: {len(placeholders)} [[feeds]] still post to the example's placeholder "
+            f"channel {PLACEHOLDER_CHANNEL_ID} ({placeholders[0]}…): put your channel's id "
+            "(Developer Mode on, right-click the channel → Copy Channel ID), or write a config "
+            "with python -m bot init",
+            file=sys.stderr,
+        )
+        return EXIT_USAGE
     if not settings.discord.token:
         print(
             f"error: no Discord token: set {TOKEN_ENV} in the environment or discord.token "

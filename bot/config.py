@@ -274,6 +274,10 @@ def _logging(table: Mapping[str, Any], base_dir: Path) -> LoggingSettings:
     return LoggingSettings(level=level, format=form, file=path)
 
 
+# The channel id config.example.toml ships with: a config still holding it was never edited.
+PLACEHOLDER_CHANNEL_ID = 123456789012345678
+
+
 def _feeds(raw: object) -> tuple[FeedSettings, ...]:
     if not isinstance(raw, list):
         raise ConfigError("feeds must be an array of tables: write each feed as [[feeds]]")

@@ -147,3 +147,11 @@ async def test_the_bot_says_once_it_cannot_reach_discord_and_stops_cleanly_on_si
     assert err.count("cannot log in to Discord") == 1  # one line, not one per retry
     assert "Traceback" not in err and "voice will NOT be supported" not in err
     assert "logging in using static token" not in err
+
+
+async def test_run_refuses_the_example_configs_placeholder_channel_with_the_fix() -> None:
+    code, _, err = await run_cli("run", "--config", str(REPO / "config.example.toml"))
+
+    assert code == 2
+    assert "still post to the example's placeholder channel 123456789012345678" in err
+    assert "Copy Channel ID" in err and "python -m bot init" in err
