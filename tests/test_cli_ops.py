@@ -155,3 +155,14 @@ async def test_run_refuses_the_example_configs_placeholder_channel_with_the_fix(
     assert code == 2
     assert "still post to the example's placeholder channel 123456789012345678" in err
     assert "Copy Channel ID" in err and "python -m bot init" in err
+
+
+async def test_a_page_with_no_text_gets_one_plain_error_and_no_library_warning(
+    tmp_path: Path,
+) -> None:
+    page = tmp_path / "empty.html"
+    page.write_text("<html><body></body></html>")
+
+    code, out, err = await run_cli("summarize", str(page))
+
+    assert (code, out, err) == (1, "", f"error: found no readable text in {page}\n")
