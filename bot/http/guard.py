@@ -28,6 +28,7 @@ IPAddress = ipaddress.IPv4Address | ipaddress.IPv6Address
 Resolver = Callable[[str, int], Awaitable[list[str]]]
 AddressPolicy = Callable[[IPAddress], bool]
 
+
 class BlockedAddressError(Exception):
     """Refused to connect: the host is or resolves to a non-public address.
 
@@ -209,6 +210,17 @@ def _literal_check(is_allowed: AddressPolicy) -> Callable[[str], None]:
             raise BlockedAddressError(host, address)
 
     return check
+
+
+def literal_address_refusal(host: str) -> BlockedAddressError | None:
+    """The refusal a connection to `host` will meet if it is itself a non-public IP address
+    (in any form the C library reads), without resolving anything: a name is vetted when
+    the connection is made, since what it resolves to can change until then."""
+    try:
+        _literal_check(is_public_address)(host)
+    except BlockedAddressError as refusal:
+        return refusal
+    return None
 
 
 def guarded_transport(
