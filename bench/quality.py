@@ -42,13 +42,14 @@ ROOT = Path(__file__).resolve().parent.parent
 if str(ROOT) not in sys.path:
     sys.path.insert(0, str(ROOT))  # run as a script from anywhere: `python bench/quality.py`
 
+from bench.summarize import SentenceTokenizer  # noqa: E402
 from bot.content.structure import read_structure  # noqa: E402
 from bot.content.text import html_to_text, unwrap_plain_text  # noqa: E402
 from bot.discussions.comments import Comment  # noqa: E402
 from bot.discussions.recap import recap_comments  # noqa: E402
 from bot.summarize.extractive import ExtractiveSummarizer  # noqa: E402
 from bot.summarize.release import release_title  # noqa: E402
-from bot.summarize.sentences import split_sentences, words  # noqa: E402
+from bot.summarize.sentences import split_sentences  # noqa: E402
 from bot.summarize.source import SourceContext  # noqa: E402
 
 CORPUS = ROOT / "bench" / "data" / "quality"
@@ -176,18 +177,6 @@ def ours() -> Summarize:
         return lines + ([summary.why_it_matters] if summary.why_it_matters else [])
 
     return summarize
-
-
-class SentenceTokenizer:
-    """Our splitter in the shape sumy's parsers expect, so all three rank the same sentences."""
-
-    language = "english"
-
-    def to_sentences(self, paragraph: str) -> tuple[str, ...]:
-        return tuple(split_sentences(paragraph))
-
-    def to_words(self, sentence: str) -> tuple[str, ...]:
-        return tuple(words(sentence))
 
 
 def lexrank(counts: dict[str, int] | None = None) -> Summarize:
