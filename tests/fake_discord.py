@@ -718,6 +718,8 @@ class FakeDiscord:
     - ``send_rate_limit=(limit, per_seconds)`` limits message sends per channel and thread,
       answering 429 with ``Via``, ``Retry-After``, ``retry_after`` and ``X-RateLimit-*`` so
       discord.py waits and retries (off by default).
+    - ``token`` set: only ``Authorization: Bot <token>`` is accepted, anything else is 401, as
+      Discord answers a wrong or reset token.
     - History (``GET /channels/{id}/messages``) pages with ``before``/``after``/``around`` and
       ``limit`` 1-100, newest first, in channels and threads; members' messages
       (`post_as_member`) are part of it.
@@ -734,8 +736,11 @@ class FakeDiscord:
         nonce_window_seconds: float = 300.0,
         write_latency_seconds: float = 0.0,
         send_rate_limit: tuple[int, float] | None = None,
+        token: str | None = None,
     ) -> None:
         self._clock = clock
+        # None: any ``Bot <token>`` is accepted; a token: only that one (401 otherwise).
+        self.token = token
         self.nonce_window_seconds = nonce_window_seconds
         self.write_latency_seconds = write_latency_seconds
         self._send_limit = SendRateLimit(*send_rate_limit) if send_rate_limit else None
@@ -952,6 +957,30 @@ class FakeDiscord:
         overwrites.append(
             {"id": str(self.guild_id), "type": 0, "allow": "0", "deny": str(permissions)}
         )
+
+    def add_overwrite(
+        self,
+        channel: str | int,
+        target_id: int,
+        *,
+        member: bool = False,
+        allow: int = 0,
+        deny: int = 0,
+    ) -> None:
+        """Add a channel permission overwrite for a role (or, with ``member``, a user): e.g.
+        ``add_overwrite("news", fake.bot_role_id, deny=EMBED_LINKS)``. Before the bot connects,
+        like `deny_everyone`."""
+        if self._live_sessions():
+            raise RuntimeError("add_overwrite() must be called before the bot connects")
+        overwrites = self._resolve_channel(channel)["permission_overwrites"]
+        overwrites.append(
+            {"id": str(target_id), "type": int(member), "allow": str(allow), "deny": str(deny)}
+        )
+
+    @property
+    def bot_role_id(self) -> int:
+        """The bot's managed role in the main server (it has `BOT_PERMISSIONS`)."""
+        return self._bot_role_id
 
     def channel_ref(self, channel: str | int) -> ChannelRef:
         """A CHANNEL option value for a channel or thread given by name or id."""
@@ -1767,6 +1796,7 @@ class FakeDiscord:
         webhook = r"/webhooks/{app_id:\d+}/{token}"
         routes: list[tuple[str, str, Callable[[web.Request], Any]]] = [
             ("GET", "/users/@me", self._get_current_user),
+            ("GET", "/users/@me/guilds", self._get_current_user_guilds),
             ("POST", "/users/@me/channels", self._post_dm_channel),
             ("GET", "/oauth2/applications/@me", self._get_application),
             ("GET", "/applications/@me", self._get_application),
@@ -1779,6 +1809,7 @@ class FakeDiscord:
             ("GET", r"/guilds/{guild_id:\d+}", self._get_guild),
             ("GET", r"/guilds/{guild_id:\d+}/channels", self._get_guild_channels),
             ("GET", r"/guilds/{guild_id:\d+}/roles", self._get_guild_roles),
+            ("GET", r"/guilds/{guild_id:\d+}/members/{user_id:\d+}", self._get_guild_member),
             ("GET", channel, self._get_channel),
             ("GET", channel + "/messages", self._get_messages),
             ("POST", channel + "/messages", self._post_message),
@@ -1839,6 +1870,8 @@ class FakeDiscord:
         if path.startswith(("/interactions/", "/webhooks/")):
             return True
         authorization = request.headers.get("Authorization", "")
+        if self.token is not None:
+            return authorization == f"Bot {self.token}"
         return authorization.startswith("Bot ") and len(authorization) > 4
 
     def _check_application(self, request: web.Request) -> None:
@@ -1867,6 +1900,32 @@ class FakeDiscord:
 
     async def _get_current_user(self, request: web.Request) -> web.Response:
         return json_response({**self._bot_user, "verified": True, "mfa_enabled": False})
+
+    async def _get_current_user_guilds(self, request: web.Request) -> web.Response:
+        """The servers the bot is in, as partial guilds (``limit`` 1-200, default 200)."""
+        errors = FormErrors()
+        raw = request.query.get("limit", "200")
+        if not raw.isdigit() or not 1 <= int(raw) <= 200:
+            errors.add(("limit",), "NUMBER_TYPE_MAX", "int value should be between 1 and 200.")
+            errors.raise_if_any()
+        guilds = [
+            {
+                "id": str(guild_id),
+                "name": self._guild_name(guild_id),
+                "icon": None,
+                "banner": None,
+                "owner": False,
+                "permissions": str(BOT_PERMISSIONS | MEMBER_PERMISSIONS),
+                "features": [],
+            }
+            for guild_id in self.guild_ids
+        ]
+        return json_response(guilds[: int(raw)])
+
+    def _guild_name(self, guild_id: int) -> str:
+        if guild_id == self.guild_id:
+            return self.guild_name
+        return self._other_guilds[guild_id][0]
 
     async def _get_application(self, request: web.Request) -> web.Response:
         return json_response(self._application_payload())
@@ -1926,6 +1985,21 @@ class FakeDiscord:
     async def _get_guild_roles(self, request: web.Request) -> web.Response:
         self._check_guild(request)
         return json_response(self._roles_payload())
+
+    async def _get_guild_member(self, request: web.Request) -> web.Response:
+        """A member of the main server: the bot (with its role) or a user who acted there."""
+        self._check_guild(request)
+        guild_id = int(request.match_info["guild_id"])
+        user_id = int(request.match_info["user_id"])
+        if user_id == self.bot_user_id:
+            if guild_id == self.guild_id:
+                return json_response(self._bot_member())
+            bot_role = self._other_guilds[guild_id][1]
+            return json_response({**self._member_payload(self._bot_user), "roles": [str(bot_role)]})
+        user = self._users_by_id.get(user_id)
+        if user is None or user not in self._users_by_name.values():
+            raise DiscordError(404, 10007, "Unknown Member")
+        return json_response(self._member_payload(user))
 
     # ---- REST: channels and messages -------------------------------------------------------
 
