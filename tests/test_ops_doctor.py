@@ -7,16 +7,41 @@ import asyncio
 import hashlib
 import io
 import os
+import socket
 from argparse import Namespace
 from collections.abc import AsyncIterator
 from pathlib import Path
 
 import pytest
 
+from bot.config import FeedSettings
 from bot.models import SubscriptionSource
+from bot.ops.diagnosis import (
+    FORUM_CHANNEL,
+    TEXT_CHANNEL,
+    ChannelUse,
+    channel_check,
+    channels_to_check,
+    feeds_to_check,
+)
+from bot.ops.discord_rest import Channel
 from bot.ops.doctor import doctor_command
-from bot.ops.permissions import EMBED_LINKS, SEND_MESSAGES_IN_THREADS
+from bot.ops.invite import REQUIRED_PERMISSIONS
+from bot.ops.permissions import (
+    CREATE_PUBLIC_THREADS,
+    EMBED_LINKS,
+    MENTION_EVERYONE,
+    SEND_MESSAGES,
+    SEND_MESSAGES_IN_THREADS,
+    VIEW_CHANNEL,
+    Guild,
+    Member,
+    Overwrite,
+    OverwriteKind,
+    Role,
+)
 from bot.store import Store
+from bot.store.readonly import StoredSubscription
 from tests.cli_process import run_bot_command
 from tests.fake_discord import FakeDiscord
 from tests.feed_server import FeedItem, FeedServer, atom, rss
@@ -39,11 +64,13 @@ async def discord() -> AsyncIterator[FakeDiscord]:
         await fake.stop()
 
 
-def write_config(tmp_path: Path, feeds: list[tuple[str, int]], *, guilds: str = "") -> Path:
+def write_config(
+    tmp_path: Path, feeds: list[tuple[str, int]], *, guilds: str = "", extra: str = ""
+) -> Path:
     blocks = "".join(f'[[feeds]]\nurl = "{url}"\nchannel_id = {ch}\n' for url, ch in feeds)
     config = tmp_path / "config.toml"
     config.write_text(
-        f"[discord]\n{guilds}\n"
+        f"[discord]\n{guilds}\n{extra}\n"
         '[storage]\ndatabase = "bazaar.db"\n'
         "[network]\nallow_private_networks = true\nper_host_delay_seconds = 0\n" + blocks
     )
@@ -167,6 +194,24 @@ async def test_a_missing_permission_from_a_channel_overwrite_is_named(
     assert lines[-1] == "2 problem(s) found."
 
 
+async def test_without_threads_the_thread_permissions_are_not_needed(
+    tmp_path: Path, discord: FakeDiscord, feed_server: FeedServer
+) -> None:
+    url = feed_server.serve("/feed.xml", rss("Weekly", ITEMS))
+    channel = discord.add_text_channel("no-threads")
+    discord.add_overwrite(
+        "no-threads",
+        discord.bot_role_id,
+        deny=SEND_MESSAGES_IN_THREADS.bit | CREATE_PUBLIC_THREADS.bit,
+    )
+    config = write_config(tmp_path, [(url, channel)], extra="[publish]\nthreads = false\n")
+
+    code, lines = await run_doctor(config, discord)
+
+    assert code == 0, "\n".join(lines)
+    assert line_starting(lines, "✔ #no-threads in Test Guild: the bot can post")
+
+
 async def test_a_feed_that_is_gone_or_not_a_feed_is_reported_with_the_reason(
     tmp_path: Path, discord: FakeDiscord, feed_server: FeedServer
 ) -> None:
@@ -275,3 +320,93 @@ async def test_a_config_that_does_not_load_is_a_usage_error(tmp_path: Path) -> N
 
     assert (code, out) == (2, "")
     assert err.startswith("error: feeds[0].channel_id must be between 1 and")
+
+
+# ---- the doctor's decisions, without any server ---------------------------------------------
+
+SERVER = Guild(
+    1,
+    "Test",
+    owner_id=2,
+    roles=(
+        Role(1, "@everyone", VIEW_CHANNEL.bit | SEND_MESSAGES.bit | EMBED_LINKS.bit),
+        Role(10, "Bazaar", sum(p.bit for p in REQUIRED_PERMISSIONS)),
+        Role(20, "Releases", 0, mentionable=False),
+    ),
+)
+BOT = Member(3, (10,))
+
+
+def a_channel(kind: int = TEXT_CHANNEL, *overwrites: Overwrite) -> Channel:
+    return Channel(5, "news", kind, 1, overwrites)
+
+
+def test_a_role_that_cannot_be_mentioned_is_a_problem_unless_the_bot_may_mention_all() -> None:
+    use = ChannelUse(5, feeds=("https://example.org/feed.xml",), roles=(20,), from_database=True)
+
+    checks = channel_check(use, a_channel(), SERVER, BOT)
+
+    assert [check.ok for check in checks] == [True, False]
+    assert "role @Releases is not mentionable" in checks[1].text
+    assert "allow anyone to @mention this role" in checks[1].fix
+
+    may_mention = Overwrite(10, OverwriteKind.ROLE, allow=MENTION_EVERYONE.bit)
+    assert all(c.ok for c in channel_check(use, a_channel(TEXT_CHANNEL, may_mention), SERVER, BOT))
+
+
+def test_a_forum_needs_no_create_public_threads_and_a_voice_channel_cannot_take_news() -> None:
+    no_threads = Overwrite(10, OverwriteKind.ROLE, deny=CREATE_PUBLIC_THREADS.bit)
+    use = ChannelUse(5, feeds=("https://example.org/feed.xml",), from_config=True)
+
+    assert channel_check(use, a_channel(FORUM_CHANNEL, no_threads), SERVER, BOT)[0].ok
+    assert not channel_check(use, a_channel(TEXT_CHANNEL, no_threads), SERVER, BOT)[0].ok
+    (voice,) = channel_check(use, a_channel(2), SERVER, BOT)
+    assert voice.line().startswith("✘ #news in Test is a voice channel, not a text or forum")
+
+
+def test_each_channel_is_checked_once_with_every_feed_and_role_that_uses_it() -> None:
+    configured = [FeedSettings("https://a.example/feed", 5), FeedSettings("https://b.example/f", 6)]
+    stored = [
+        StoredSubscription("https://a.example/feed", 5, 1, role_id=20),
+        StoredSubscription("https://c.example/rss", 5, 1, role_id=20, paused=True),
+    ]
+
+    uses = channels_to_check(configured, stored)
+
+    assert uses == (
+        ChannelUse(
+            5,
+            feeds=("https://a.example/feed", "https://c.example/rss"),
+            roles=(20,),
+            paused=1,
+            from_config=True,
+            from_database=True,
+        ),
+        ChannelUse(6, feeds=("https://b.example/f",), from_config=True),
+    )
+    assert feeds_to_check(configured, stored) == (
+        "https://a.example/feed",
+        "https://b.example/f",
+        "https://c.example/rss",
+    )
+
+
+async def test_discord_out_of_reach_is_one_line_about_the_network(tmp_path: Path) -> None:
+    with socket.socket() as probe:  # a port nothing listens on
+        probe.bind(("127.0.0.1", 0))
+        port = probe.getsockname()[1]
+    out = io.StringIO()
+
+    code = await asyncio.to_thread(
+        doctor_command,
+        Namespace(config=str(write_config(tmp_path, []))),
+        api_base=f"http://127.0.0.1:{port}/api/v10",
+        environ={"DISCORD_TOKEN": TOKEN},
+        out=out,
+    )
+
+    assert code == 1
+    (line,) = [line for line in out.getvalue().splitlines() if line.startswith("✘")]
+    assert line.startswith("✘ cannot reach Discord while checking the token (")
+    assert "— fix: check the network: this machine must reach https://discord.com" in line
+    assert TOKEN not in out.getvalue()

@@ -13,6 +13,7 @@ from bot.ops.invite import REQUIRED_PERMISSIONS
 from bot.ops.permissions import (
     CREATE_PUBLIC_THREADS,
     MENTION_EVERYONE,
+    SEND_MESSAGES_IN_THREADS,
     Guild,
     Member,
     Permission,
@@ -199,11 +200,15 @@ def configured_guild_missing(guild_id: int) -> Check:
     )
 
 
-def needed_in(channel: Channel) -> tuple[Permission, ...]:
+def needed_in(channel: Channel, *, threads: bool = True) -> tuple[Permission, ...]:
     """What the bot needs in `channel`: in a forum, Send Messages is what creates its posts
-    and no thread is created from a message."""
+    and no thread is created from a message; in a text channel, the thread permissions only
+    if posts get threads (publish.threads, as /feeds add checks it)."""
     if channel.type == FORUM_CHANNEL:
         return tuple(p for p in REQUIRED_PERMISSIONS if p.bit != CREATE_PUBLIC_THREADS.bit)
+    if not threads:
+        thread_bits = CREATE_PUBLIC_THREADS.bit | SEND_MESSAGES_IN_THREADS.bit
+        return tuple(p for p in REQUIRED_PERMISSIONS if not p.bit & thread_bits)
     return REQUIRED_PERMISSIONS
 
 
@@ -236,7 +241,9 @@ def wrong_kind(channel: Channel, label: str) -> Check | None:
     )
 
 
-def channel_check(use: ChannelUse, channel: Channel, guild: Guild, member: Member) -> list[Check]:
+def channel_check(
+    use: ChannelUse, channel: Channel, guild: Guild, member: Member, *, threads: bool = True
+) -> list[Check]:
     """Whether the bot can post in `channel` (each lacking permission named), and ping the
     roles admins chose there."""
     label = f"#{channel.name} in {guild.name}"
@@ -244,7 +251,7 @@ def channel_check(use: ChannelUse, channel: Channel, guild: Guild, member: Membe
     if wrong is not None:
         return [wrong]
     have = channel_permissions(guild, member, channel.overwrites)
-    lacking = missing(have, needed_in(channel))
+    lacking = missing(have, needed_in(channel, threads=threads))
     if lacking:
         names = ", ".join(p.name for p in lacking)
         checks = [

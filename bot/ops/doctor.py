@@ -142,7 +142,7 @@ async def check_discord(
         for guild_id in settings.discord.guild_ids:
             if guild_id not in present:
                 emit(configured_guild_missing(guild_id))
-        places = _Places(rest, me)
+        places = _Places(rest, me, threads=settings.publish.threads)
         for use in uses:
             for check in await places.check(use):
                 emit(check)
@@ -151,9 +151,10 @@ async def check_discord(
 class _Places:
     """Reads each channel, and each server and the bot's member in it once."""
 
-    def __init__(self, rest: DiscordRest, me: BotUser) -> None:
+    def __init__(self, rest: DiscordRest, me: BotUser, *, threads: bool) -> None:
         self._rest = rest
         self._me = me
+        self._threads = threads
         self._servers: dict[int, tuple[Guild, Member]] = {}
 
     async def check(self, use: ChannelUse) -> list[Check]:
@@ -170,7 +171,7 @@ class _Places:
             return [
                 discord_failed(f"reading server {channel.guild_id}, its roles and the bot", exc)
             ]
-        return channel_check(use, channel, guild, member)
+        return channel_check(use, channel, guild, member, threads=self._threads)
 
     async def _server(self, guild_id: int) -> tuple[Guild, Member]:
         if guild_id not in self._servers:
