@@ -321,6 +321,12 @@ async def test_a_config_that_does_not_load_is_a_usage_error(tmp_path: Path) -> N
     assert (code, out) == (2, "")
     assert err.startswith("error: feeds[0].channel_id must be between 1 and")
 
+    elsewhere = tmp_path / "elsewhere"
+    elsewhere.mkdir()
+    code, out, err = await run_bot_command("doctor", cwd=elsewhere)
+    assert (code, out) == (2, "")
+    assert err == "error: config file not found: config.toml (python -m bot init writes one)\n"
+
 
 # ---- the doctor's decisions, without any server ---------------------------------------------
 

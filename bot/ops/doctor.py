@@ -70,11 +70,15 @@ def doctor_command(
     try:
         settings = load_settings(path, environ)
     except ConfigError as exc:
-        print(f"error: {exc}", file=sys.stderr)
+        hint = "" if path.exists() else " (python -m bot init writes one)"
+        print(f"error: {exc}{hint}", file=sys.stderr)
         return EXIT_USAGE
-    checks = asyncio.run(
-        run_doctor(settings, config_path=path, out=out or sys.stdout, api_base=api_base)
-    )
+    try:
+        checks = asyncio.run(
+            run_doctor(settings, config_path=path, out=out or sys.stdout, api_base=api_base)
+        )
+    except KeyboardInterrupt:
+        return EXIT_FAILURE
     return EXIT_OK if all(check.ok for check in checks) else EXIT_FAILURE
 
 
