@@ -38,6 +38,7 @@ import json
 import re
 import secrets
 import time
+import urllib.parse
 from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime
@@ -54,6 +55,7 @@ __all__ = [
     "ADMIN_PERMISSIONS",
     "BOT_PERMISSIONS",
     "MEMBER_PERMISSIONS",
+    "AttachmentRef",
     "ChannelRef",
     "DiscordError",
     "FakeDiscord",
@@ -67,6 +69,7 @@ JSON = dict[str, Any]
 
 API_PREFIX = "/api/v10"
 GATEWAY_PATH = "/gateway"
+CDN_PREFIX = "/ephemeral-attachments/"
 DISCORD_EPOCH_MS = 1_420_070_400_000
 HEARTBEAT_INTERVAL_MS = 41_250
 
@@ -179,6 +182,13 @@ URL_SCHEMES = ("http://", "https://", "attachment://")
 @dataclass(frozen=True)
 class ChannelRef:
     """A CHANNEL option value: ``invoke_slash(..., {"channel": ChannelRef(channel_id)})``."""
+
+    id: int
+
+
+@dataclass(frozen=True)
+class AttachmentRef:
+    """An ATTACHMENT option value: ``invoke_slash(..., {"file": fake.attachment(name, data)})``."""
 
     id: int
 
@@ -770,6 +780,10 @@ class FakeDiscord:
         self._messages_by_id: dict[int, JSON] = {}
         self.deleted_messages: list[JSON] = []
         self.uploads: dict[int, bytes] = {}
+        # Files a user attached to a slash command option (see `attachment`), by id, and
+        # each download of one from the fake's CDN.
+        self.option_attachments: dict[int, JSON] = {}
+        self.cdn_downloads: list[int] = []
         self.threads: list[JSON] = []
         # DMs: the channel opened with each user, and the users who accept no DMs from the
         # bot (sending to them fails with 403 code 50007, as on Discord).
@@ -958,6 +972,31 @@ class FakeDiscord:
             {"id": str(self.guild_id), "type": 0, "allow": "0", "deny": str(permissions)}
         )
 
+    def attachment(
+        self, filename: str, data: bytes, *, content_type: str = "application/octet-stream"
+    ) -> AttachmentRef:
+        """A file a user attaches to a slash command's ATTACHMENT option.
+
+        As on Discord, the interaction carries only its description (``resolved.attachments``:
+        id, filename, size, content type, URL); the bytes are downloaded from the URL, which
+        this fake serves as Discord's CDN does (each download is recorded in
+        ``cdn_downloads``). Call it once the fake is started.
+        """
+        attachment_id = self._ids.next()
+        self.uploads[attachment_id] = data
+        path = f"{CDN_PREFIX}{self.application_id}/{attachment_id}/{urllib.parse.quote(filename)}"
+        url = f"http://127.0.0.1:{self.port}{path}"
+        self.option_attachments[attachment_id] = {
+            "id": str(attachment_id),
+            "filename": filename,
+            "size": len(data),
+            "url": url,
+            "proxy_url": url,
+            "content_type": content_type,
+            "ephemeral": True,
+        }
+        return AttachmentRef(attachment_id)
+
     def add_overwrite(
         self,
         channel: str | int,
@@ -1105,7 +1144,8 @@ class FakeDiscord:
         ``group_sub`` names the subcommand of group ``name`` (``"sub"`` or ``"subgroup sub"``).
         Option types come from what the bot synced (PUT .../commands) when the command is known,
         else from the Python type: str -> STRING, int -> INTEGER, bool -> BOOLEAN, float ->
-        NUMBER, ChannelRef -> CHANNEL (with ``resolved.channels`` filled in). Against synced
+        NUMBER, ChannelRef -> CHANNEL (with ``resolved.channels`` filled in), AttachmentRef
+        (from `attachment`) -> ATTACHMENT (with ``resolved.attachments``). Against synced
         declarations, unknown or missing required options, invalid choices, bounds and channel
         types raise ValueError, as the Discord client would not send them.
         """
@@ -1279,15 +1319,18 @@ class FakeDiscord:
                 path_types[-1] = OptionType.SUB_COMMAND
         else:
             leaf_declared, path_types = declared_leaf(declared, path, where)
-        options, channels, roles = self._build_options(leaf_declared, values, where, focused)
+        options, channels, roles, attachments = self._build_options(
+            leaf_declared, values, where, focused
+        )
         for part, part_type in zip(reversed(path), reversed(path_types), strict=True):
             options = [{"name": part, "type": int(part_type), "options": options}]
         data: JSON = {"name": name, "type": 1, "options": options}
         data["id"] = declared["id"] if declared else str(self._ids.next())
-        if channels or roles:
+        if channels or roles or attachments:
             data["resolved"] = {
                 **({"channels": channels} if channels else {}),
                 **({"roles": roles} if roles else {}),
+                **({"attachments": attachments} if attachments else {}),
             }
         if declared is None or scope is not None:
             # Discord sends guild_id only for guild commands; when the bot synced nothing we send
@@ -1309,15 +1352,16 @@ class FakeDiscord:
         values: dict[str, object],
         where: str,
         focused: str | None,
-    ) -> tuple[list[JSON], JSON, JSON]:
-        """Interaction options for ``values`` and the ``resolved.channels`` and
-        ``resolved.roles`` they reference."""
+    ) -> tuple[list[JSON], JSON, JSON, JSON]:
+        """Interaction options for ``values`` and the ``resolved.channels``,
+        ``resolved.roles`` and ``resolved.attachments`` they reference."""
         specs = {spec["name"]: spec for spec in declared} if declared is not None else {}
         if declared is not None:
             check_option_names(declared, values, where, partial=focused is not None)
         built: list[JSON] = []
         channels: JSON = {}
         roles: JSON = {}
+        attachments: JSON = {}
         for key, value in values.items():
             spec = specs.get(key)
             if key == focused:
@@ -1334,12 +1378,14 @@ class FakeDiscord:
             built.append({"name": key, "type": int(option_type), "value": option_value})
             if channel is not None:
                 channels[channel["id"]] = channel
+            elif resolved is not None and option_type is OptionType.ATTACHMENT:
+                attachments[resolved["id"]] = resolved
             elif resolved is not None:
                 roles[resolved["id"]] = resolved
         if declared is not None:
             order = list(specs)
             built.sort(key=lambda option: order.index(option["name"]))
-        return built, channels, roles
+        return built, channels, roles, attachments
 
     def _option_value(
         self, option_type: OptionType, value: object, where: str
@@ -1352,6 +1398,7 @@ class FakeDiscord:
             OptionType.NUMBER: (int, float),
             OptionType.CHANNEL: (ChannelRef, int),
             OptionType.ROLE: (RoleRef, int),
+            OptionType.ATTACHMENT: (AttachmentRef,),
         }
         if option_type not in expected:
             raise NotImplementedError(f"{where}: option type {option_type.name} is not supported")
@@ -1369,6 +1416,11 @@ class FakeDiscord:
             if role is None:
                 raise ValueError(f"{where}: no role {role_id} in the guild")
             return role_id, role
+        if isinstance(value, AttachmentRef):
+            attachment = self.option_attachments.get(value.id)
+            if attachment is None:
+                raise ValueError(f"{where}: no attachment {value.id}; use fake.attachment(...)")
+            return attachment["id"], copy.deepcopy(attachment)
         return value, None
 
     def _resolved_channel(self, channel: JSON) -> JSON:
@@ -1833,6 +1885,8 @@ class FakeDiscord:
         self, request: web.Request, handler: Callable[[web.Request], Any]
     ) -> web.StreamResponse:
         """Record every REST call, then apply failure injection, routing and auth."""
+        if request.path.startswith(CDN_PREFIX):
+            return await self._get_cdn_attachment(request)
         if request.path == GATEWAY_PATH:
             if self.gateway_refusals > 0:
                 self.gateway_refusals -= 1
@@ -1860,6 +1914,23 @@ class FakeDiscord:
             return await handler(request)
         except DiscordError as error:
             return error.to_response()
+
+    async def _get_cdn_attachment(self, request: web.Request) -> web.Response:
+        """An attachment's bytes from the CDN (no Authorization needed, as on Discord): 404
+        unless the path is the one its ``url`` gave."""
+        parts = request.path.removeprefix(CDN_PREFIX).split("/")
+        attachment_id = int(parts[1]) if len(parts) == 3 and parts[1].isdigit() else 0
+        attachment = self.option_attachments.get(attachment_id)
+        if request.method != "GET" or attachment is None:
+            return web.Response(status=404, text="Not Found")
+        if urllib.parse.unquote(urllib.parse.urlsplit(attachment["url"]).path) != request.path:
+            return web.Response(status=404, text="Not Found")
+        self.cdn_downloads.append(attachment_id)
+        self._notify()
+        return web.Response(
+            body=self.uploads[attachment_id],
+            headers={"Content-Type": attachment["content_type"]},
+        )
 
     def _record_request(self, method: str, path: str, body: object) -> None:
         self.requests.append((method, path, body))
@@ -2556,4 +2627,6 @@ def infer_option_type(value: object, where: str, name: str) -> OptionType:
         return OptionType.CHANNEL
     if isinstance(value, RoleRef):
         return OptionType.ROLE
+    if isinstance(value, AttachmentRef):
+        return OptionType.ATTACHMENT
     raise TypeError(f"{where} option {name!r}: cannot send a {type(value).__name__}")
