@@ -1,8 +1,10 @@
-"""Admin commands: /feeds add | edit | pause | resume | remove | list | explain (Manage
-Server permission required, checked on every interaction; answers are ephemeral)."""
+"""Admin commands: /feeds add | edit | pause | resume | remove | list | explain | import |
+export (Manage Server permission required, checked on every interaction; answers are
+ephemeral)."""
 
 from __future__ import annotations
 
+import io
 from datetime import datetime
 
 import discord
@@ -13,14 +15,26 @@ from bot.client import BazaarBot, reply_privately
 from bot.content.text import shorten
 from bot.decide.filters import FilterError, keyword_filter
 from bot.explain import explanation_lines
+from bot.feed_lists import FeedLists
+from bot.feeds.opml import MAX_OPML_BYTES, OpmlError
 from bot.models import Feed, FeedFilter, KeywordFilter, SubscriptionEdit
 from bot.render import render_post
 from bot.store import SubscriptionView
 from bot.subscriptions import SubscriptionError
-from cogs.utils.display import fit_message, shown_error, shown_text, shown_title, shown_url
+from cogs.utils.display import (
+    ERROR_CHARS,
+    TITLE_CHARS,
+    fit_message,
+    shown_error,
+    shown_text,
+    shown_title,
+    shown_url,
+)
+from cogs.utils.feed_lists import import_answer
 from cogs.utils.paginator import reply_in_pages
 
 REASON_CHARS = 300
+EXPORT_FILENAME = "bazaar-feeds.opml"
 INCLUDE_HELP = 'Post only items with one of these words or "phrases" (comma-separated)'
 EXCLUDE_HELP = "Never post items with one of these words or phrases (comma-separated)"
 ROLE_HELP = "Mention this role on each new story's post (nothing else ever pings)"
@@ -36,6 +50,7 @@ FILTER_CHOICES = [
 class Feeds(commands.GroupCog, group_name="feeds", group_description="Manage the news feeds"):
     def __init__(self, bot: BazaarBot) -> None:
         self.bot = bot
+        self._feed_lists: FeedLists | None = None
 
     async def interaction_check(self, interaction: discord.Interaction) -> bool:
         # default_permissions only hides the command; this is the check that counts.
@@ -74,20 +89,8 @@ class Feeds(commands.GroupCog, group_name="feeds", group_description="Manage the
         except FilterError as exc:
             await reply_privately(interaction, _filter_refused(exc))
             return
-        server = await self.bot.server_settings.get(interaction.guild_id)
-        default = (
-            interaction.guild.get_channel(server.default_channel_id)
-            if interaction.guild and server.default_channel_id
-            else None
-        )
-        target = channel or default or interaction.channel
-        if not isinstance(target, discord.TextChannel | discord.ForumChannel):
-            await reply_privately(
-                interaction, "Pick a text or forum channel for the posts with channel:."
-            )
-            return
-        if refusal := self._cannot_post(target):
-            await reply_privately(interaction, refusal)
+        target = await self._posting_channel(interaction, channel)
+        if target is None:
             return
         await interaction.response.defer(ephemeral=True, thinking=True)
         try:
@@ -118,6 +121,127 @@ class Feeds(commands.GroupCog, group_name="feeds", group_description="Manage the
                 text += f"\nFilter: {shown_text(rules.describe(), REASON_CHARS)}."
         text += _role_note(role, target)
         await reply_privately(interaction, fit_message(text))
+
+    async def _posting_channel(
+        self,
+        interaction: discord.Interaction,
+        channel: discord.TextChannel | discord.ForumChannel | None,
+    ) -> discord.TextChannel | discord.ForumChannel | None:
+        """Where new feeds post: `channel`, else the server's default channel, else this one;
+        None (the admin told why) if that is no channel the bot can post news in."""
+        assert interaction.guild_id is not None
+        server = await self.bot.server_settings.get(interaction.guild_id)
+        default = (
+            interaction.guild.get_channel(server.default_channel_id)
+            if interaction.guild and server.default_channel_id
+            else None
+        )
+        target = channel or default or interaction.channel
+        if not isinstance(target, discord.TextChannel | discord.ForumChannel):
+            await reply_privately(
+                interaction, "Pick a text or forum channel for the posts with channel:."
+            )
+            return None
+        if refusal := self._cannot_post(target):
+            await reply_privately(interaction, refusal)
+            return None
+        return target
+
+    @app_commands.command(name="import", description="Follow every feed of an OPML file")
+    @app_commands.describe(
+        file="An OPML file, as feed readers export their subscriptions",
+        channel="Where to post, a text or forum channel (defaults to this channel)",
+    )
+    async def import_list(
+        self,
+        interaction: discord.Interaction,
+        file: discord.Attachment,
+        channel: discord.TextChannel | discord.ForumChannel | None = None,
+    ) -> None:
+        assert interaction.guild_id is not None
+        target = await self._posting_channel(interaction, channel)
+        if target is None:
+            return
+        name = shown_text(file.filename, TITLE_CHARS)
+        if file.size > MAX_OPML_BYTES:
+            # Refused on the size Discord states, before downloading anything.
+            await reply_privately(
+                interaction,
+                f"{name} cannot be imported: it is {file.size:,} bytes, and a feed list may be "
+                f"at most {MAX_OPML_BYTES:,}. Split it into smaller files.",
+            )
+            return
+        await interaction.response.defer(ephemeral=True, thinking=True)
+        try:
+            data = await file.read()
+        except discord.HTTPException:
+            await reply_privately(
+                interaction, f"I could not download {name} from Discord. Please try again."
+            )
+            return
+        try:
+            listed = await self.feed_lists.read(data)
+        except OpmlError as exc:
+            await reply_privately(
+                interaction,
+                fit_message(f"{name} cannot be imported: {shown_text(str(exc), ERROR_CHARS)}."),
+            )
+            return
+        report = await self.feed_lists.import_feeds(
+            listed, channel_id=target.id, guild_id=interaction.guild_id
+        )
+        backfill = self.bot.settings.polling.backfill
+        await reply_privately(interaction, import_answer(report, target.mention, backfill=backfill))
+
+    @app_commands.command(name="export", description="Get the feeds this server follows as OPML")
+    @app_commands.describe(channel="Only the feeds posting in this channel")
+    async def export(
+        self,
+        interaction: discord.Interaction,
+        channel: discord.TextChannel | discord.ForumChannel | None = None,
+    ) -> None:
+        assert interaction.guild_id is not None
+        guild_name = interaction.guild.name if interaction.guild else "Discord server"
+        exported = await self.feed_lists.export(
+            title=f"{guild_name}: Bazaar feeds",
+            guild_id=interaction.guild_id,
+            channel_id=channel.id if channel else None,
+        )
+        where = channel.mention if channel else "This server"
+        if not exported.feeds:
+            await reply_privately(
+                interaction, f"{where} follows no feeds yet. Add one with /feeds add."
+            )
+            return
+        data = exported.opml.encode("utf-8")
+        if len(data) > interaction.filesize_limit:
+            await reply_privately(
+                interaction,
+                f"The list is {len(data):,} bytes, more than the {interaction.filesize_limit:,} "
+                "Discord takes here; export one channel at a time with channel:, or use "
+                "python -m bot feeds export on the bot's machine.",
+            )
+            return
+        count = len(exported.feeds)
+        await interaction.response.send_message(
+            f"{where} follows {count} feed{'s' if count != 1 else ''}: here they are as OPML, "
+            "for any feed reader (or /feeds import elsewhere).",
+            file=discord.File(io.BytesIO(data), filename=EXPORT_FILENAME),
+            ephemeral=True,
+            allowed_mentions=discord.AllowedMentions.none(),
+        )
+
+    @property
+    def feed_lists(self) -> FeedLists:
+        # Built on first use: the bot's store opens before the cogs load, this lives with it.
+        if self._feed_lists is None:
+            self._feed_lists = FeedLists(
+                store=self.bot.store,
+                allow_private_networks=self.bot.settings.network.allow_private_networks,
+                on_change=self.bot.poller.wake,
+                clock=self.bot.clock,
+            )
+        return self._feed_lists
 
     def _cannot_post(self, channel: discord.TextChannel | discord.ForumChannel) -> str | None:
         """Why the bot cannot post news in `channel` and what to do, if it cannot."""
