@@ -14,7 +14,7 @@ from pathlib import Path
 
 import pytest
 
-from bot.config import FeedSettings
+from bot.config import FeedSettings, load_settings
 from bot.models import SubscriptionSource
 from bot.ops.diagnosis import (
     FORUM_CHANNEL,
@@ -125,6 +125,7 @@ async def test_all_well_every_check_passes_and_the_database_is_untouched(
         guild_id=discord.guild_id,
         role_id=discord.ping_role_id,
     )
+    await store.sync_config_feeds(load_settings(config, environ={}).feeds)  # as the bot does
     await store.close()
     before = files_and_digests(tmp_path)
 
@@ -132,7 +133,10 @@ async def test_all_well_every_check_passes_and_the_database_is_untouched(
 
     assert code == 0, "\n".join(lines)
     assert lines[0] == f"✔ config {config} is valid (1 feed(s) in it)"
-    assert line_starting(lines, f"✔ database {tmp_path / 'bazaar.db'}: 1 subscription(s)")
+    assert (
+        f"✔ database {tmp_path / 'bazaar.db'}: 2 subscription(s), 1 of them from /feeds add"
+        in lines
+    )
     assert line_starting(lines, "✔ token accepted: the bot is Bazaar")
     assert line_starting(lines, "✔ the bot is in 1 server(s): Test Guild")
     assert line_starting(

@@ -6,9 +6,12 @@ from __future__ import annotations
 import os
 from pathlib import Path
 
+from bot.config import FeedSettings
 from bot.models import SubscriptionSource
 from bot.store import Store
 from bot.store.readonly import StoredSubscription, read_subscriptions
+
+CONFIG = SubscriptionSource.CONFIG
 
 
 async def test_a_running_bots_latest_subscriptions_are_read_from_its_wal(tmp_path: Path) -> None:
@@ -27,6 +30,7 @@ async def test_a_running_bots_latest_subscriptions_are_read_from_its_wal(tmp_pat
             role_id=99,
         )
         await store.pause_subscription(subscription.id, "Missing Permissions", store.clock())
+        await store.sync_config_feeds([FeedSettings("https://example.org/config.xml", 9)])
         assert "bazaar.db-wal" in os.listdir(tmp_path)
 
         snapshot = await read_subscriptions(path)
@@ -37,6 +41,7 @@ async def test_a_running_bots_latest_subscriptions_are_read_from_its_wal(tmp_pat
     assert snapshot.subscriptions == (
         StoredSubscription("https://example.org/feed.xml", 7, 1),
         StoredSubscription("https://example.org/other.xml", 8, 1, "Other", 99, paused=True),
+        StoredSubscription("https://example.org/config.xml", 9, None, source=CONFIG),
     )
 
 

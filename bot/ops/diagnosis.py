@@ -8,6 +8,7 @@ from dataclasses import dataclass, replace
 from pathlib import Path
 
 from bot.config import TOKEN_ENV, FeedSettings
+from bot.models import SubscriptionSource
 from bot.ops.discord_rest import Channel, DiscordRestError
 from bot.ops.invite import REQUIRED_PERMISSIONS
 from bot.ops.permissions import (
@@ -93,7 +94,11 @@ def channels_to_check(
         uses[feed.channel_id] = _with_feed(use, feed.url, from_config=True)
     for subscription in stored:
         use = uses.get(subscription.channel_id, ChannelUse(subscription.channel_id))
-        use = _with_feed(use, subscription.feed_url, from_database=True)
+        # The bot copies the config's feeds into the database: those are the config's.
+        from_command = subscription.source is SubscriptionSource.COMMAND
+        use = _with_feed(
+            use, subscription.feed_url, from_config=not from_command, from_database=from_command
+        )
         if subscription.role_id is not None and subscription.role_id not in use.roles:
             use = _replace(use, roles=(*use.roles, subscription.role_id))
         if subscription.paused:
@@ -142,7 +147,11 @@ def database_check(path: Path, snapshot: DatabaseSnapshot | None) -> Check:
             "upgrade Bazaar (python -m pip install -U .), or point storage.database at another "
             "file",
         )
-    return ok(f"database {path}: {len(snapshot.subscriptions)} subscription(s) from /feeds add")
+    added = sum(s.source is SubscriptionSource.COMMAND for s in snapshot.subscriptions)
+    return ok(
+        f"database {path}: {len(snapshot.subscriptions)} subscription(s), {added} of them "
+        "from /feeds add"
+    )
 
 
 def unreadable_database(path: Path, reason: str) -> Check:

@@ -8,6 +8,7 @@ import sqlite3
 from dataclasses import dataclass
 from pathlib import Path
 
+from bot.models import SubscriptionSource
 from bot.store.base import StoreOpenError
 from bot.store.schema import MIGRATIONS
 
@@ -22,6 +23,7 @@ class StoredSubscription:
     name: str | None = None
     role_id: int | None = None  # mentioned on new posts, if an admin opted in
     paused: bool = False  # in this channel, by an admin or after Discord refused a post
+    source: SubscriptionSource = SubscriptionSource.COMMAND  # /feeds add, or the config file
 
 
 @dataclass(frozen=True)
@@ -90,4 +92,5 @@ def _subscription(row: sqlite3.Row) -> StoredSubscription:
         name=row["name"],
         role_id=None if role is None else int(role),  # type: ignore[call-overload]
         paused=column("channel_paused_at") is not None,
+        source=SubscriptionSource(row["source"]),
     )
