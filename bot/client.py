@@ -20,6 +20,7 @@ from bot.digest import DigestService
 from bot.discussions.llm_recap import recapper_from_settings
 from bot.discussions.service import DiscussionRecaps, RecapWriter
 from bot.feed_preview import FeedPreviews
+from bot.heartbeat import HeartbeatWriter, Vitals
 from bot.http.clients import HttpClients, open_http_clients
 from bot.http.fetch import Fetcher
 from bot.news import NewsService
@@ -228,6 +229,16 @@ class BazaarBot(commands.Bot):
         # Polling needs no gateway: items are stored and queued while the bot connects.
         # Started here rather than in on_ready, which can run after close() has begun.
         self._poll_task = asyncio.create_task(self.poller.run_forever(), name="bazaar-poller")
+        # The heartbeat `python -m bot health` reads (bot/heartbeat.py); stopped in close().
+        self.heartbeat = HeartbeatWriter.for_database(
+            settings.storage.database,
+            lambda: Vitals(
+                gateway_connected=self.is_ready() and self.ws is not None and self.ws.open,
+                last_cycle_finished_at=self.poller.last_cycle_finished_at,
+            ),
+            clock=self.clock,
+        )
+        self.heartbeat.start()
 
     async def _sync_commands(self) -> None:
         guild_ids = self.settings.discord.guild_ids
@@ -275,6 +286,8 @@ class BazaarBot(commands.Bot):
             await self.http_clients.aclose()
         if hasattr(self, "store"):
             await self.store.close()
+        if hasattr(self, "heartbeat"):
+            await self.heartbeat.stop()  # last: no heartbeat file means the bot has stopped
 
 
 def _log_outage(ongoing: bool, action: str, error: BaseException | None) -> bool:

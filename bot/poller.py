@@ -5,6 +5,7 @@ from __future__ import annotations
 import asyncio
 import logging
 from collections.abc import Awaitable, Callable
+from datetime import datetime
 
 from bot.clock import Clock, system_clock
 from bot.pipeline import Pipeline
@@ -36,6 +37,8 @@ class Poller:
         self._store = store
         self._on_cycle = on_cycle
         self._wake = asyncio.Event()
+        # When `poll_due` last returned (the heartbeat reports it; None before the first).
+        self.last_cycle_finished_at: datetime | None = None
 
     def wake(self) -> None:
         self._wake.set()
@@ -45,6 +48,7 @@ class Poller:
             self._wake.clear()
             try:
                 report = await self._pipeline.poll_due()
+                self.last_cycle_finished_at = self._now()
                 if self._on_cycle is not None:
                     await self._on_cycle(report)
             except Exception:
