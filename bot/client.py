@@ -12,6 +12,7 @@ from discord import app_commands
 from discord.backoff import ExponentialBackoff
 from discord.ext import commands
 
+from bot import __version__
 from bot.alerts import AlertService
 from bot.clock import Clock, system_clock
 from bot.config import TOKEN_ENV, Settings
@@ -130,6 +131,12 @@ class BazaarBot(commands.Bot):
         while not self.is_closed():
             try:
                 await self.login(token)
+            except asyncio.CancelledError:
+                # Stopped (SIGTERM, Ctrl-C) while a login was under way: closing the HTTP
+                # session cancels the request. That is the stop, not an error to report.
+                if self.is_closed() or self._stopping.is_set():
+                    return
+                raise
             except (OSError, TimeoutError, aiohttp.ClientError, discord.DiscordServerError) as exc:
                 outage = _log_outage(outage, "log in to Discord", exc)
                 await self.http.close()
@@ -170,6 +177,14 @@ class BazaarBot(commands.Bot):
         settings = self.settings
         self.store = await Store.open(settings.storage.database, clock=self.clock)
         await self.store.sync_config_feeds(settings.feeds)
+        feeds, servers = await self.store.following_counts()
+        log.info(
+            "Bazaar %s starting: database %s, %d feeds followed in %d servers",
+            __version__,
+            settings.storage.database,
+            feeds,
+            servers,
+        )
         self.server_settings = ServerSettingsService(self.store, defaults_from(settings))
         self.http_clients = open_http_clients(settings)
         self.pipeline = build_pipeline(
