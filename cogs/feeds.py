@@ -18,6 +18,7 @@ from bot.explain import explanation_lines
 from bot.feed_lists import FeedLists
 from bot.feeds.opml import MAX_OPML_BYTES, OpmlError
 from bot.models import Feed, FeedFilter, KeywordFilter, SubscriptionEdit
+from bot.ops.invite import needed_permissions
 from bot.render import render_post
 from bot.store import SubscriptionView
 from bot.subscriptions import SubscriptionError
@@ -256,15 +257,14 @@ class Feeds(commands.GroupCog, group_name="feeds", group_description="Manage the
     def _missing_permissions(
         self, channel: discord.TextChannel | discord.ForumChannel
     ) -> list[str]:
-        """What the bot lacks in `channel` to post news there, in the words Discord uses: in
-        a forum, Send Messages is what creates posts, and notes go into them."""
-        needed = ["view_channel", "send_messages", "embed_links"]
-        if isinstance(channel, discord.ForumChannel):
-            needed += ["send_messages_in_threads"]
-        elif self.bot.settings.publish.threads:
-            needed += ["create_public_threads", "send_messages_in_threads"]
-        have = channel.permissions_for(channel.guild.me)
-        return [name.replace("_", " ").title() for name in needed if not getattr(have, name)]
+        """What the bot lacks in `channel` to post news there, named as Discord names them
+        (the invite's one list: bot/ops/invite.py)."""
+        needed = needed_permissions(
+            forum=isinstance(channel, discord.ForumChannel),
+            threads=self.bot.settings.publish.threads,
+        )
+        have = channel.permissions_for(channel.guild.me).value
+        return [p.name for p in needed if not have & p.bit]
 
     @app_commands.command(name="list", description="Show the feeds this server follows")
     async def list(self, interaction: discord.Interaction) -> None:

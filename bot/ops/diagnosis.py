@@ -10,11 +10,9 @@ from pathlib import Path
 from bot.config import TOKEN_ENV, FeedSettings
 from bot.models import SubscriptionSource
 from bot.ops.discord_rest import Channel, DiscordRestError
-from bot.ops.invite import REQUIRED_PERMISSIONS
+from bot.ops.invite import needed_permissions
 from bot.ops.permissions import (
-    CREATE_PUBLIC_THREADS,
     MENTION_EVERYONE,
-    SEND_MESSAGES_IN_THREADS,
     Guild,
     Member,
     Permission,
@@ -210,15 +208,8 @@ def configured_guild_missing(guild_id: int) -> Check:
 
 
 def needed_in(channel: Channel, *, threads: bool = True) -> tuple[Permission, ...]:
-    """What the bot needs in `channel`: in a forum, Send Messages is what creates its posts
-    and no thread is created from a message; in a text channel, the thread permissions only
-    if posts get threads (publish.threads, as /feeds add checks it)."""
-    if channel.type == FORUM_CHANNEL:
-        return tuple(p for p in REQUIRED_PERMISSIONS if p.bit != CREATE_PUBLIC_THREADS.bit)
-    if not threads:
-        thread_bits = CREATE_PUBLIC_THREADS.bit | SEND_MESSAGES_IN_THREADS.bit
-        return tuple(p for p in REQUIRED_PERMISSIONS if not p.bit & thread_bits)
-    return REQUIRED_PERMISSIONS
+    """What the bot needs in `channel` (see `needed_permissions`)."""
+    return needed_permissions(forum=channel.type == FORUM_CHANNEL, threads=threads)
 
 
 def channel_error(use: ChannelUse, error: Exception) -> Check:

@@ -59,6 +59,18 @@ REQUIRED_PERMISSIONS: tuple[Permission, ...] = (
 )
 
 
+def needed_permissions(*, forum: bool, threads: bool) -> tuple[Permission, ...]:
+    """What the bot needs in one channel: in a forum, Send Messages creates its posts and no
+    thread is made from a message; in a text channel, the thread permissions only when posts
+    get threads (publish.threads, or the server's threads setting)."""
+    if forum:
+        return tuple(p for p in REQUIRED_PERMISSIONS if p.bit != CREATE_PUBLIC_THREADS.bit)
+    if not threads:
+        thread_bits = CREATE_PUBLIC_THREADS.bit | SEND_MESSAGES_IN_THREADS.bit
+        return tuple(p for p in REQUIRED_PERMISSIONS if not p.bit & thread_bits)
+    return REQUIRED_PERMISSIONS
+
+
 def permission_names() -> list[str]:
     """The names of the permissions the bot needs, as Discord shows them, in order."""
     return [permission.name for permission in REQUIRED_PERMISSIONS]
