@@ -20,6 +20,7 @@ from bot.delivery import DeliveryService
 from bot.digest import DigestService
 from bot.discussions.llm_recap import recapper_from_settings
 from bot.discussions.service import DiscussionRecaps, RecapWriter
+from bot.feed_lists import FeedLists
 from bot.feed_preview import FeedPreviews
 from bot.heartbeat import HeartbeatWriter, Vitals
 from bot.http.clients import HttpClients, open_http_clients
@@ -87,6 +88,7 @@ class BazaarBot(commands.Bot):
     pipeline: Pipeline
     poller: Poller
     subscriptions: SubscriptionService
+    feed_lists: FeedLists
     news: NewsService
     search: SearchService
     digests: DigestService
@@ -206,6 +208,12 @@ class BazaarBot(commands.Bot):
         )
         self.subscriptions = SubscriptionService(
             store=self.store, fetcher=at_once, on_change=self.poller.wake, clock=self.clock
+        )
+        self.feed_lists = FeedLists(
+            store=self.store,
+            allow_private_networks=settings.network.allow_private_networks,
+            on_change=self.poller.wake,
+            clock=self.clock,
         )
         summarizer = summarizer_from_settings(
             settings.llm,

@@ -15,7 +15,6 @@ from bot.client import BazaarBot, reply_privately
 from bot.content.text import shorten
 from bot.decide.filters import FilterError, keyword_filter
 from bot.explain import explanation_lines
-from bot.feed_lists import FeedLists
 from bot.feeds.opml import MAX_OPML_BYTES, OpmlError
 from bot.models import Feed, FeedFilter, KeywordFilter, SubscriptionEdit
 from bot.ops.invite import needed_permissions
@@ -51,7 +50,6 @@ FILTER_CHOICES = [
 class Feeds(commands.GroupCog, group_name="feeds", group_description="Manage the news feeds"):
     def __init__(self, bot: BazaarBot) -> None:
         self.bot = bot
-        self._feed_lists: FeedLists | None = None
 
     async def interaction_check(self, interaction: discord.Interaction) -> bool:
         # default_permissions only hides the command; this is the check that counts.
@@ -181,14 +179,14 @@ class Feeds(commands.GroupCog, group_name="feeds", group_description="Manage the
             )
             return
         try:
-            listed = await self.feed_lists.read(data)
+            listed = await self.bot.feed_lists.read(data)
         except OpmlError as exc:
             await reply_privately(
                 interaction,
                 fit_message(f"{name} cannot be imported: {shown_text(str(exc), ERROR_CHARS)}."),
             )
             return
-        report = await self.feed_lists.import_feeds(
+        report = await self.bot.feed_lists.import_feeds(
             listed, channel_id=target.id, guild_id=interaction.guild_id
         )
         backfill = self.bot.settings.polling.backfill
@@ -203,7 +201,7 @@ class Feeds(commands.GroupCog, group_name="feeds", group_description="Manage the
     ) -> None:
         assert interaction.guild_id is not None
         guild_name = interaction.guild.name if interaction.guild else "Discord server"
-        exported = await self.feed_lists.export(
+        exported = await self.bot.feed_lists.export(
             title=f"{guild_name}: Bazaar feeds",
             guild_id=interaction.guild_id,
             channel_id=channel.id if channel else None,
@@ -231,18 +229,6 @@ class Feeds(commands.GroupCog, group_name="feeds", group_description="Manage the
             ephemeral=True,
             allowed_mentions=discord.AllowedMentions.none(),
         )
-
-    @property
-    def feed_lists(self) -> FeedLists:
-        # Built on first use: the bot's store opens before the cogs load, this lives with it.
-        if self._feed_lists is None:
-            self._feed_lists = FeedLists(
-                store=self.bot.store,
-                allow_private_networks=self.bot.settings.network.allow_private_networks,
-                on_change=self.bot.poller.wake,
-                clock=self.bot.clock,
-            )
-        return self._feed_lists
 
     def _cannot_post(self, channel: discord.TextChannel | discord.ForumChannel) -> str | None:
         """Why the bot cannot post news in `channel` and what to do, if it cannot."""

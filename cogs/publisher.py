@@ -53,7 +53,11 @@ class Publisher(commands.Cog):
             return
         self._stopping = True
         if not self.bot.is_ready():
-            self._task.cancel()  # nothing is in flight before the bot is connected
+            # Nothing is in flight before the bot is connected. Awaiting the cancelled task
+            # through wait_for would raise CancelledError here and end close() half-way.
+            self._task.cancel()
+            await asyncio.gather(self._task, return_exceptions=True)
+            return
         self.bot.posts_queued.set()
         try:
             await asyncio.wait_for(asyncio.shield(self._task), STOP_GRACE_SECONDS)
