@@ -7,7 +7,7 @@ import logging
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime
-from typing import Protocol
+from typing import Any, Protocol
 
 from bot.models import (
     NO_RULES,
@@ -188,15 +188,7 @@ class FeedQueries(StoreBase):
                WHERE s.guild_id = ? ORDER BY s.id""",
             (guild_id,),
         )
-        return [
-            SubscriptionView(
-                subscription=subscription_from_row(row, id_column="sub_id"),
-                feed=feed_from_row(row, id_column="feed_id"),
-                item_count=int(row["item_count"]),
-                last_item_at=from_db_time(row["last_item_at"]),
-            )
-            for row in rows
-        ]
+        return _subscription_views(rows)
 
     async def channel_subscriptions(self, channel_id: int | None = None) -> list[SubscriptionView]:
         """What `channel_id` follows, or every subscription of every server (config feeds
@@ -209,15 +201,7 @@ class FeedQueries(StoreBase):
                WHERE ?1 IS NULL OR s.channel_id = ?1 ORDER BY s.id""",
             (channel_id,),
         )
-        return [
-            SubscriptionView(
-                subscription=subscription_from_row(row, id_column="sub_id"),
-                feed=feed_from_row(row, id_column="feed_id"),
-                item_count=int(row["item_count"]),
-                last_item_at=from_db_time(row["last_item_at"]),
-            )
-            for row in rows
-        ]
+        return _subscription_views(rows)
 
     async def subscriptions_of(self, feed_ids: Sequence[int]) -> dict[int, list[Subscription]]:
         """Every subscription of these feeds, by feed (in a few queries, not one per feed)."""
@@ -286,3 +270,16 @@ class FeedQueries(StoreBase):
                next_poll_at = ? WHERE id = ?""",
             (to_db_time(now), feed_id),
         )
+
+
+def _subscription_views(rows: Sequence[Any]) -> list[SubscriptionView]:
+    """Subscriptions with their feed and its item count, from rows joining both."""
+    return [
+        SubscriptionView(
+            subscription=subscription_from_row(row, id_column="sub_id"),
+            feed=feed_from_row(row, id_column="feed_id"),
+            item_count=int(row["item_count"]),
+            last_item_at=from_db_time(row["last_item_at"]),
+        )
+        for row in rows
+    ]
