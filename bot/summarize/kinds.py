@@ -66,7 +66,6 @@ _ESSAY_CUES = re.compile(
     r"|we should|should not|shouldn't|must not|the (?:real )?(?:problem|point|question) is"
     r"|the case for|the case against|i'm not sure|it seems to me|argue|argument|instead"
     r"|rather than|because|why)\b",
-    re.IGNORECASE,
 )
 _ESSAY_TITLE = re.compile(
     r"^(?:why|on|against|in defen[cs]e of|the case (?:for|against)|how i|what i|thoughts)\b"
@@ -79,7 +78,7 @@ _NEWS_TITLE = re.compile(
     r"|what'?s new|ships?|raises?|acquires?|v?\d+\.\d+)\b",
     re.IGNORECASE,
 )
-_FIRST_PERSON = re.compile(r"\b(?:i|i'm|i've|my|we|our|us)\b", re.IGNORECASE)
+_FIRST_PERSON = re.compile(r"\b(?:i|i'm|i've|my|we|our|us)\b")
 _COMMENT_TITLE = re.compile(r"^(?:re:|new comment by|comment (?:on|by)|.* commented on)", re.I)
 _HF_NOT_MODELS = {"blog", "papers", "datasets", "spaces", "docs", "learn", "posts", "collections"}
 
@@ -102,7 +101,7 @@ def item_kind(title: str, text: str, context: SourceContext) -> Kind:
         return Kind.ROUNDUP
     if _looks_like_essay(title, text):
         return Kind.ESSAY
-    if context.quoted and len(text) < 1500 and _FIRST_PERSON.search(text):
+    if context.quoted and len(text) < 1500 and _FIRST_PERSON.search(text.lower()):
         return Kind.COMMENT  # a short reply quoting what it answers
     return Kind.NEWS
 
@@ -176,8 +175,12 @@ def _looks_like_essay(title: str, text: str) -> bool:
     words = len(text.split())
     if words < 500 or _NEWS_TITLE.search(title):
         return False
-    cues = len(_ESSAY_CUES.findall(text)) / words * 1000
-    person = len(_FIRST_PERSON.findall(text)) / words * 1000
     if _ESSAY_TITLE.search(title):
         return True
-    return words >= 900 and (cues >= 3 or (cues >= 1.5 and person >= 8))
+    if words < 900:
+        return False
+    lowered = text.lower()
+    cues = len(_ESSAY_CUES.findall(lowered)) / words * 1000
+    if cues >= 3:
+        return True
+    return cues >= 1.5 and len(_FIRST_PERSON.findall(lowered)) / words * 1000 >= 8
