@@ -10,7 +10,7 @@ from urllib.parse import urlsplit
 from bot.content.text import shorten
 from bot.models import Summary
 from bot.summarize.points import is_furniture, standalone
-from bot.summarize.sentences import split_sentences
+from bot.summarize.sentences import first_sentence
 from bot.summarize.source import SourceContext
 
 TLDR_MAX_CHARS = 300
@@ -114,8 +114,11 @@ def release_title(title: str, context: SourceContext) -> str:
     """The title a release should be shown under: "b7214" from llama.cpp's feed becomes
     "llama.cpp b7214"; a title that names its project already is kept."""
     bare = " ".join(title.split())
+    # The tag first: every entry of every feed passes here, and nearly none is a bare tag.
+    if not _BARE_VERSION.match(bare):
+        return bare
     project = release_project(context)
-    if not project or not _BARE_VERSION.match(bare) or project.lower() in bare.lower():
+    if not project or project.lower() in bare.lower():
         return bare
     return f"{project} {bare}"
 
@@ -142,7 +145,7 @@ def summarize_release(title: str, text: str, context: SourceContext) -> Summary:
     if headline is None and ranked:
         # The headline is what the release brings; a breaking change is flagged as a point.
         first = min(ranked, key=lambda c: (_HEADLINE_ORDER[c.kind], c.position))
-        headline = _first_sentence(first.text)
+        headline = _first_sentence_of(first.text)
         ranked = [c for c in ranked if c is not first]
     if headline is None:
         return Summary(tldr=name)
@@ -175,7 +178,7 @@ def read_notes(text: str) -> tuple[str | None, list[Change]]:
             continue
         seen.add(change.lower())
         if lead is None and not changes and _is_prose(line):
-            lead = _first_sentence(_TRAILING_REFS.sub("", line).strip())
+            lead = _first_sentence_of(_TRAILING_REFS.sub("", line).strip())
             continue
         if _is_code(line):
             continue
@@ -255,19 +258,18 @@ def _is_prose(line: str) -> bool:
     return (
         len(line.split()) >= 8
         and line.rstrip().endswith((".", "!"))
-        and bool(standalone(_first_sentence(line)))
+        and bool(standalone(_first_sentence_of(line)))
     )
 
 
-def _first_sentence(line: str) -> str:
-    sentences = split_sentences(line)
-    return sentences[0] if sentences else line
+def _first_sentence_of(line: str) -> str:
+    return first_sentence(line) or line
 
 
 def _point(change: Change) -> str | None:
     """The change as one key point, whole: its first sentence if it runs on; None when even
     that would have to be cut."""
-    text = _first_sentence(change.text)
+    text = _first_sentence_of(change.text)
     label = _LABELS.get(change.kind)
     said = _without_component(text).lower()
     if label and not said.startswith((label.lower(), "fix", "remov", "deprecat")):

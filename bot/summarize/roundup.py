@@ -12,7 +12,7 @@ from bot.content.relevance import score_relevance
 from bot.content.text import collapse_whitespace, shorten
 from bot.models import Link, Summary
 from bot.summarize.points import is_furniture
-from bot.summarize.sentences import split_sentences
+from bot.summarize.sentences import first_sentence
 from bot.summarize.source import SourceContext
 
 MAX_ITEMS = 4
@@ -105,7 +105,7 @@ def _title(link: Link) -> str:
     if len(text.split()) >= 2 or len(link.context) <= len(text) + 3:
         return shorten(text, TITLE_CHARS)
     # A one-word link ("announced") in a sentence: the sentence's opening names the item.
-    head = _CLAUSE_BREAK.split(_first_sentence(link.context), maxsplit=1)[0]
+    head = _CLAUSE_BREAK.split(first_sentence(link.context), maxsplit=1)[0]
     return shorten(head.strip(" .:;,"), TITLE_CHARS)
 
 
@@ -122,7 +122,7 @@ def _clause(link: Link, title: str, lines: list[str]) -> str:
     rest = _LEADING.sub("", rest).strip()
     if len(rest.split()) < 3:
         rest = _following_line(context, lines)
-    sentence = _first_sentence(rest)
+    sentence = first_sentence(rest)
     if len(sentence.split()) < 3 or is_furniture(sentence.lower()):
         return ""
     return _clause_of(sentence)
@@ -133,11 +133,6 @@ def _following_line(context: str, lines: list[str]) -> str:
         if collapse_whitespace(line) == context:
             return lines[index + 1]
     return ""
-
-
-def _first_sentence(text: str) -> str:
-    sentences = split_sentences(text)
-    return sentences[0] if sentences else ""
 
 
 def _clause_of(sentence: str) -> str:

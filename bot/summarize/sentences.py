@@ -59,6 +59,12 @@ def split_sentences(text: str) -> list[str]:
     return sentences
 
 
+def first_sentence(text: str) -> str:
+    """The first sentence of `text`, or "" if it has none."""
+    sentences = split_sentences(text)
+    return sentences[0] if sentences else ""
+
+
 def words(sentence: str) -> list[str]:
     """The words of `sentence` as written, keeping "GPT-3.5", "v0.3.1", "$20M" and "don't" whole."""
     return _WORD.findall(sentence)
