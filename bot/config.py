@@ -12,7 +12,7 @@ import tomllib
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, TypeVar
+from typing import Any, Literal, TypeVar
 
 from bot.content.lexicon import Lexicon
 from bot.models import FeedFilter
@@ -163,6 +163,26 @@ class LoggingSettings:
     file: Path | None = None  # also log here, rotated at 10 MB (stderr always)
 
 
+# gateway.shard_count = "auto": as many shards as Discord recommends (GET /gateway/bot).
+AUTO_SHARDS = "auto"
+# Far above any bot's need: Discord asks for one shard per 2,500 servers.
+_SHARD_COUNTS = Between(0, 65536)
+
+
+@dataclass(frozen=True)
+class GatewaySettings:
+    """How this process connects to Discord's gateway: one connection, or shards."""
+
+    # 0: one unsharded connection; "auto": Discord's recommended count; N: N shards.
+    shard_count: int | Literal["auto"] = 0
+    # The shards this process runs (sorted); empty: all of them.
+    shard_ids: tuple[int, ...] = ()
+
+    @property
+    def sharded(self) -> bool:
+        return self.shard_count != 0
+
+
 _LOG_LEVELS = ("DEBUG", "INFO", "WARNING", "ERROR")
 _LOG_FORMATS = ("text", "json")
 
@@ -178,6 +198,7 @@ class Settings:
     relevance: Lexicon = field(default_factory=Lexicon.default)
     discussions: DiscussionSettings = DiscussionSettings()
     logging: LoggingSettings = LoggingSettings()
+    gateway: GatewaySettings = GatewaySettings()
     feeds: tuple[FeedSettings, ...] = ()
 
 
@@ -214,6 +235,7 @@ def parse_settings(
             "relevance",
             "discussions",
             "logging",
+            "gateway",
             "feeds",
         },
     )
@@ -255,6 +277,7 @@ def parse_settings(
         relevance=lexicon,
         discussions=discussions,
         logging=logging_settings,
+        gateway=_gateway(_table(raw, "gateway")),
         feeds=_feeds(raw.get("feeds", [])),
     )
 
@@ -272,6 +295,47 @@ def _logging(table: Mapping[str, Any], base_dir: Path) -> LoggingSettings:
     if path is not None and not path.is_absolute():
         path = base_dir / path
     return LoggingSettings(level=level, format=form, file=path)
+
+
+def _gateway(table: Mapping[str, Any]) -> GatewaySettings:
+    _reject_unknown(table, "gateway.", {"shard_count", "shard_ids"})
+    count = table.get("shard_count", 0)
+    if isinstance(count, str) and count.lower() == AUTO_SHARDS:
+        count = AUTO_SHARDS
+    if count != AUTO_SHARDS and (
+        not isinstance(count, int) or isinstance(count, bool) or not _SHARD_COUNTS.allows(count)
+    ):
+        raise ConfigError(
+            f'gateway.shard_count must be "auto" or a whole number {_SHARD_COUNTS} (got {count!r})'
+        )
+    if "shard_ids" not in table:
+        return GatewaySettings(shard_count=count)
+    ids = table["shard_ids"]
+    if count == AUTO_SHARDS:
+        raise ConfigError(
+            "gateway.shard_ids needs gateway.shard_count set to the total number of shards, "
+            'not "auto" (every process must use the same count)'
+        )
+    if count == 0:
+        raise ConfigError(
+            "gateway.shard_ids needs gateway.shard_count set to the total number of shards "
+            "(it is 0: one unsharded connection)"
+        )
+    if not isinstance(ids, list) or not ids:
+        raise ConfigError(
+            f"gateway.shard_ids must be a list of shard ids such as [0, 1] (got {ids!r}); "
+            "leave it out to run every shard"
+        )
+    seen: set[int] = set()
+    for shard in ids:
+        if not isinstance(shard, int) or isinstance(shard, bool) or shard < 0:
+            raise ConfigError(f"gateway.shard_ids: {shard!r} is not a shard id (0, 1, 2...)")
+        if shard >= count:
+            raise ConfigError(f"gateway.shard_ids: {shard} is not below shard_count {count}")
+        if shard in seen:
+            raise ConfigError(f"gateway.shard_ids: {shard} is listed twice")
+        seen.add(shard)
+    return GatewaySettings(shard_count=count, shard_ids=tuple(sorted(ids)))
 
 
 # The channel id config.example.toml ships with: a config still holding it was never edited.
