@@ -12,8 +12,9 @@ of the database, so what it shows is what the bot would queue.
 from __future__ import annotations
 
 import asyncio
+import functools
 import logging
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from datetime import datetime, timedelta
 from typing import Protocol
 
@@ -57,6 +58,7 @@ from bot.store import (
     StoreSummaryCache,
     SuccessWriter,
 )
+from bot.store.batch import GroupCommit
 from bot.story_index import RecentStories
 from bot.summarize import LocalSummarizer, Summarizer
 from bot.summarize.llm import summarizer_from_settings
@@ -64,6 +66,15 @@ from bot.summarize.source import SourceContext, entry_context
 from bot.teasers import PageArticles
 
 log = logging.getLogger(__name__)
+
+# Feeds worked on at once, from their fetch to their write: enough to keep every core and the
+# database busy while fetches wait on the network, few enough to bound the bodies held.
+IN_FLIGHT = 32
+# At most this many feeds' writes in one transaction: enough that a commit is paid once for
+# many feeds, few enough that a batch ends quickly (the publisher's writes wait for it).
+COMMIT_BATCH = 32
+# How a feed's outcome is decided, in the store's transaction (see `_queue`).
+Decide = Callable[[RecentStories, PollFacts], PollResult]
 
 
 class ArticleSource(Protocol):
@@ -107,8 +118,12 @@ class Pipeline:
             pause_after_failures=settings.pause_after_failures,
         )
         self._fetch_slots = asyncio.Semaphore(settings.max_concurrent_fetches)
-        self._commit_lock = asyncio.Lock()
+        self._in_flight = asyncio.Semaphore(IN_FLIGHT)
         self._recent: RecentStories | None = None
+        # Matching a story and writing it must not interleave between two feeds, or the
+        # same story arriving from both in one cycle would become two stories: feeds are
+        # decided and written one after another, many in each transaction.
+        self._commits = GroupCommit(self._commit_batch, max_batch=COMMIT_BATCH, name="commits")
         self._successes = SuccessWriter(store)
         self._heap = HeapSettler()
         # Reading feed documents, scoring and summarizing are the heavy CPU work of a poll:
@@ -158,21 +173,24 @@ class Pipeline:
         """Fetch, parse and store one feed; queue its posts for its `subscriptions` (read
         from the store if not given).
 
-        The feed waits for its host's turn holding nothing, then takes one of the
-        `max_concurrent_fetches` slots for the fetch and the work on what it brought: a
-        feed queued behind its host's politeness gap never blocks a feed on another host.
+        The feed waits for its host's turn holding nothing, then for a place among the
+        feeds being worked on (`IN_FLIGHT`: what memory holds at once), and takes one of the
+        `max_concurrent_fetches` slots only for the fetch itself: a feed queued behind its
+        host's politeness gap never blocks a feed on another host, and a feed being parsed
+        or written never keeps another from being fetched.
         """
         failure: FetchError | None = None
         async with self._fetcher.host_turn(feed.url):
-            await self._fetch_slots.acquire()
+            await self._in_flight.acquire()
             try:
-                fetched = await self._fetcher.get(
-                    feed.url, etag=feed.etag, last_modified=feed.last_modified, in_turn=True
-                )
+                async with self._fetch_slots:
+                    fetched = await self._fetcher.get(
+                        feed.url, etag=feed.etag, last_modified=feed.last_modified, in_turn=True
+                    )
             except FetchError as exc:
                 failure = exc
             except BaseException:
-                self._fetch_slots.release()
+                self._in_flight.release()
                 raise
         try:
             if failure is not None:
@@ -181,7 +199,7 @@ class Pipeline:
                 subscriptions = await self._store.feed_subscriptions(feed.id)
             return await self._process(feed, fetched, subscriptions, now)
         finally:
-            self._fetch_slots.release()
+            self._in_flight.release()
 
     async def _process(
         self,
@@ -328,7 +346,7 @@ class Pipeline:
         )
         discussions = self._discussions(entries, stored, posted)
 
-        def decide(facts: PollFacts) -> PollResult:
+        def decide(recent: RecentStories, facts: PollFacts) -> PollResult:
             # In the store's transaction: which story each entry tells, then post or note.
             new_items = _with_stories(feed.id, entries, summaries, relevance, recent, facts, now)
             story_of = {i.key: i.story_id for i in stored}
@@ -353,12 +371,7 @@ class Pipeline:
                 skips=posts.skips,
             )
 
-        # Matching a story and writing it must not interleave between two feeds, or the
-        # same story arriving from both in one cycle would become two stories.
-        async with self._commit_lock:
-            recent = await self._recent_stories(now)
-            result, created = await self._store.commit_poll(decide)
-            recent.add(created, now)
+        result, _ = await self._commits.write((decide, now))
         deliveries = len(result.deliveries)
         return FeedReport(feed.url, status, new_items=len(entries), deliveries=deliveries)
 
@@ -465,13 +478,32 @@ class Pipeline:
             updates.append(StoredItemUpdate(item.id, summary, relevance.get(item.key)))
         return updates
 
+    async def _commit_batch(
+        self, polls: list[tuple[Decide, datetime]]
+    ) -> list[tuple[PollResult, list[StoryRef]] | Exception]:
+        """Decide and write the polls waiting, in one transaction, keeping the headline
+        index in step with every story and item written."""
+        recent = await self._recent_stories(max(now for _, now in polls))
+
+        def written(result: PollResult, created: list[StoryRef]) -> None:
+            recent.add(created)
+            for item in result.new_items:
+                if item.story_id is not None:
+                    recent.told_by(item.story_id, result.feed_id)
+
+        try:
+            return await self._store.commit_polls(
+                [functools.partial(decide, recent) for decide, _ in polls], written=written
+            )
+        except BaseException:
+            self._recent = None  # it may hold stories of a transaction that was undone
+            raise
+
     async def _recent_stories(self, now: datetime) -> RecentStories:
         """The in-memory index of the stories within the window, loaded at first use."""
         if self._recent is None:
             recent = RecentStories()
-            stories = await self._store.recent_story_titles(now - STORY_WINDOW)
-            for story_id, title_key, first_seen in sorted(stories, key=lambda s: s[2]):
-                recent.add([(story_id, title_key)], first_seen)
+            recent.add(await self._store.recent_stories(now - STORY_WINDOW))
             self._recent = recent
         self._recent.forget_before(now - STORY_WINDOW)
         return self._recent
@@ -585,11 +617,11 @@ def _with_stories(
     if not entries:
         return []
     similar = {e.key: recent.similar(e.title_key, e.published_at or now) for e in entries}
-    stories = facts.candidate_stories(
-        url_keys=(e.url_key for e in entries if e.url_key),
-        ids={story for found in similar.values() for story in found},
-    )
-    by_id = {story.id: story for story in stories}
+    linked = facts.stories_with_urls(e.url_key for e in entries if e.url_key)
+    by_id = recent.refs({story for found in similar.values() for story in found} | linked)
+    # A story with the same link may be older than the window (and so not in the index).
+    by_id.update({story.id: story for story in facts.story_refs(linked - by_id.keys())})
+    stories = by_id.values()
     by_url: dict[str, list[StoryRef]] = {}
     for story in stories:
         if story.url_key:

@@ -5,18 +5,27 @@ index it costs what its rarest words find: headlines are indexed by length and w
 only those of a length it can be alike to having three of its rarest words are compared.
 Stories with the very same headline words (one piece of news, told again outside the
 window, or by a feed that tells it twice) share one entry of the index, so they are
-compared once, not once each. Loaded once from the database, then kept up to date by the
-pipeline as it creates stories (one process writes stories: the bot's).
+compared once, not once each. Each story's `StoryRef` (its link, the feeds that told it) is
+kept too, so matching reads nothing from the database for a story within the window.
+Loaded once from the database, then kept up to date by the pipeline as it writes stories
+and items (one process writes them: the bot's).
 """
 
 from __future__ import annotations
 
 from collections import deque
 from collections.abc import Iterable
+from dataclasses import replace
 from datetime import datetime
 from itertools import combinations
 
-from bot.decide.stories import STORY_WINDOW, alike_lengths, min_shared, words_to_look_up
+from bot.decide.stories import (
+    STORY_WINDOW,
+    StoryRef,
+    alike_lengths,
+    min_shared,
+    words_to_look_up,
+)
 
 Headline = frozenset[str]  # a headline's words
 _NONE: frozenset[Headline] = frozenset()
@@ -29,6 +38,7 @@ _TOGETHER = 3
 class RecentStories:
     def __init__(self) -> None:
         self._headline: dict[int, Headline] = {}  # story → its words
+        self._refs: dict[int, StoryRef] = {}  # story → what matching needs of it
         self._stories: dict[Headline, set[int]] = {}  # words → the stories with them
         self._having: dict[str, int] = {}  # word → how many headlines have it
         # length → word → the headlines of that many words having it
@@ -39,13 +49,15 @@ class RecentStories:
     def __len__(self) -> int:
         return len(self._headline)
 
-    def add(self, stories: Iterable[tuple[int, str]], first_seen: datetime) -> None:
-        """Index stories first seen at `first_seen` (not earlier than those already in)."""
-        if self._newest is None or first_seen > self._newest:
-            self._newest = first_seen
-        for story_id, title_key in stories:
-            words = frozenset(title_key.split())
+    def add(self, stories: Iterable[StoryRef]) -> None:
+        """Index stories (first seen not earlier than those already in)."""
+        for story in stories:
+            story_id, first_seen = story.id, story.first_seen_at
+            if self._newest is None or first_seen > self._newest:
+                self._newest = first_seen
+            words = frozenset(story.title_key.split())
             self._headline[story_id] = words
+            self._refs[story_id] = story
             self._order.append((first_seen, story_id))
             if words not in self._stories:
                 self._stories[words] = set()
@@ -62,6 +74,7 @@ class RecentStories:
             words = self._headline.pop(story_id, None)
             if words is None:
                 continue
+            del self._refs[story_id]
             same = self._stories[words]
             same.discard(story_id)
             if same:
@@ -76,6 +89,16 @@ class RecentStories:
                 self._having[word] -= 1
                 if not self._having[word]:
                     del self._having[word]
+
+    def told_by(self, story_id: int, feed_id: int) -> None:
+        """Record that `feed_id` told the story (an item of it joined the story)."""
+        story = self._refs.get(story_id)
+        if story is not None and feed_id not in story.feed_ids:
+            self._refs[story_id] = replace(story, feed_ids=story.feed_ids | {feed_id})
+
+    def refs(self, story_ids: Iterable[int]) -> dict[int, StoryRef]:
+        """The indexed stories among `story_ids` (those out of the window are not)."""
+        return {i: ref for i in story_ids if (ref := self._refs.get(i)) is not None}
 
     def similar(self, title_key: str, when: datetime | None = None) -> set[int]:
         """Ids of the stories whose headline is alike enough to `title_key`; with `when`,

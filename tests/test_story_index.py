@@ -4,22 +4,29 @@ miss a match, and loading the index reads the database by index, not whole table
 from __future__ import annotations
 
 import random
-from datetime import timedelta
+import sqlite3
+from collections.abc import Callable
+from datetime import datetime, timedelta
 
 from bot.decide.stories import (
     MIN_TITLE_WORDS,
     TITLE_SIMILARITY,
+    StoryRef,
     alike_lengths,
     words_to_look_up,
 )
 from bot.models import Entry, NewItem, SubscriptionSource
-from bot.store import FeedState, PollResult, Store
+from bot.store import FeedState, PollFacts, PollResult, Store
 from bot.story_index import RecentStories
 from tests.clock import INSTANTS, TestClock
 
 WHEN = INSTANTS["2032-02-29T00:01"]
 VOCABULARY = [f"w{n}" for n in range(40)]
 COMMAND = SubscriptionSource.COMMAND
+
+
+def story(story_id: int, headline: str, first_seen: datetime = WHEN) -> StoryRef:
+    return StoryRef(story_id, None, headline, frozenset({1}), first_seen)
 
 
 def jaccard(a: set[str], b: set[str]) -> float:
@@ -68,24 +75,27 @@ def test_the_index_finds_exactly_the_headlines_alike_enough() -> None:
             and jaccard(set(headline.split()), set(seen.split())) >= TITLE_SIMILARITY
         }
         assert recent.similar(headline) == expected, headline
-        recent.add([(story_id, headline)], WHEN)
+        recent.add([story(story_id, headline)])
         matched += bool(expected)
     assert matched > 300  # most are alike to some earlier one: the index is put to work
 
 
 def test_headlines_too_short_are_never_matched_by_their_words() -> None:
     recent = RecentStories()
-    recent.add([(1, "llama 4 released")], WHEN)
+    recent.add([story(1, "llama 4 released")])
     assert alike_lengths(3) == range(0)
     assert recent.similar("llama 4 released") == set()
 
 
 def test_recent_stories_find_alike_headlines_and_forget_those_out_of_the_window() -> None:
     recent = RecentStories()
-    recent.add([(1, "mistral releases large 3 under apache 2.0")], WHEN - timedelta(hours=50))
+    old = WHEN - timedelta(hours=50)
+    recent.add([story(1, "mistral releases large 3 under apache 2.0", old)])
     recent.add(
-        [(2, "qwen 3.5 released with open weights today"), (3, "open weights for everyone")],
-        WHEN - timedelta(hours=1),
+        [
+            story(2, "qwen 3.5 released with open weights today", WHEN - timedelta(hours=1)),
+            story(3, "open weights for everyone", WHEN - timedelta(hours=1)),
+        ]
     )
 
     assert recent.similar("qwen 3.5 released with open weights") == {2}
@@ -105,9 +115,14 @@ async def test_a_pipeline_started_later_knows_the_stories_of_the_window(
         PollResult(feed.feed_id, now, FeedState(next_poll_at=now), new_items=new)
     )
 
-    assert [title for _, title in created] == ["open model seven a b"]
-    [(story_id, title, first_seen)] = await store.recent_story_titles(now - timedelta(hours=48))
-    assert (story_id, title) == created[0] and abs(first_seen - now) < timedelta(seconds=1)
+    assert [s.title_key for s in created] == ["open model seven a b"]
+    [loaded] = await store.recent_stories(now - timedelta(hours=48))
+    assert (loaded.id, loaded.title_key, loaded.feed_ids) == (
+        created[0].id,
+        "open model seven a b",
+        frozenset({feed.feed_id}),
+    )
+    assert abs(loaded.first_seen_at - now) < timedelta(seconds=1)
     rows = await store._fetchall(
         "EXPLAIN QUERY PLAN SELECT id, title_key, first_seen_at FROM stories "
         "WHERE first_seen_at >= ?",
@@ -118,7 +133,7 @@ async def test_a_pipeline_started_later_knows_the_stories_of_the_window(
 
 def test_an_entry_older_than_every_story_by_more_than_the_window_is_not_compared() -> None:
     recent = RecentStories()
-    recent.add([(1, "qwen 3.5 released with open weights today")], WHEN)
+    recent.add([story(1, "qwen 3.5 released with open weights today")])
     headline = "qwen 3.5 released with open weights today"
     assert recent.similar(headline, WHEN - timedelta(hours=47)) == {1}
     assert recent.similar(headline, WHEN + timedelta(hours=47)) == {1}
@@ -126,3 +141,50 @@ def test_an_entry_older_than_every_story_by_more_than_the_window_is_not_compared
     assert recent.similar(headline, WHEN - timedelta(days=5)) == set()
     assert recent.similar(headline, WHEN + timedelta(days=3)) == set()
     assert RecentStories().similar(headline, WHEN) == set()
+
+
+async def test_polls_written_together_see_each_other_and_one_failing_undoes_only_its_own(
+    clock: TestClock, store: Store
+) -> None:
+    now = clock()
+    feeds = [
+        (await store.subscribe(f"https://example.org/{n}.xml", 1, source=COMMAND))[0].feed_id
+        for n in range(3)
+    ]
+    headline = "qwen 3.5 released with open weights"
+    seen: list[tuple[int, list[StoryRef]]] = []
+    recent = RecentStories()
+
+    def poll(feed_id: int, key: str) -> Callable[[PollFacts], PollResult]:
+        def decide(facts: PollFacts) -> PollResult:
+            found = recent.refs(recent.similar(headline, now))
+            told = next((s.id for s in found.values() if feed_id not in s.feed_ids), None)
+            entry = Entry(key, "Qwen", None, None, "", now, title_key=headline)
+            # A feed that is gone: its new story is written, then its item is refused.
+            new = [NewItem(entry, None, None if key == "boom" else told)]
+            state = FeedState(next_poll_at=now)
+            return PollResult(feed_id, now, state, new_items=new)
+
+        return decide
+
+    def written(result: PollResult, created: list[StoryRef]) -> None:
+        seen.append((result.feed_id, created))
+        recent.add(created)
+        for item in result.new_items:
+            if item.story_id is not None:
+                recent.told_by(item.story_id, result.feed_id)
+
+    outcomes = await store.commit_polls(
+        [poll(feeds[0], "a"), poll(10_000, "boom"), poll(feeds[2], "c")], written=written
+    )
+
+    assert isinstance(outcomes[1], sqlite3.IntegrityError)
+    assert len(await store._fetchall("SELECT id FROM stories")) == 1  # its story undone
+    # The first feed's story is found by the third in the same transaction: one story.
+    [(first_feed, [story_ref]), (third_feed, [])] = seen
+    assert (first_feed, third_feed) == (feeds[0], feeds[2])
+    assert recent.refs([story_ref.id])[story_ref.id].feed_ids == {feeds[0], feeds[2]}
+    rows = await store._fetchall("SELECT feed_id, story_id FROM items ORDER BY feed_id")
+    assert [tuple(row) for row in rows] == [(feeds[0], story_ref.id), (feeds[2], story_ref.id)]
+    [loaded] = await store.recent_stories(now - timedelta(hours=48))
+    assert loaded.feed_ids == {feeds[0], feeds[2]}

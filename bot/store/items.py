@@ -7,6 +7,7 @@ from collections.abc import Callable, Iterable, Sequence
 from datetime import datetime
 
 from bot.decide.digest import DigestCandidate
+from bot.decide.stories import StoryRef
 from bot.models import Item
 from bot.store import writes
 from bot.store.base import _CHUNK, StoreBase
@@ -33,13 +34,12 @@ class ItemQueries(StoreBase):
                 known.update(row[0] for row in rows)
         return known
 
-    async def recent_story_titles(self, since: datetime) -> list[tuple[int, str, datetime]]:
-        """(id, headline words, first seen) of every story first seen since `since`."""
-        rows = await self._fetchall(
-            "SELECT id, title_key, first_seen_at FROM stories WHERE first_seen_at >= ?",
-            (to_db_time(since),),
+    async def recent_stories(self, since: datetime) -> list[StoryRef]:
+        """Every story first seen since `since`, oldest first, with the feeds that told it."""
+        refs = await self._in_db_thread(
+            lambda db: writes.story_refs(db, "s.first_seen_at >= ?", [to_db_time(since)])
         )
-        return [(int(row[0]), row[1], from_db_time(row[2]) or since) for row in rows]
+        return sorted(refs, key=lambda ref: (ref.first_seen_at, ref.id))
 
     async def recent_items(self, feed_id: int, limit: int) -> list[Item]:
         """The feed's newest stored items, newest first."""
@@ -121,22 +121,45 @@ class ItemQueries(StoreBase):
 
         await self._write_in_db_thread(write)
 
-    async def apply_poll(self, result: PollResult) -> list[tuple[int, str]]:
+    async def apply_poll(self, result: PollResult) -> list[StoryRef]:
         """Write everything one poll of one feed decided, atomically and in one round trip
-        to the database; return the stories it created (id, headline words)."""
+        to the database; return the stories it created."""
         return await self._write_in_db_thread(lambda db: writes.apply_poll(db, result))
 
-    async def commit_poll(
-        self, decide: Callable[[PollFacts], PollResult]
-    ) -> tuple[PollResult, list[tuple[int, str]]]:
-        """Decide a poll's outcome from what the store holds, and write it, in one
-        transaction and one round trip: `decide` (pure but for the reads `PollFacts` offers)
-        runs in the database's thread, and nothing is written between its reads and the
-        write. Returns the result and the stories it created."""
+    async def commit_polls(
+        self,
+        decides: Sequence[Callable[[PollFacts], PollResult]],
+        *,
+        written: Callable[[PollResult, list[StoryRef]], None] | None = None,
+    ) -> list[tuple[PollResult, list[StoryRef]] | Exception]:
+        """Decide many polls' outcomes from what the store holds, and write them, in one
+        transaction and one round trip: each `decide` (pure but for the reads `PollFacts`
+        offers) runs in the database's thread and sees the writes of those before it, and
+        nothing else is written between its reads and its write. `written(result, created
+        stories)` is told of each write as it is made, before the next decide.
 
-        def decide_and_write(db: sqlite3.Connection) -> tuple[PollResult, list[tuple[int, str]]]:
-            result = decide(PollFacts(db))
-            return result, writes.apply_poll(db, result)
+        Returns, in order, each poll's result and the stories it created, or the exception
+        its decide or write raised (that poll's writes undone, the others' kept)."""
+
+        def decide_and_write(
+            db: sqlite3.Connection,
+        ) -> list[tuple[PollResult, list[StoryRef]] | Exception]:
+            outcomes: list[tuple[PollResult, list[StoryRef]] | Exception] = []
+            for decide in decides:
+                db.execute("SAVEPOINT poll")
+                try:
+                    result = decide(PollFacts(db))
+                    created = writes.apply_poll(db, result)
+                except Exception as exc:
+                    db.execute("ROLLBACK TO poll")
+                    db.execute("RELEASE poll")
+                    outcomes.append(exc)
+                    continue
+                db.execute("RELEASE poll")
+                if written is not None:
+                    written(result, created)
+                outcomes.append((result, created))
+            return outcomes
 
         return await self._write_in_db_thread(decide_and_write)
 

@@ -38,35 +38,19 @@ class PollFacts:
     def __init__(self, db: sqlite3.Connection) -> None:
         self._db = db
 
-    def candidate_stories(
-        self, *, url_keys: Iterable[str], ids: Iterable[int] = ()
-    ) -> list[StoryRef]:
-        """The stories with one of `url_keys`, and those with one of `ids`, to match against."""
-        found: set[int] = set(ids)
+    def stories_with_urls(self, url_keys: Iterable[str]) -> set[int]:
+        """The stories (of any age) whose canonical link is one of `url_keys`."""
+        found: set[int] = set()
         for chunk in _chunks([key for key in dict.fromkeys(url_keys) if key]):
             rows = self._db.execute(
                 f"SELECT id FROM stories WHERE url_key IN ({_marks(chunk)})", chunk
             ).fetchall()
             found.update(row[0] for row in rows)
-        return self._story_refs(sorted(found))
+        return found
 
-    def _story_refs(self, ids: list[int]) -> list[StoryRef]:
-        refs = []
-        for chunk in _chunks(ids):
-            rows = self._db.execute(
-                f"""SELECT s.*, GROUP_CONCAT(i.feed_id) AS feed_ids
-                    FROM stories s LEFT JOIN items i ON i.story_id = s.id
-                    WHERE s.id IN ({_marks(chunk)}) GROUP BY s.id""",
-                chunk,
-            ).fetchall()
-            for row in rows:
-                first_seen = from_db_time(row["first_seen_at"])
-                assert first_seen is not None
-                feed_ids = frozenset(int(f) for f in (row["feed_ids"] or "").split(",") if f)
-                refs.append(
-                    StoryRef(row["id"], row["url_key"], row["title_key"], feed_ids, first_seen)
-                )
-        return refs
+    def story_refs(self, ids: Iterable[int]) -> list[StoryRef]:
+        """The stories `ids`, with the feeds that told them."""
+        return story_refs(self._db, "s.id IN ({marks})", sorted(set(ids)))
 
     def posted_stories(
         self, story_ids: Iterable[int], channel_ids: Iterable[int]
@@ -87,12 +71,33 @@ class PollFacts:
         return found
 
 
-def apply_poll(db: sqlite3.Connection, result: PollResult) -> list[tuple[int, str]]:
+def story_refs(db: sqlite3.Connection, where: str, values: Sequence[object]) -> list[StoryRef]:
+    """The stories matching `where` (its `{marks}` standing for as many `?` as `values`;
+    without `{marks}`, run once with `values`), with the feeds that told them."""
+    chunks = _chunks(list(values)) if "{marks}" in where else iter([list(values)])
+    refs = []
+    for chunk in chunks:
+        rows = db.execute(
+            f"""SELECT s.id, s.url_key, s.title_key, s.first_seen_at,
+                       GROUP_CONCAT(i.feed_id) AS feed_ids
+                FROM stories s LEFT JOIN items i ON i.story_id = s.id
+                WHERE {where.format(marks=_marks(chunk))} GROUP BY s.id""",
+            chunk,
+        ).fetchall()
+        for story_id, url_key, title_key, first_seen_at, feed_ids in rows:
+            first_seen = from_db_time(first_seen_at)
+            assert first_seen is not None
+            told_by = frozenset(int(f) for f in (feed_ids or "").split(",") if f)
+            refs.append(StoryRef(story_id, url_key, title_key, told_by, first_seen))
+    return refs
+
+
+def apply_poll(db: sqlite3.Connection, result: PollResult) -> list[StoryRef]:
     """Write everything one poll of one feed decided (inside a transaction); return the
-    stories it created (id, headline words)."""
+    stories it created."""
     polled = to_db_time(result.polled_at)
     _record_feed_state(db, result.feed_id, result.state, polled)
-    stories = _insert_items(db, result.feed_id, result.new_items, polled)
+    stories = _insert_items(db, result, polled)
     for update in result.stored_items:
         _update_item(db, update)
     if result.deliveries:
@@ -180,11 +185,10 @@ def _move_feed(db: sqlite3.Connection, feed_id: int, new_url: str) -> None:
     log.info("feed %s moved permanently to %s", feed_id, new_url)
 
 
-def _insert_items(
-    db: sqlite3.Connection, feed_id: int, new_items: Sequence[NewItem], seen: str
-) -> list[tuple[int, str]]:
+def _insert_items(db: sqlite3.Connection, result: PollResult, seen: str) -> list[StoryRef]:
     """Insert the new items, and a story for each that tells a new one, in two batched
     statements (not a few per item: a new feed brings hundreds); return the stories."""
+    feed_id, new_items = result.feed_id, result.new_items
     if not new_items:
         return []
     # Ids are given here so that stories and items go in as two batches; inside this
@@ -222,7 +226,11 @@ def _insert_items(
             for new in new_items
         ],
     )
-    return [(story_id, title_key) for story_id, _, title_key, _ in stories]
+    told_by = frozenset({feed_id})
+    return [
+        StoryRef(story_id, url_key, title_key, told_by, result.polled_at)
+        for story_id, url_key, title_key, _ in stories
+    ]
 
 
 def _update_item(db: sqlite3.Connection, update: StoredItemUpdate) -> None:
