@@ -68,6 +68,8 @@ class Feed:
     paused_at: datetime | None = None
     pause_reason: str | None = None
     body_digest: str | None = None  # of the last body parsed
+    # Of the entries in the last body parsed (see `bot.feeds.parse.FeedDocument`).
+    entry_identities: bytes | None = field(default=None, repr=False)
 
     @property
     def paused(self) -> bool:

@@ -216,7 +216,11 @@ class Pipeline:
                 same = NotModified(fetched.headers, fetched.moved_to)
                 return await self._not_modified(feed, same, subscriptions, now)
             document = await self._off_loop(
-                read_feed, fetched.body, url=fetched.url, content_type=fetched.content_type
+                read_feed,
+                fetched.body,
+                url=fetched.url,
+                content_type=fetched.content_type,
+                seen=feed.entry_identities,
             )
         except (FetchError, NotAFeedError) as exc:
             return await self._failed(feed, exc, now)
@@ -303,6 +307,7 @@ class Pipeline:
             last_modified=fetched.last_modified,
             moved_to=fetched.moved_to,
             body_digest=fetched.digest,
+            entry_identities=document.identities,
         )
         return await self._queue(feed, subscriptions, state, new_entries, FeedStatus.UPDATED, now)
 
@@ -482,7 +487,8 @@ class Pipeline:
         self, polls: list[tuple[Decide, datetime]]
     ) -> list[tuple[PollResult, list[StoryRef]] | Exception]:
         """Decide and write the polls waiting, in one transaction, keeping the headline
-        index in step with every story and item written."""
+        index in step with every story and item written. If the transaction fails, each
+        poll is tried again alone: one feed's failure stays its own."""
         recent = await self._recent_stories(max(now for _, now in polls))
 
         def written(result: PollResult, created: list[StoryRef]) -> None:
@@ -492,12 +498,19 @@ class Pipeline:
                     recent.told_by(item.story_id, result.feed_id)
 
         try:
-            return await self._store.commit_polls(
-                [functools.partial(decide, recent) for decide, _ in polls], written=written
+            return list(
+                await self._store.commit_polls(
+                    [functools.partial(decide, recent) for decide, _ in polls], written=written
+                )
             )
-        except BaseException:
-            self._recent = None  # it may hold stories of a transaction that was undone
-            raise
+        except Exception as exc:
+            self._recent = None  # it holds stories of the transaction that was undone
+            if len(polls) == 1:
+                return [exc]
+        outcomes: list[tuple[PollResult, list[StoryRef]] | Exception] = []
+        for poll in polls:
+            outcomes += await self._commit_batch([poll])
+        return outcomes
 
     async def _recent_stories(self, now: datetime) -> RecentStories:
         """The in-memory index of the stories within the window, loaded at first use."""

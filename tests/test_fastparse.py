@@ -10,8 +10,8 @@ from xml.sax.saxutils import escape
 
 import pytest
 
-from bot.feeds.fastparse import read_simple_feed
-from bot.feeds.parse import parse_feed
+from bot.feeds.fastparse import IDENTITY_SIZE, read_simple_feed
+from bot.feeds.parse import identities, parse_feed, read_feed
 from tests.feed_server import FeedItem, atom, rss
 
 URL = "https://example.org/feeds/main.xml"
@@ -271,3 +271,38 @@ def test_what_feedparser_reads_otherwise_goes_to_it(body: str) -> None:
 def test_what_the_fast_reader_reads_as_feedparser_does(body: str) -> None:
     assert read_simple_feed(body.encode(), url=URL) is not None
     the_same(body.encode())
+
+
+@pytest.mark.parametrize("render", [rss, atom], ids=["rss", "atom"])
+def test_entries_of_the_previous_document_are_not_read_again_unless_they_changed(
+    render: object,
+) -> None:
+    def document(entries: list[FeedItem]) -> bytes:
+        return render("Feed", entries).encode()  # type: ignore[operator]
+
+    def entry(n: int, text: str = "open weights") -> FeedItem:
+        return FeedItem(f"Story {n}", f"https://example.org/{n}", f"<p>{text}</p>", guid=f"s{n}")
+
+    first = read_feed(document([entry(2), entry(1)]), url=URL)
+    assert [e.title for e in first.entries] == ["Story 2", "Story 1"]
+
+    # Two new entries, one edited: the edited one is read again (its key decides if it is
+    # new), the unchanged one is not read at all.
+    later = document([entry(4), entry(3), entry(2, text="edited"), entry(1)])
+    second = read_feed(later, url=URL, seen=first.identities)
+    assert [e.title for e in second.entries] == ["Story 4", "Story 3", "Story 2"]
+    assert len(identities(second.identities)) == 4
+    # Read in full (no previous document, or another feed's address), all are there.
+    assert len(read_feed(later, url=URL).entries) == 4
+    assert len(read_feed(later, url=URL + "?moved", seen=first.identities).entries) == 4
+
+
+def test_a_document_feedparser_reads_has_no_identities_and_skips_nothing() -> None:
+    body = (  # RSS 1.0: never the fast reader's
+        b'<?xml version="1.0"?><rdf:RDF xmlns="http://purl.org/rss/1.0/" '
+        b'xmlns:rdf="http://www.w3.org/1999/02/22-rdf-syntax-ns#">'
+        b"<channel><title>T</title></channel>"
+        b"<item><title>A</title><link>https://example.org/a</link></item></rdf:RDF>"
+    )
+    document = read_feed(body, url=URL, seen=b"\0" * IDENTITY_SIZE)
+    assert document.identities == b"" and [e.title for e in document.entries] == ["A"]

@@ -177,3 +177,30 @@ async def test_a_channel_joining_a_feed_already_polled_gets_its_backfill_at_the_
     assert feed_server.hits("/feed.xml")[-1].status == 304
     assert await pending_titles(store, GENERAL) == ["Story 2", "Story 1", "Story 0"]
     assert report.deliveries == 3
+
+
+async def test_a_feed_whose_write_fails_fails_alone_and_the_others_are_stored(
+    clock: TestClock, feed_server: FeedServer, store: Store, http: httpx.AsyncClient
+) -> None:
+    urls = [
+        feed_server.serve(f"/{n}.xml", rss(f"Feed {n}", items(3, start=10 * n, now=clock())))
+        for n in range(6)
+    ]
+    for url in urls:
+        await follow(store, url)
+    broken = next(f.id for f in await store.followed_feeds() if f.url == urls[2])
+    # The database refuses that one feed's items (a real write failure, inside whichever
+    # transaction its write shares with the others').
+    await store._db.execute(
+        f"""CREATE TRIGGER refuse BEFORE INSERT ON items WHEN NEW.feed_id = {broken}
+            BEGIN SELECT RAISE(ABORT, 'disk trouble'); END"""
+    )
+
+    report = await pipeline(store, http).poll_due()
+
+    statuses = {r.feed_url: r.status for r in report.feeds}
+    assert statuses.pop(urls[2]) is FeedStatus.FAILED
+    assert set(statuses.values()) == {FeedStatus.UPDATED}
+    assert len(await store.pending_posts()) == 15  # 3 from each of the five others
+    rows = await store._fetchall("SELECT DISTINCT feed_id FROM items")
+    assert broken not in {row[0] for row in rows} and len(rows) == 5

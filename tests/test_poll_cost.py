@@ -114,3 +114,40 @@ async def test_the_same_body_again_without_validators_is_not_parsed_again(
     assert feed_server.hits("/feed.xml")[-1].status == 200  # no ETag: the whole body again
     assert report.feeds[0].status is FeedStatus.NOT_MODIFIED
     assert reading("FROM items", sql) == []  # not even its entries' keys were looked up
+
+
+async def test_a_changed_feed_looks_up_only_its_new_entries_not_those_it_had_already(
+    clock: TestClock, feed_server: FeedServer, store: Store, http: httpx.AsyncClient
+) -> None:
+    url = feed_server.serve("/feed.xml", rss("F", items(3, start=1, now=clock())))
+    await follow(store, url)
+    poller = pipeline(store, http)
+    await poller.poll_due()
+
+    feed_server.serve("/feed.xml", rss("F", items(4, now=clock())))  # story-0 is new
+    async with statements(store) as sql:
+        report = await poller.poll_feeds(await store.followed_feeds(), now=clock())
+
+    assert report.feeds[0].new_items == 1
+    lookups = reading("FROM items", sql)
+    assert any("story-0" in s for s in lookups)  # the new entry's key, looked up...
+    assert not any("story-1" in s or "story-3" in s for s in lookups)  # ...and only it
+
+
+async def test_a_poll_whose_write_failed_leaves_every_entry_to_be_read_again(
+    clock: TestClock, feed_server: FeedServer, store: Store, http: httpx.AsyncClient
+) -> None:
+    url = feed_server.serve("/feed.xml", rss("F", items(3, now=clock())))
+    await follow(store, url)
+    poller = pipeline(store, http)
+    await store._db.execute(
+        "CREATE TRIGGER refuse BEFORE INSERT ON items BEGIN SELECT RAISE(ABORT, 'full'); END"
+    )
+    failed = await poller.poll_due()
+    await store._db.execute("DROP TRIGGER refuse")
+
+    report = await poller.poll_feeds(await store.followed_feeds(), now=clock())
+
+    assert failed.feeds[0].status is FeedStatus.FAILED
+    assert report.feeds[0].new_items == 3
+    assert await pending_titles(store) == ["Story 2", "Story 1", "Story 0"]

@@ -9,8 +9,11 @@ dates it cannot read. Those go to feedparser, which reads the rest of the web's 
 from __future__ import annotations
 
 import codecs
+import hashlib
 import re
 import time
+from collections.abc import Callable, Container, Iterable
+from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from email.utils import parsedate_to_datetime
 from typing import Any
@@ -38,11 +41,29 @@ _PARSER = etree.XMLParser(
 )
 
 
+# An entry's identity in one document: a digest of its whole element (and the feed's
+# address, which its links are relative to). The same identity in the next document is the
+# very same entry, already stored: it is not read again.
+IDENTITY_SIZE = 8
+
+
+@dataclass(frozen=True)
+class SimpleFeed:
+    feed: dict[str, Any]
+    entries: list[RawEntry]  # those not in `seen`
+    identities: bytes  # of every entry, in order, IDENTITY_SIZE bytes each
+
+
 def read_simple_feed(
-    body: bytes, *, url: str, content_type: str | None = None
-) -> tuple[dict[str, Any], list[RawEntry]] | None:
+    body: bytes,
+    *,
+    url: str,
+    content_type: str | None = None,
+    seen: Container[bytes] = frozenset(),
+) -> SimpleFeed | None:
     """The feed's fields and its entries as feedparser would give them (`feed` and
-    `entries` of its result), or None when this reader is not sure about the document."""
+    `entries` of its result), or None when this reader is not sure about the document.
+    Entries whose identity is in `seen` (read from the previous document) are left out."""
     head = body[:4096]
     if b"<!DOCTYPE" in head.upper() or b"xml:base" in body:
         return None
@@ -50,9 +71,9 @@ def read_simple_feed(
         root = etree.fromstring(body, _PARSER)
         _check_charset(root, content_type)
         if root.tag == "rss" and root.get("version") == "2.0":
-            return _rss(root, url)
+            return _rss(root, url, seen)
         if root.tag == f"{ATOM}feed":
-            return _atom(root, url)
+            return _atom(root, url, seen)
     except (etree.XMLSyntaxError, NotSimple, ValueError, LookupError, OverflowError):
         return None
     return None
@@ -70,7 +91,31 @@ def _check_charset(root: etree._Element, content_type: str | None) -> None:
 # --- RSS 2.0 ------------------------------------------------------------------------------
 
 
-def _rss(root: etree._Element, url: str) -> tuple[dict[str, Any], list[RawEntry]]:
+def _identity(element: etree._Element, url: bytes) -> bytes:
+    digest = hashlib.blake2b(url, digest_size=IDENTITY_SIZE)
+    digest.update(b"\0")
+    digest.update(etree.tostring(element, with_tail=False))
+    return digest.digest()
+
+
+def _entries(
+    elements: Iterable[etree._Element],
+    url: str,
+    seen: Container[bytes],
+    read: Callable[[etree._Element, str], RawEntry],
+) -> tuple[list[RawEntry], bytes]:
+    """The entries not seen, read; and the identities of all."""
+    entries, identities = [], []
+    key = url.encode()
+    for element in elements:
+        identity = _identity(element, key)
+        identities.append(identity)
+        if identity not in seen:
+            entries.append(_present(read(element, url)))
+    return entries, b"".join(identities)
+
+
+def _rss(root: etree._Element, url: str, seen: Container[bytes]) -> SimpleFeed:
     channel = root.find("channel")
     if channel is None or root.find("item") is not None:
         raise NotSimple("no channel, or items outside it")
@@ -83,7 +128,8 @@ def _rss(root: etree._Element, url: str) -> tuple[dict[str, Any], list[RawEntry]
         "sy_updateperiod": _stripped(children.get(f"{SY}updatePeriod")),
         "sy_updatefrequency": _stripped(children.get(f"{SY}updateFrequency")),
     }
-    return _present(feed), [_present(_rss_item(item, url)) for item in channel.iterfind("item")]
+    entries, identities = _entries(channel.iterfind("item"), url, seen, _rss_item)
+    return SimpleFeed(_present(feed), entries, identities)
 
 
 def _rss_item(item: etree._Element, url: str) -> RawEntry:
@@ -375,7 +421,7 @@ def _check_nested(element: etree._Element, title: str | None) -> None:
 # --- Atom 1.0 -----------------------------------------------------------------------------
 
 
-def _atom(root: etree._Element, url: str) -> tuple[dict[str, Any], list[RawEntry]]:
+def _atom(root: etree._Element, url: str, seen: Container[bytes]) -> SimpleFeed:
     children = _children(root, _ATOM_FEED)
     identity = _atom_id(children.get(f"{ATOM}id"), url)
     feed = {
@@ -386,8 +432,8 @@ def _atom(root: etree._Element, url: str) -> tuple[dict[str, Any], list[RawEntry
         "sy_updateperiod": _stripped(children.get(f"{SY}updatePeriod")),
         "sy_updatefrequency": _stripped(children.get(f"{SY}updateFrequency")),
     }
-    entries = [_present(_atom_entry(entry, url)) for entry in root.iterfind(f"{ATOM}entry")]
-    return _present(feed), entries
+    entries, identities = _entries(root.iterfind(f"{ATOM}entry"), url, seen, _atom_entry)
+    return SimpleFeed(_present(feed), entries, identities)
 
 
 def _atom_entry(element: etree._Element, url: str) -> RawEntry:

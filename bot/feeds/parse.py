@@ -23,7 +23,7 @@ from bot.content.structure import read_structure
 from bot.content.text import collapse_whitespace, html_to_text
 from bot.decide.schedule import feed_interval_hint
 from bot.feeds.discover import advertised_feeds
-from bot.feeds.fastparse import read_simple_feed
+from bot.feeds.fastparse import IDENTITY_SIZE, read_simple_feed
 from bot.models import Entry, Item, ParsedFeed
 from bot.summarize.release import release_title
 from bot.summarize.source import SourceContext
@@ -44,19 +44,41 @@ class FeedDocument:
     html: dict[str, tuple[str, ...]]  # each entry's content blocks and summary, by key
     url: str = ""  # where it was fetched: what relative links in it are relative to
     interval_hint: timedelta | None = None
+    # Every entry's identity in this document (`IDENTITY_SIZE` bytes each; empty when
+    # feedparser read it): given back as `seen` with the next document, the entries in both
+    # are not read again. `entries` then holds only the others.
+    identities: bytes = b""
+
+
+def identities(packed: bytes | None) -> frozenset[bytes]:
+    """The identities packed in `FeedDocument.identities`."""
+    if not packed:
+        return frozenset()
+    return frozenset(packed[i : i + IDENTITY_SIZE] for i in range(0, len(packed), IDENTITY_SIZE))
 
 
 def read_feed(
-    body: bytes, *, url: str, content_type: str | None = None, fast: bool = True
+    body: bytes,
+    *,
+    url: str,
+    content_type: str | None = None,
+    fast: bool = True,
+    seen: bytes | None = None,
 ) -> FeedDocument:
     """Read an RSS/Atom document fetched from `url`, entries' text not cleaned yet.
     Raises `NotAFeedError` if it is not one; malformed XML that feedparser can still read
     ("bozo" feeds) is accepted. The common shapes of RSS 2.0 and Atom 1.0 are read by the
     fast reader (unless not `fast`), everything else by feedparser: the same fields either
-    way."""
-    simple = read_simple_feed(body, url=url, content_type=content_type) if fast else None
+    way. With `seen` (the `identities` of the feed's previous document), the fast reader
+    leaves out the entries that document had already: they are stored."""
+    simple = (
+        read_simple_feed(body, url=url, content_type=content_type, seen=identities(seen))
+        if fast
+        else None
+    )
+    packed = b""
     if simple is not None:
-        feed_info, raw_entries = simple
+        feed_info, raw_entries, packed = simple.feed, simple.entries, simple.identities
     else:
         headers = {"content-location": url}
         if content_type:
@@ -82,6 +104,7 @@ def read_feed(
             feed_info.get("sy_updateperiod"),
             feed_info.get("sy_updatefrequency"),
         ),
+        identities=packed,
     )
 
 

@@ -24,6 +24,7 @@ class FeedState:
     last_modified: str | None = None
     moved_to: str | None = None
     body_digest: str | None = None
+    entry_identities: bytes | None = None
 
 
 @dataclass(frozen=True)

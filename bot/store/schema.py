@@ -240,6 +240,11 @@ MIGRATIONS: tuple[str, ...] = (
     """
     ALTER TABLE items ADD COLUMN image_url TEXT;
     """,
+    # 12: a feed remembers the identity of every entry of the last document it parsed: the
+    #     entries of the next document that it had already are not read again.
+    """
+    ALTER TABLE feeds ADD COLUMN entry_identities BLOB;
+    """,
 )
 
 HTML_SEPARATOR = "\x1e"  # between an item's HTML blocks (an ASCII record separator)
@@ -286,6 +291,7 @@ def feed_from_row(row: aiosqlite.Row, *, id_column: str = "id") -> Feed:
         paused_at=from_db_time(row["paused_at"]),
         pause_reason=row["pause_reason"],
         body_digest=row["body_digest"],
+        entry_identities=row["entry_identities"],
     )
 
 

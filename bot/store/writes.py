@@ -29,7 +29,8 @@ T = TypeVar("T")
 SUCCESS = """UPDATE feeds SET last_polled_at = ?, last_success_at = ?, last_error = NULL,
              failures = 0, next_poll_at = ? WHERE id = ?"""
 VALIDATORS = """UPDATE feeds SET etag = ?, last_modified = ?, title = COALESCE(?, title),
-                body_digest = COALESCE(?, body_digest) WHERE id = ?"""
+                body_digest = COALESCE(?, body_digest),
+                entry_identities = COALESCE(?, entry_identities) WHERE id = ?"""
 
 
 class PollFacts:
@@ -92,12 +93,21 @@ def story_refs(db: sqlite3.Connection, where: str, values: Sequence[object]) -> 
     return refs
 
 
-def apply_poll(db: sqlite3.Connection, result: PollResult) -> list[StoryRef]:
+# A new item's row in the search index: id, title, summary, body.
+SearchRow = tuple[int, str, str, str]
+
+
+def apply_poll(
+    db: sqlite3.Connection, result: PollResult, *, search_rows: list[SearchRow] | None = None
+) -> list[StoryRef]:
     """Write everything one poll of one feed decided (inside a transaction); return the
-    stories it created."""
+    stories it created. The new items' search rows are added to `search_rows` if given,
+    for the caller to index (`index_for_search`) once its transaction's last other write
+    is made; otherwise they are indexed here, last."""
     polled = to_db_time(result.polled_at)
     _record_feed_state(db, result.feed_id, result.state, polled)
-    stories = _insert_items(db, result, polled)
+    searchable: list[SearchRow] = [] if search_rows is None else search_rows
+    stories = _insert_items(db, result, polled, searchable)
     for update in result.stored_items:
         _update_item(db, update)
     if result.deliveries:
@@ -125,7 +135,18 @@ def apply_poll(db: sqlite3.Connection, result: PollResult) -> list[StoryRef]:
                VALUES (?, ?, ?, 'pending', ?)""",
             [(result.feed_id, channel, text, polled) for channel, text in result.notices],
         )
+    if search_rows is None:
+        index_for_search(db, searchable)
     return stories
+
+
+def index_for_search(db: sqlite3.Connection, rows: Sequence[SearchRow]) -> None:
+    """Index new items for search: after every other write of the transaction, because
+    any write statement that can fail halfway (an INSERT ... SELECT, a foreign key check)
+    makes FTS5 flush the terms it holds in memory to disk, and a transaction's index is
+    cheapest written once, at its commit (a flush per feed tripled the indexing cost)."""
+    # (The `feed` column stays empty: a search narrows to a server's feeds via `items`.)
+    db.executemany("INSERT INTO items_fts (rowid, title, summary, body) VALUES (?, ?, ?, ?)", rows)
 
 
 def apply_successes(db: sqlite3.Connection, results: Sequence[PollResult]) -> None:
@@ -136,7 +157,7 @@ def apply_successes(db: sqlite3.Connection, results: Sequence[PollResult]) -> No
         rows.append((polled, polled, to_db_time(result.state.next_poll_at), result.feed_id))
     db.executemany(SUCCESS, rows)
     changed = [
-        (s.etag, s.last_modified, s.title, s.body_digest, r.feed_id)
+        (s.etag, s.last_modified, s.title, s.body_digest, s.entry_identities, r.feed_id)
         for r in results
         if not (s := r.state).not_modified
     ]
@@ -166,7 +187,15 @@ def _record_feed_state(db: sqlite3.Connection, feed_id: int, state: FeedState, p
     db.execute(SUCCESS, (polled, polled, next_poll, feed_id))
     if not state.not_modified:
         db.execute(
-            VALIDATORS, (state.etag, state.last_modified, state.title, state.body_digest, feed_id)
+            VALIDATORS,
+            (
+                state.etag,
+                state.last_modified,
+                state.title,
+                state.body_digest,
+                state.entry_identities,
+                feed_id,
+            ),
         )
     if state.moved_to:
         _move_feed(db, feed_id, state.moved_to)
@@ -185,52 +214,69 @@ def _move_feed(db: sqlite3.Connection, feed_id: int, new_url: str) -> None:
     log.info("feed %s moved permanently to %s", feed_id, new_url)
 
 
-def _insert_items(db: sqlite3.Connection, result: PollResult, seen: str) -> list[StoryRef]:
+def _insert_items(
+    db: sqlite3.Connection, result: PollResult, seen: str, searchable: list[SearchRow]
+) -> list[StoryRef]:
     """Insert the new items, and a story for each that tells a new one, in two batched
-    statements (not a few per item: a new feed brings hundreds); return the stories."""
-    feed_id, new_items = result.feed_id, result.new_items
+    statements (not a few per item: a new feed brings hundreds), adding their search rows
+    to `searchable`; return the stories created. An item the feed already has (stored
+    since it was read) is left as it is."""
+    feed_id = result.feed_id
+    new_items = _not_stored(db, feed_id, result.new_items)
     if not new_items:
         return []
-    # Ids are given here so that stories and items go in as two batches; inside this
+    # Ids are given here so that each table gets one batch, and the search index its rows
+    # by id (an INSERT ... SELECT into it costs three times as much); inside this
     # transaction (BEGIN IMMEDIATE) no other writer can take the same ones.
-    row = db.execute("SELECT COALESCE(MAX(id), 0) FROM stories").fetchone()
-    next_id = int(row[0]) + 1
+    next_story = _next_id(db, "stories")
+    next_item = _next_id(db, "items")
     stories, items = [], []
-    for new in new_items:
+    for item_id, new in enumerate(new_items, start=next_item):
         entry, story_id = new.entry, new.story_id
         if story_id is None:
-            story_id, next_id = next_id, next_id + 1
+            story_id, next_story = next_story, next_story + 1
             stories.append((story_id, entry.url_key, entry.title_key, seen))
-        items.append(_item_row(feed_id, story_id, new, seen))
+        items.append(_item_row(item_id, feed_id, story_id, new, seen))
+        summary = new.summary.text if new.summary else ""
+        searchable.append((item_id, entry.title, summary, searchable_body(entry.text, entry.html)))
     db.executemany(
         "INSERT INTO stories (id, url_key, title_key, first_seen_at) VALUES (?, ?, ?, ?)",
         stories,
     )
     db.executemany(
-        """INSERT INTO items (feed_id, story_id, key, guid, link, url_key, title, title_key,
-                              author, text, summary, partial_reason, relevance, relevant,
-                              tags, comments_url, published_at, seen_at, sort_at, html,
-                              image_url)
-           VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
-           ON CONFLICT (feed_id, key) DO NOTHING""",
+        """INSERT INTO items (id, feed_id, story_id, key, guid, link, url_key, title,
+                              title_key, author, text, summary, partial_reason, relevance,
+                              relevant, tags, comments_url, published_at, seen_at, sort_at,
+                              html, image_url)
+           VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)""",
         items,
-    )
-    # Searchable at once; an item that was already there (a conflict above) keeps its row.
-    # (The `feed` column stays empty: a search narrows to a server's feeds through `items`.)
-    db.executemany(
-        """INSERT INTO items_fts (rowid, title, summary, body)
-           SELECT id, title, summary, ? FROM items i WHERE feed_id = ? AND key = ?
-           AND NOT EXISTS (SELECT 1 FROM items_fts WHERE rowid = i.id)""",
-        [
-            (searchable_body(new.entry.text, new.entry.html), feed_id, new.entry.key)
-            for new in new_items
-        ],
     )
     told_by = frozenset({feed_id})
     return [
         StoryRef(story_id, url_key, title_key, told_by, result.polled_at)
         for story_id, url_key, title_key, _ in stories
     ]
+
+
+def _not_stored(
+    db: sqlite3.Connection, feed_id: int, new_items: Sequence[NewItem]
+) -> list[NewItem]:
+    """`new_items` without those the feed has stored already, each key once."""
+    by_key = {new.entry.key: new for new in new_items}
+    keys = list(by_key)
+    for chunk in _chunks(keys):
+        rows = db.execute(
+            f"SELECT key FROM items WHERE feed_id = ? AND key IN ({_marks(chunk)})",
+            (feed_id, *chunk),
+        ).fetchall()
+        for (key,) in rows:
+            del by_key[key]
+    return list(by_key.values())
+
+
+def _next_id(db: sqlite3.Connection, table: str) -> int:
+    row = db.execute(f"SELECT COALESCE(MAX(id), 0) FROM {table}").fetchone()
+    return int(row[0]) + 1
 
 
 def _update_item(db: sqlite3.Connection, update: StoredItemUpdate) -> None:
@@ -274,10 +320,13 @@ def _queue(db: sqlite3.Connection, deliveries: Sequence[Delivery], now: str) -> 
     )
 
 
-def _item_row(feed_id: int, story_id: int, new: NewItem, seen: str) -> tuple[object, ...]:
+def _item_row(
+    item_id: int, feed_id: int, story_id: int, new: NewItem, seen: str
+) -> tuple[object, ...]:
     entry, relevance = new.entry, new.relevance
     published = to_db_time(entry.published_at) if entry.published_at else None
     return (
+        item_id,
         feed_id,
         story_id,
         entry.key,
