@@ -15,6 +15,7 @@ import asyncio
 import functools
 import logging
 from collections.abc import Callable, Sequence
+from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Protocol
 
@@ -23,7 +24,7 @@ from bot.config import PollingSettings, Settings
 from bot.content.relevance import DEFAULT_LEXICON, Lexicon, Relevance, score_relevance
 from bot.cpu import Shared, in_worker
 from bot.decide.deliveries import plan_deliveries
-from bot.decide.entries import Candidate, PostPlan, plan_posts, select_new_entries
+from bot.decide.entries import Candidate, PostPlan, PostRule, plan_posts, select_new_entries
 from bot.decide.schedule import (
     SchedulePolicy,
     after_failure,
@@ -69,7 +70,7 @@ log = logging.getLogger(__name__)
 
 # Feeds worked on at once, from their fetch to their write: enough to keep every core and the
 # database busy while fetches wait on the network, few enough to bound the bodies held.
-IN_FLIGHT = 32
+IN_FLIGHT = 64
 # At most this many feeds' writes in one transaction: enough that a commit is paid once for
 # many feeds, few enough that a batch ends quickly (the publisher's writes wait for it).
 COMMIT_BATCH = 32
@@ -338,13 +339,17 @@ class Pipeline:
             if backfilling
             else []
         )
-        entries, relevance, posts = await self._plan_with_relevance(
-            feed, subscriptions, new_entries, stored, now
+        feed_title = state.title or feed.title
+        entries, relevance, posts, summaries = await self._plan_with_relevance(
+            feed, feed_title, subscriptions, new_entries, stored, now
         )
         posted = {post.item_key for post in posts.posts}
-        feed_title = state.title or feed.title
-        summaries = await self._summaries(
-            [e for e in entries if e.key in posted], feed_url=feed.url, feed_title=feed_title
+        summaries.update(
+            await self._summaries(
+                [e for e in entries if e.key in posted and e.key not in summaries],
+                feed_url=feed.url,
+                feed_title=feed_title,
+            )
         )
         stored_updates = await self._prepare_stored(
             stored, posted, relevance, feed_url=feed.url, feed_title=feed_title
@@ -383,22 +388,26 @@ class Pipeline:
     async def _plan_with_relevance(
         self,
         feed: Feed,
+        feed_title: str | None,
         subscriptions: Sequence[Subscription],
         entries: list[Entry],
         stored: Sequence[Item],
         now: datetime,
-    ) -> tuple[list[Entry], dict[str, Relevance], PostPlan]:
+    ) -> tuple[list[Entry], dict[str, Relevance], PostPlan, dict[str, Summary]]:
         """The post plan, with relevance scored only for what it may post.
 
         Unscored items count as relevant while planning; whatever the plan would post is
         then completed (full article) and scored, on the text that is summarized, and the
         plan made again, until it posts only scored items. Entries only stored are never
-        scored or summarized.
+        scored or summarized. A local summarizer summarizes in the same call as the scoring
+        what some channel would post at that score (the summaries are returned).
         """
         relevance: dict[str, Relevance] = {}  # new scores, to be stored
+        summaries: dict[str, Summary] = {}
         relevant = {i.key: i.relevant for i in stored if i.relevance is not None}
         scores = {i.key: i.relevance for i in stored if i.relevance is not None}
         thresholds = await self._thresholds(subscriptions)
+        rule = PostRule.of(subscriptions, thresholds)
         by_key = {e.key: e for e in entries}
         stored_by_key = {i.key: i for i in stored}
         while True:
@@ -434,19 +443,35 @@ class Pipeline:
             )
             unscored = {p.item_key for p in plan.posts} - relevant.keys()
             if not unscored:
-                return entries, relevance, plan
-            to_use = [by_key[k] for k in unscored if k in by_key]
-            completed = await self._complete(
-                await asyncio.to_thread(_cleaned_all, to_use, feed.url)
+                return entries, relevance, plan, summaries
+            prepared = await self._prepare(
+                [by_key[k] for k in unscored if k in by_key], feed.url, feed_title, rule
             )
-            by_key.update({e.key: e for e in completed})
+            by_key.update({e.key: e for e in prepared.entries})
             entries = [by_key[e.key] for e in entries]
-            relevance.update(await self._relevance(completed))
+            relevance.update(prepared.relevance)
+            summaries.update(prepared.summaries)
             relevance.update(
                 await self._relevance_of_items([stored_by_key[k] for k in unscored - by_key.keys()])
             )
             relevant.update({key: score.relevant for key, score in relevance.items()})
             scores.update({key: score.score for key, score in relevance.items()})
+
+    async def _prepare(
+        self, entries: list[Entry], feed_url: str, feed_title: str | None, rule: PostRule
+    ) -> Prepared:
+        """New entries that may be posted, cleaned, completed (full article), scored, and
+        summarized if the summarizer is local and `rule` says some channel would post them:
+        in one call to a worker when no article is to be fetched between."""
+        local = self._summarizer if isinstance(self._summarizer, LocalSummarizer) else None
+        if self._articles is None:
+            return await self._off_loop(
+                _prepare_all, entries, feed_url, feed_title, self._lexicon, local, rule
+            )
+        completed = await self._complete(await self._off_loop(_cleaned_all, entries, feed_url))
+        return await self._off_loop(
+            _score_and_summarize, completed, feed_url, feed_title, self._lexicon, local, rule
+        )
 
     async def _thresholds(self, subscriptions: Sequence[Subscription]) -> dict[int, float]:
         """The relevance threshold of each subscription whose server set its own."""
@@ -532,10 +557,6 @@ class Pipeline:
         return frozenset(
             key for key in posted if key in links and discussion_url(*links[key]) is not None
         )
-
-    async def _relevance(self, entries: Sequence[Entry]) -> dict[str, Relevance]:
-        """Score entries off the event loop (a feed can bring hundreds at once)."""
-        return await self._score([(e.key, e.title, e.text) for e in entries])
 
     async def _relevance_of_items(self, items: Sequence[Item]) -> dict[str, Relevance]:
         texts = await asyncio.to_thread(lambda: [item_text(i) for i in items])
@@ -659,6 +680,47 @@ def _with_stories(
             )
         )
     return new_items
+
+
+@dataclass(frozen=True)
+class Prepared:
+    """New entries made ready to post: cleaned (and completed), scored, some summarized."""
+
+    entries: list[Entry]
+    relevance: dict[str, Relevance]
+    summaries: dict[str, Summary]
+
+
+def _prepare_all(
+    entries: Sequence[Entry],
+    feed_url: str,
+    feed_title: str | None,
+    lexicon: Shared[Lexicon],
+    summarizer: LocalSummarizer | None,
+    rule: PostRule,
+) -> Prepared:
+    cleaned_entries = _cleaned_all(entries, feed_url)
+    return _score_and_summarize(cleaned_entries, feed_url, feed_title, lexicon, summarizer, rule)
+
+
+def _score_and_summarize(
+    entries: Sequence[Entry],
+    feed_url: str,
+    feed_title: str | None,
+    lexicon: Shared[Lexicon],
+    summarizer: LocalSummarizer | None,
+    rule: PostRule,
+) -> Prepared:
+    relevance = _score_all([(e.key, e.title, e.text) for e in entries], lexicon)
+    summaries = {}
+    if summarizer is not None:
+        for entry in entries:
+            if rule.may_post(relevance[entry.key]):
+                context = entry_context(entry, feed_url=feed_url, feed_title=feed_title)
+                summaries[entry.key] = summarizer.summarize_sync(
+                    title=entry.title, text=entry.text, context=context
+                )
+    return Prepared(list(entries), relevance, summaries)
 
 
 def _score_all(
