@@ -62,6 +62,7 @@ __all__ = [
     "Interaction",
     "RoleRef",
     "SteppedClock",
+    "shard_of",
     "snowflake_at",
 ]
 
@@ -72,6 +73,9 @@ GATEWAY_PATH = "/gateway"
 CDN_PREFIX = "/ephemeral-attachments/"
 DISCORD_EPOCH_MS = 1_420_070_400_000
 HEARTBEAT_INTERVAL_MS = 41_250
+# Gateway close codes (discord.py does not reconnect after either).
+INVALID_SHARD = 4010
+SHARDING_REQUIRED = 4011
 
 ADMIN_PERMISSIONS: int = discord.Permissions.all().value
 """Every permission bit, including ADMINISTRATOR and MANAGE_GUILD."""
@@ -280,6 +284,11 @@ def snowflake_at(seconds: float) -> int:
     return (int(seconds * 1000) - DISCORD_EPOCH_MS) << 22
 
 
+def shard_of(guild_id: int, shard_count: int) -> int:
+    """The shard that receives a server's events, by Discord's rule."""
+    return (guild_id >> 22) % shard_count
+
+
 class SteppedClock:
     """Real time plus an offset a test jumps forward: ``FakeDiscord(clock=clock)``, then
     ``clock.advance(301)`` to be past the nonce window without sleeping."""
@@ -304,6 +313,16 @@ class SnowflakeGenerator:
     def next(self) -> int:
         self._last = max(self._last + 1, snowflake_at(self._clock()))
         return self._last
+
+    def next_on_shard(self, shard_id: int, shard_count: int) -> int:
+        """The next snowflake that, as a server id, is on that shard (`shard_of`): its
+        timestamp moved on by less than ``shard_count`` milliseconds if need be."""
+        snowflake = self.next()
+        millis = snowflake >> 22
+        ahead = (shard_id - millis) % shard_count
+        if ahead:
+            self._last = snowflake = (millis + ahead) << 22
+        return snowflake
 
 
 class SendRateLimit:
@@ -666,12 +685,28 @@ class GatewaySession:
         self.ready = False
         self.closed = False
         self.identify: JSON | None = None
+        self.ready_payload: JSON = {}
         self._lock = asyncio.Lock()
 
     @property
     def live(self) -> bool:
         """Identified, sent READY + GUILD_CREATE, and not closed."""
         return self.ready and not self.closed
+
+    @property
+    def shard(self) -> tuple[int, int] | None:
+        """``(shard_id, shard_count)`` from IDENTIFY; None for an unsharded connection."""
+        shard = (self.identify or {}).get("shard")
+        return None if shard is None else (shard[0], shard[1])
+
+    def receives(self, guild_id: int | None) -> bool:
+        """Whether this connection gets a server's events (``None``: DMs, for shard 0)."""
+        if self.shard is None:
+            return True
+        shard_id, shard_count = self.shard
+        if guild_id is None:
+            return shard_id == 0
+        return shard_of(guild_id, shard_count) == shard_id
 
     async def send(self, op: Op, data: object = None) -> None:
         """Send a non-dispatch frame; silently dropped once the connection is closed."""
@@ -733,6 +768,14 @@ class FakeDiscord:
     - History (``GET /channels/{id}/messages``) pages with ``before``/``after``/``around`` and
       ``limit`` 1-100, newest first, in channels and threads; members' messages
       (`post_as_member`) are part of it.
+    - Sharding: ``GET /gateway/bot`` recommends ``shards`` and allows ``max_concurrency``
+      IDENTIFYs at once. A connection that IDENTIFYs with ``shard: [id, count]`` gets the
+      servers `shard_of` puts on it, in READY, GUILD_CREATE and every later event; DM events
+      go to shard 0. An id not below its count, or a count other than the other open
+      connections use, is closed with 4010 (invalid shard); a connection that would get more
+      than ``max_guilds_per_shard`` servers (unsharded: all of them) is closed with 4011
+      (sharding required). ``refused_identifies`` records each. `add_guild` with ``shard=``
+      puts a server on a shard of the test's choosing.
     """
 
     Interaction = Interaction
@@ -747,8 +790,17 @@ class FakeDiscord:
         write_latency_seconds: float = 0.0,
         send_rate_limit: tuple[int, float] | None = None,
         token: str | None = None,
+        shards: int = 1,
+        max_concurrency: int = 1,
+        max_guilds_per_shard: int = 2500,
     ) -> None:
         self._clock = clock
+        # What GET /gateway/bot says, and what IDENTIFY insists on (see the class docstring).
+        self.shards = shards
+        self.max_concurrency = max_concurrency
+        self.max_guilds_per_shard = max_guilds_per_shard
+        self.refused_identifies: list[tuple[tuple[int, int] | None, int]] = []
+        """``(shard, close code)`` of each IDENTIFY closed with 4010 or 4011."""
         # None: any ``Bot <token>`` is accepted; a token: only that one (401 otherwise).
         self.token = token
         self.nonce_window_seconds = nonce_window_seconds
@@ -854,6 +906,18 @@ class FakeDiscord:
         return len(self._live_sessions())
 
     @property
+    def live_shards(self) -> list[tuple[int, int]]:
+        """``(shard_id, shard_count)`` of each open sharded connection, sorted."""
+        return sorted(s.shard for s in self._live_sessions() if s.shard is not None)
+
+    def ready_guilds(self, shard: tuple[int, int] | None = None) -> list[int]:
+        """The servers the open connection of ``shard`` (None: unsharded) got in READY."""
+        for session in self._live_sessions():
+            if session.shard == shard:
+                return [int(guild["id"]) for guild in session.ready_payload["guilds"]]
+        raise KeyError(f"no open connection for shard {shard}; open: {self.live_shards}")
+
+    @property
     def port(self) -> int:
         if self._port is None:
             raise RuntimeError("FakeDiscord is not started; await fake.start() first")
@@ -889,12 +953,19 @@ class FakeDiscord:
         """Every server the bot is in: the main one first."""
         return [self.guild_id, *self._other_guilds]
 
-    def add_guild(self, name: str, channels: Sequence[str] = ("news", "general")) -> int:
+    def add_guild(
+        self,
+        name: str,
+        channels: Sequence[str] = ("news", "general"),
+        *,
+        shard: tuple[int, int] | None = None,
+    ) -> int:
         """Another server the bot is in, with these text channels (named `<name>-<channel>`
-        in `channel_ids`); returns its id. Call it before the bot connects."""
+        in `channel_ids`); returns its id. ``shard=(shard_id, shard_count)`` gives it an id
+        that shard receives. Call it before the bot connects."""
         if self._live_sessions():
             raise RuntimeError("add_guild() must be called before the bot connects")
-        guild_id = self._ids.next()
+        guild_id = self._ids.next_on_shard(*shard) if shard else self._ids.next()
         self._other_guilds[guild_id] = (name, self._ids.next())
         for channel in channels:
             self.add_text_channel(f"{name}-{channel}", guild_id=guild_id)
@@ -1072,7 +1143,8 @@ class FakeDiscord:
         failures = [(rule.method, rule.path_pattern.pattern) for rule in self._failures]
         return (
             f"  gateway: {self.connections} IDENTIFY(s), {len(open_sessions)} open connection(s), "
-            f"{len(self._live_sessions())} ready\n"
+            f"{len(self._live_sessions())} ready, shards {self.live_shards}, "
+            f"refused IDENTIFYs {self.refused_identifies}\n"
             f"  last requests: {recent}\n"
             f"  unknown requests: {self.unknown_requests}\n"
             f"  pending failure injections: {failures}"
@@ -1254,6 +1326,12 @@ class FakeDiscord:
         for resolved in data.get("resolved", {}).get("channels", {}).values():
             resolved["permissions"] = str(permissions)
         payload = self._interaction_payload(kind, data, channel_payload, permissions, user_name)
+        guild = int(payload["guild_id"])
+        if not any(session.receives(guild) for session in self._live_sessions()):
+            raise RuntimeError(
+                f"no connected shard receives server {guild} (connected: {self.live_shards}), "
+                "so Discord could not deliver this interaction"
+            )
         if message is not None:
             payload["message"] = copy.deepcopy(message)
         interaction = Interaction(self, payload, source_message=message)
@@ -1434,9 +1512,22 @@ class FakeDiscord:
         return [session for session in self._sessions if session.live]
 
     async def _dispatch(self, event: str, data: JSON) -> None:
-        """Send a gateway event to every connected, ready client."""
+        """Send a gateway event to every connected, ready client that receives its server."""
+        guild = self._event_guild(event, data)
         for session in self._live_sessions():
-            await session.dispatch(event, data)
+            if session.receives(guild):
+                await session.dispatch(event, data)
+
+    def _event_guild(self, event: str, data: JSON) -> int | None:
+        """The server an event is about; None for a DM."""
+        channel = self._channels.get(int(data.get("channel_id") or 0))
+        if channel is not None and channel["type"] == CHANNEL_TYPE_DM:
+            return None
+        if data.get("guild_id"):
+            return int(data["guild_id"])
+        if event.startswith("GUILD_"):
+            return int(data["id"])
+        return None
 
     async def _gateway_handler(self, request: web.Request) -> web.WebSocketResponse:
         """One gateway connection: HELLO, then answer frames until the client closes."""
@@ -1474,17 +1565,54 @@ class FakeDiscord:
     async def _identify(self, session: GatewaySession, data: JSON) -> None:
         self.connections += 1
         session.identify = data
-        await session.dispatch("READY", self._ready_payload(session))
+        refusal = self._identify_refusal(session)
+        if refusal is not None:
+            shard = data.get("shard")
+            self.refused_identifies.append((tuple(shard) if shard else None, refusal))
+            await session.close(refusal)
+            self._notify()
+            return
+        session.ready_payload = self._ready_payload(session)
+        await session.dispatch("READY", session.ready_payload)
         for guild in self.guild_ids:
-            await session.dispatch("GUILD_CREATE", self._guild_create_payload(guild))
+            if session.receives(guild):
+                await session.dispatch("GUILD_CREATE", self._guild_create_payload(guild))
         session.ready = True
         self._notify()
 
+    def _identify_refusal(self, session: GatewaySession) -> int | None:
+        """The close code Discord answers this IDENTIFY's ``shard`` with, if any."""
+        assert session.identify is not None
+        shard = session.identify.get("shard")
+        if shard is not None:
+            valid = (
+                isinstance(shard, list)
+                and len(shard) == 2
+                and all(isinstance(n, int) and not isinstance(n, bool) for n in shard)
+                and 0 <= shard[0] < shard[1]
+            )
+            if not valid:
+                return INVALID_SHARD
+            counts_in_use = {
+                other.shard[1]
+                for other in self._sessions
+                if other is not session
+                and other.identify is not None
+                and not other.closed
+                and other.shard is not None
+            }
+            if counts_in_use - {shard[1]}:
+                return INVALID_SHARD
+        if sum(map(session.receives, self.guild_ids)) > self.max_guilds_per_shard:
+            return SHARDING_REQUIRED
+        return None
+
     def _ready_payload(self, session: GatewaySession) -> JSON:
+        guilds = [guild for guild in self.guild_ids if session.receives(guild)]
         ready: JSON = {
             "v": 10,
             "user": {**self._bot_user, "verified": True, "mfa_enabled": False},
-            "guilds": [{"id": str(guild), "unavailable": True} for guild in self.guild_ids],
+            "guilds": [{"id": str(guild), "unavailable": True} for guild in guilds],
             "session_id": session.session_id,
             "resume_gateway_url": self.gateway_url,
             "application": {"id": str(self.application_id), "flags": 0},
@@ -1853,7 +1981,7 @@ class FakeDiscord:
             ("GET", "/oauth2/applications/@me", self._get_application),
             ("GET", "/applications/@me", self._get_application),
             ("GET", "/gateway", self._get_gateway),
-            ("GET", "/gateway/bot", self._get_gateway),
+            ("GET", "/gateway/bot", self._get_bot_gateway),
             ("GET", app + "/commands", self._get_commands),
             ("PUT", app + "/commands", self._put_commands),
             ("GET", app + r"/guilds/{guild_id:\d+}/commands", self._get_commands),
@@ -2002,8 +2130,18 @@ class FakeDiscord:
         return json_response(self._application_payload())
 
     async def _get_gateway(self, request: web.Request) -> web.Response:
-        limit = {"total": 1000, "remaining": 1000, "reset_after": 0, "max_concurrency": 1}
-        return json_response({"url": self.gateway_url, "shards": 1, "session_start_limit": limit})
+        return json_response({"url": self.gateway_url})
+
+    async def _get_bot_gateway(self, request: web.Request) -> web.Response:
+        limit = {
+            "total": 1000,
+            "remaining": 1000,
+            "reset_after": 0,
+            "max_concurrency": self.max_concurrency,
+        }
+        return json_response(
+            {"url": self.gateway_url, "shards": self.shards, "session_start_limit": limit}
+        )
 
     def _command_scope(self, request: web.Request) -> int | None:
         self._check_application(request)
