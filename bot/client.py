@@ -1,4 +1,4 @@
-"""The discord.py `Bot` subclass that wires the core services to Discord."""
+"""The discord.py `Bot` subclass that wires the core services to Discord (sharded or not)."""
 
 from __future__ import annotations
 
@@ -15,7 +15,7 @@ from discord.ext import commands
 from bot import __version__
 from bot.alerts import AlertService
 from bot.clock import Clock, system_clock
-from bot.config import TOKEN_ENV, Settings
+from bot.config import AUTO_SHARDS, TOKEN_ENV, Settings
 from bot.delivery import DeliveryService
 from bot.digest import DigestService
 from bot.discussions.llm_recap import recapper_from_settings
@@ -33,6 +33,7 @@ from bot.reports import CycleReport
 from bot.scheduled_digests import ScheduledDigests
 from bot.search import SearchService
 from bot.server_settings import ServerSettingsService, defaults_from
+from bot.shards import IDENTIFY_WINDOW_SECONDS, IdentifyWindow, describe_shards
 from bot.store import Store, StoreSummaryCache
 from bot.subscriptions import SubscriptionService
 from bot.summarize.llm import summarizer_from_settings
@@ -160,7 +161,8 @@ class BazaarBot(commands.Bot):
             except AttributeError:
                 # discord.py 2.7 (Rapptz/discord.py#10520): when the very first gateway
                 # handshake fails, its retry reads `self.ws.sequence` while ws is None.
-                if self.ws is not None:
+                # (A sharded client has no such retry, and never sets ws.)
+                if self.ws is not None or isinstance(self, discord.AutoShardedClient):
                     raise
                 outage = _log_outage(outage, "connect to Discord's gateway", None)
             except (OSError, TimeoutError, aiohttp.ClientError, discord.GatewayNotFound) as exc:
@@ -181,11 +183,12 @@ class BazaarBot(commands.Bot):
         await self.store.sync_config_feeds(settings.feeds)
         feeds, servers = await self.store.following_counts()
         log.info(
-            "Bazaar %s starting: database %s, %d feeds followed in %d servers",
+            "Bazaar %s starting: database %s, %d feeds followed in %d servers; %s",
             __version__,
             settings.storage.database,
             feeds,
             servers,
+            describe_shards(settings.gateway.shard_count, settings.gateway.shard_ids),
         )
         self.server_settings = ServerSettingsService(self.store, defaults_from(settings))
         self.http_clients = open_http_clients(settings)
@@ -256,7 +259,7 @@ class BazaarBot(commands.Bot):
         self.heartbeat = HeartbeatWriter.for_database(
             settings.storage.database,
             lambda: Vitals(
-                gateway_connected=self.is_ready() and self.ws is not None and self.ws.open,
+                gateway_connected=self.is_ready() and self._gateway_open(),
                 last_cycle_finished_at=self.poller.last_cycle_finished_at,
             ),
             clock=self.clock,
@@ -280,12 +283,22 @@ class BazaarBot(commands.Bot):
             return  # on_ready is dispatched as a task and may run after close() began
         assert self.user is not None
         log.info(
-            "connected as %s (id %s) to %d guild(s)", self.user, self.user.id, len(self.guilds)
+            "connected as %s (id %s) to %d guild(s) over %s",
+            self.user,
+            self.user.id,
+            len(self.guilds),
+            self._connections_in_use(),
         )
         await self.store.set_guilds_for_channels(
             {channel.id: guild.id for guild in self.guilds for channel in guild.channels}
         )
         self.posts_queued.set()
+
+    def _gateway_open(self) -> bool:
+        return self.ws is not None and self.ws.open
+
+    def _connections_in_use(self) -> str:
+        return describe_shards(0)
 
     async def _after_cycle(self, report: CycleReport) -> None:
         # Recaps are written here, in the core, so the publisher only sends what is ready.
@@ -313,6 +326,68 @@ class BazaarBot(commands.Bot):
             await self.heartbeat.stop()  # last: no heartbeat file means the bot has stopped
 
 
+class ShardedBazaarBot(BazaarBot, commands.AutoShardedBot):
+    """`BazaarBot` over several gateway connections (shards), as [gateway] says: Discord
+    sends each shard the events of its own servers, and commands are answered on them."""
+
+    def __init__(
+        self, settings: Settings, *, clock: Clock = system_clock, **options: object
+    ) -> None:
+        gateway = settings.gateway
+        super().__init__(
+            settings,
+            clock=clock,
+            # None: discord.py asks Discord (GET /gateway/bot) how many shards to run.
+            shard_count=None if gateway.shard_count == AUTO_SHARDS else gateway.shard_count,
+            shard_ids=list(gateway.shard_ids) or None,
+            **options,
+        )
+        self._identify_window: IdentifyWindow | None = None
+        self._identify_turn = asyncio.Lock()
+
+    async def before_identify_hook(self, shard_id: int | None, *, initial: bool = False) -> None:
+        """Start as many shards at once as Discord allows (`max_concurrency`), where
+        discord.py would wait 5 seconds before each one but the first."""
+        shard = shard_id or 0
+        async with self._identify_turn:
+            if self._identify_window is None:
+                self._identify_window = IdentifyWindow(await self._max_concurrency())
+            if not self._identify_window.admits(shard):
+                log.debug("shard %d waits %.0f s to IDENTIFY", shard, IDENTIFY_WINDOW_SECONDS)
+                await asyncio.sleep(IDENTIFY_WINDOW_SECONDS)
+                self._identify_window = self._identify_window.after_pause()
+            self._identify_window = self._identify_window.with_identified(shard)
+
+    async def close(self) -> None:
+        # discord.py 2.7.1 creates the shards' event queue at login, and its close() fails
+        # without one (fixed upstream in Rapptz/discord.py@108e9abb): a stop before login
+        # must be as clean as any other.
+        if not hasattr(self, "_AutoShardedClient__queue"):
+            self._AutoShardedClient__queue = asyncio.PriorityQueue()
+        await super().close()
+
+    async def _max_concurrency(self) -> int:
+        try:
+            return (await self.fetch_session_start_limits()).max_concurrency
+        except (discord.GatewayNotFound, aiohttp.ClientError, OSError, TimeoutError):
+            return 1  # the least Discord allows: one IDENTIFY every 5 seconds
+
+    def _gateway_open(self) -> bool:
+        shards = self.shards.values()
+        return bool(shards) and not any(shard.is_closed() for shard in shards)
+
+    def _connections_in_use(self) -> str:
+        # With "auto", the count is known once discord.py has asked Discord.
+        return describe_shards(self.shard_count, self.shard_ids or ())
+
+
+def make_bot(settings: Settings, *, clock: Clock = system_clock, **options: object) -> BazaarBot:
+    """The bot `settings` ask for: `ShardedBazaarBot` when [gateway] configures shards,
+    else a `BazaarBot` on one unsharded gateway connection."""
+    bot_class = ShardedBazaarBot if settings.gateway.sharded else BazaarBot
+    return bot_class(settings, clock=clock, **options)
+
+
 def _log_outage(ongoing: bool, action: str, error: BaseException | None) -> bool:
     """Log the first failure of an outage in one line (no traceback); return True."""
     if not ongoing:
@@ -324,8 +399,11 @@ def _log_outage(ongoing: bool, action: str, error: BaseException | None) -> bool
 class OneLineReconnects(logging.Filter):
     """discord.py logs each reconnect attempt with a traceback; one line says as much."""
 
+    # discord.client's, and for shards discord.shard's (a shard retries every 5 s).
+    RETRIES = ("Attempting a reconnect", "Failed to connect for shard_id")
+
     def filter(self, record: logging.LogRecord) -> bool:
-        if record.exc_info and record.getMessage().startswith("Attempting a reconnect"):
+        if record.exc_info and record.getMessage().startswith(self.RETRIES):
             error = record.exc_info[1]
             record.msg = f"{record.getMessage()} ({error.__class__.__name__}: {error})"
             record.args = ()
@@ -336,20 +414,30 @@ class OneLineReconnects(logging.Filter):
 
 
 def _quiet_reconnect_tracebacks() -> None:
-    logger = logging.getLogger("discord.client")
-    if not any(isinstance(f, OneLineReconnects) for f in logger.filters):
-        logger.addFilter(OneLineReconnects())
+    for name in ("discord.client", "discord.shard"):
+        logger = logging.getLogger(name)
+        if not any(isinstance(f, OneLineReconnects) for f in logger.filters):
+            logger.addFilter(OneLineReconnects())
 
 
 class StartError(Exception):
     """The bot could not start; the message says what to fix."""
 
 
+# The gateway's close codes after which discord.py gives up, and what to change.
+_GATEWAY_REFUSALS = {
+    4010: "Discord refused the shard: gateway.shard_ids must be below gateway.shard_count, "
+    "and every process of the bot must use the same shard_count",
+    4011: "Discord requires sharding for this many servers: set [gateway] shard_count = "
+    '"auto" (or a count, 2,500 servers per shard at most)',
+}
+
+
 async def run_until_stopped(settings: Settings, *, clock: Clock = system_clock) -> None:
     """Run the bot until SIGTERM or SIGINT (a clean stop: polling stops, the message in
     flight is finished, the gateway and the database are closed); `StartError` when
     Discord refuses the bot."""
-    bot = BazaarBot(settings, clock=clock)
+    bot = make_bot(settings, clock=clock)
     loop = asyncio.get_running_loop()
     stopping: list[asyncio.Task[None]] = []
 
@@ -372,6 +460,10 @@ async def run_until_stopped(settings: Settings, *, clock: Clock = system_clock) 
         raise StartError(
             "the bot asked for an intent that is not enabled in the developer portal"
         ) from None
+    except discord.ConnectionClosed as closed:
+        if closed.code not in _GATEWAY_REFUSALS:
+            raise
+        raise StartError(_GATEWAY_REFUSALS[closed.code]) from None
     finally:
         for signum in (signal.SIGTERM, signal.SIGINT):
             loop.remove_signal_handler(signum)

@@ -8,7 +8,7 @@ from collections.abc import Callable
 from datetime import datetime, timedelta
 from pathlib import Path
 
-from bot.client import BazaarBot
+from bot.client import BazaarBot, make_bot
 from bot.config import parse_settings
 from tests.clock import TestClock
 from tests.fake_discord import FakeDiscord
@@ -61,10 +61,12 @@ class Harness:
         *,
         config_feeds: list[str] = (),
         discussions: dict[str, object] | None = None,
+        gateway: dict[str, object] | None = None,
         wait: bool = True,
         **polling: object,
     ) -> BazaarBot:
-        """Start the bot; with `wait`, return once it is connected and ready."""
+        """Start the bot (sharded as `gateway`, a [gateway] table, says); with `wait`,
+        return once it is connected and ready (every shard of it)."""
         connections = self.discord.connections
         settings = parse_settings(
             {
@@ -82,11 +84,12 @@ class Harness:
                 "network": {"allow_private_networks": True, "per_host_delay_seconds": 0},
                 "discussions": discussions or {"enabled": False},
                 "feeds": [{"url": url, "channel_id": self.news} for url in config_feeds],
+                "gateway": gateway or {},
             },
             base_dir=self.tmp_path,
             environ={},
         )
-        self.bot = BazaarBot(settings, clock=self.clock, guild_ready_timeout=0.1)
+        self.bot = make_bot(settings, clock=self.clock, guild_ready_timeout=0.1)
         self._task = asyncio.create_task(self.bot.start(settings.discord.token))
         if not wait:
             return self.bot
