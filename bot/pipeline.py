@@ -523,11 +523,12 @@ class Pipeline:
                     recent.told_by(item.story_id, result.feed_id)
 
         try:
-            return list(
-                await self._store.commit_polls(
-                    [functools.partial(decide, recent) for decide, _ in polls], written=written
-                )
+            outcomes = await self._store.commit_polls(
+                [functools.partial(decide, recent) for decide, _ in polls], written=written
             )
+            if self._settings.freeze_heap:
+                self._heap.after_write()
+            return list(outcomes)
         except Exception as exc:
             self._recent = None  # it holds stories of the transaction that was undone
             if len(polls) == 1:
