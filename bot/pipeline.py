@@ -15,13 +15,12 @@ import asyncio
 import functools
 import logging
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Protocol
 
 from bot.clock import Clock, system_clock
 from bot.config import PollingSettings, Settings
-from bot.content.relevance import DEFAULT_LEXICON, Lexicon, Relevance, score_relevance
+from bot.content.relevance import DEFAULT_LEXICON, Lexicon, Relevance
 from bot.cpu import Shared, in_worker
 from bot.decide.deliveries import plan_deliveries
 from bot.decide.entries import Candidate, PostPlan, PostRule, plan_posts, select_new_entries
@@ -36,7 +35,6 @@ from bot.discussions.comments import discussion_url
 from bot.feeds.parse import (
     FeedDocument,
     NotAFeedError,
-    cleaned,
     item_source,
     read_feed,
     richest_text,
@@ -48,6 +46,14 @@ from bot.http.fetch import FetchedBody, Fetcher, FetchError, NotModified
 from bot.http.limits import HostLimiter
 from bot.models import Entry, Feed, Item, NewItem, Subscription, Summary
 from bot.notices import pause_notice
+from bot.preparation import (
+    Prepared,
+    cleaned_all,
+    prepare_entries,
+    score_all,
+    score_and_summarize,
+    summarize_all,
+)
 from bot.reports import CycleReport, FeedReport, FeedStatus
 from bot.server_settings import ServerSettingsService
 from bot.store import (
@@ -63,7 +69,7 @@ from bot.store.batch import GroupCommit
 from bot.story_index import RecentStories
 from bot.summarize import LocalSummarizer, Summarizer
 from bot.summarize.llm import summarizer_from_settings
-from bot.summarize.source import SourceContext, entry_context
+from bot.summarize.source import entry_context
 from bot.teasers import PageArticles
 
 log = logging.getLogger(__name__)
@@ -466,11 +472,11 @@ class Pipeline:
         local = self._summarizer if isinstance(self._summarizer, LocalSummarizer) else None
         if self._articles is None:
             return await self._off_loop(
-                _prepare_all, entries, feed_url, feed_title, self._lexicon, local, rule
+                prepare_entries, entries, feed_url, feed_title, self._lexicon, local, rule
             )
-        completed = await self._complete(await self._off_loop(_cleaned_all, entries, feed_url))
+        completed = await self._complete(await self._off_loop(cleaned_all, entries, feed_url))
         return await self._off_loop(
-            _score_and_summarize, completed, feed_url, feed_title, self._lexicon, local, rule
+            score_and_summarize, completed, feed_url, feed_title, self._lexicon, local, rule
         )
 
     async def _thresholds(self, subscriptions: Sequence[Subscription]) -> dict[int, float]:
@@ -566,7 +572,7 @@ class Pipeline:
         )
 
     async def _score(self, texts: Sequence[tuple[str, str, str]]) -> dict[str, Relevance]:
-        return await self._off_loop(_score_all, texts, self._lexicon) if texts else {}
+        return await self._off_loop(score_all, texts, self._lexicon) if texts else {}
 
     async def _complete(self, entries: list[Entry]) -> list[Entry]:
         """The full article of teaser entries that may be posted (only those: a new feed's
@@ -585,7 +591,7 @@ class Pipeline:
         contexts = [entry_context(e, feed_url=feed_url, feed_title=feed_title) for e in entries]
         if isinstance(self._summarizer, LocalSummarizer):
             texts = [(e.key, e.title, e.text, c) for e, c in zip(entries, contexts, strict=True)]
-            return await self._off_loop(_summarize_all, texts, self._summarizer)
+            return await self._off_loop(summarize_all, texts, self._summarizer)
         results = await asyncio.gather(
             *(
                 self._summarizer.summarize(title=e.title, text=e.text, context=c)
@@ -681,67 +687,6 @@ def _with_stories(
             )
         )
     return new_items
-
-
-@dataclass(frozen=True)
-class Prepared:
-    """New entries made ready to post: cleaned (and completed), scored, some summarized."""
-
-    entries: list[Entry]
-    relevance: dict[str, Relevance]
-    summaries: dict[str, Summary]
-
-
-def _prepare_all(
-    entries: Sequence[Entry],
-    feed_url: str,
-    feed_title: str | None,
-    lexicon: Shared[Lexicon],
-    summarizer: LocalSummarizer | None,
-    rule: PostRule,
-) -> Prepared:
-    cleaned_entries = _cleaned_all(entries, feed_url)
-    return _score_and_summarize(cleaned_entries, feed_url, feed_title, lexicon, summarizer, rule)
-
-
-def _score_and_summarize(
-    entries: Sequence[Entry],
-    feed_url: str,
-    feed_title: str | None,
-    lexicon: Shared[Lexicon],
-    summarizer: LocalSummarizer | None,
-    rule: PostRule,
-) -> Prepared:
-    relevance = _score_all([(e.key, e.title, e.text) for e in entries], lexicon)
-    summaries = {}
-    if summarizer is not None:
-        for entry in entries:
-            if rule.may_post(relevance[entry.key]):
-                context = entry_context(entry, feed_url=feed_url, feed_title=feed_title)
-                summaries[entry.key] = summarizer.summarize_sync(
-                    title=entry.title, text=entry.text, context=context
-                )
-    return Prepared(list(entries), relevance, summaries)
-
-
-def _score_all(
-    texts: Sequence[tuple[str, str, str]], lexicon: Shared[Lexicon]
-) -> dict[str, Relevance]:
-    terms = lexicon.get()
-    return {key: score_relevance(title, text, terms) for key, title, text in texts}
-
-
-def _summarize_all(
-    texts: Sequence[tuple[str, str, str, SourceContext]], summarizer: LocalSummarizer
-) -> dict[str, Summary]:
-    return {
-        key: summarizer.summarize_sync(title=title, text=text, context=context)
-        for key, title, text, context in texts
-    }
-
-
-def _cleaned_all(entries: Sequence[Entry], feed_url: str) -> list[Entry]:
-    return [cleaned(entry, feed_url=feed_url) for entry in entries]
 
 
 def item_text(item: Item) -> str:

@@ -4,6 +4,8 @@ and only `bot/client.py` and `bot/render.py` import discord.py."""
 from __future__ import annotations
 
 import ast
+import subprocess
+import sys
 from pathlib import Path
 
 PACKAGE = Path(__file__).resolve().parent.parent / "bot"
@@ -64,3 +66,19 @@ def test_only_the_bot_and_the_renderer_import_discord() -> None:
         )
     )
     assert importers == ["bot/client.py", "bot/render.py"]
+
+
+def test_a_worker_process_imports_only_what_its_work_needs() -> None:
+    # A worker is spawned: it imports the bot's main module again (as __mp_main__), then
+    # whatever the calls it runs need. Every module it imports is memory each worker holds.
+    probe = (
+        "import runpy, sys; runpy.run_module('bot.__main__', run_name='__mp_main__'); "
+        "import bot.preparation, bot.feeds.parse, bot.cpu; "
+        "print(' '.join(sorted(sys.modules)))"
+    )
+    done = subprocess.run(
+        [sys.executable, "-c", probe], capture_output=True, text=True, check=True, timeout=60
+    )
+    loaded = set(done.stdout.split())
+    heavy = {"bot.cli", "bot.pipeline", "bot.store", "bot.http", "aiohttp", "httpx", "discord"}
+    assert loaded & heavy == set()
