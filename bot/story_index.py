@@ -57,7 +57,7 @@ class RecentStories:
                 self._newest = first_seen
             words = frozenset(story.title_key.split())
             self._headline[story_id] = words
-            self._refs[story_id] = story
+            self._refs[story_id] = replace(story, words=words)
             self._order.append((first_seen, story_id))
             if words not in self._stories:
                 self._stories[words] = set()

@@ -3,8 +3,8 @@
 from __future__ import annotations
 
 import math
-from collections.abc import Iterable
-from dataclasses import dataclass
+from collections.abc import Iterable, Set
+from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 
 # Titles must share this much of their words (Jaccard) to be the same story...
@@ -23,6 +23,8 @@ class StoryRef:
     title_key: str
     feed_ids: frozenset[int]
     first_seen_at: datetime
+    # The words of `title_key`, when the caller has them already (the headline index does).
+    words: frozenset[str] | None = field(default=None, compare=False, repr=False)
 
 
 def match_story(
@@ -47,7 +49,7 @@ def match_story(
     for story in candidates:
         if feed_id in story.feed_ids or abs(when - story.first_seen_at) > STORY_WINDOW:
             continue
-        similarity = _jaccard(words, set(story.title_key.split()))
+        similarity = _jaccard(words, story.words or set(story.title_key.split()))
         if similarity >= TITLE_SIMILARITY and (best is None or similarity > best[0]):
             best = (similarity, story)
     return best[1] if best else None
@@ -81,5 +83,5 @@ def words_to_look_up(words: int, length: int, together: int = 1) -> int:
     return words - shared + min(together, shared)
 
 
-def _jaccard(a: set[str], b: set[str]) -> float:
+def _jaccard(a: set[str], b: Set[str]) -> float:
     return len(a & b) / len(a | b) if a or b else 0.0
