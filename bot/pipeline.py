@@ -539,6 +539,9 @@ class Pipeline:
             self._recent = None  # it holds stories of the transaction that was undone
             if len(polls) == 1:
                 return [exc]
+            log.warning(
+                "writing %d feeds together failed (%s); writing each alone", len(polls), exc
+            )
         outcomes: list[tuple[PollResult, list[StoryRef]] | Exception] = []
         for poll in polls:
             outcomes += await self._commit_batch([poll])

@@ -92,10 +92,10 @@ def _check_charset(root: etree._Element, content_type: str | None) -> None:
 
 
 def _identity(element: etree._Element, url: bytes) -> bytes:
-    digest = hashlib.blake2b(url, digest_size=IDENTITY_SIZE)
+    digest = hashlib.sha256(url)
     digest.update(b"\0")
     digest.update(etree.tostring(element, with_tail=False))
-    return digest.digest()
+    return digest.digest()[:IDENTITY_SIZE]
 
 
 def _entries(
