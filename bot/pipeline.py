@@ -48,6 +48,7 @@ from bot.models import Entry, Feed, Item, NewItem, Subscription, Summary
 from bot.notices import pause_notice
 from bot.preparation import (
     Prepared,
+    Preparing,
     cleaned_all,
     prepare_entries,
     score_all,
@@ -471,14 +472,11 @@ class Pipeline:
         summarized if the summarizer is local and `rule` says some channel would post them:
         in one call to a worker when no article is to be fetched between."""
         local = self._summarizer if isinstance(self._summarizer, LocalSummarizer) else None
+        how = Preparing(feed_url, feed_title, self._lexicon, local, rule)
         if self._articles is None:
-            return await self._off_loop(
-                prepare_entries, entries, feed_url, feed_title, self._lexicon, local, rule
-            )
+            return await self._off_loop(prepare_entries, entries, how)
         completed = await self._complete(await self._off_loop(cleaned_all, entries, feed_url))
-        return await self._off_loop(
-            score_and_summarize, completed, feed_url, feed_title, self._lexicon, local, rule
-        )
+        return await self._off_loop(score_and_summarize, completed, how)
 
     async def _thresholds(self, subscriptions: Sequence[Subscription]) -> dict[int, float]:
         """The relevance threshold of each subscription whose server set its own."""

@@ -27,36 +27,34 @@ class Prepared:
     summaries: dict[str, Summary]
 
 
-def prepare_entries(
-    entries: Sequence[Entry],
-    feed_url: str,
-    feed_title: str | None,
-    lexicon: Shared[Lexicon],
-    summarizer: LocalSummarizer | None,
-    rule: PostRule,
-) -> Prepared:
+@dataclass(frozen=True)
+class Preparing:
+    """How one feed's new entries are prepared: where they come from, the lexicon they are
+    scored with, the local summarizer (None: the summaries are made later, by an LLM), and
+    which channels would post them."""
+
+    feed_url: str
+    feed_title: str | None
+    lexicon: Shared[Lexicon]
+    summarizer: LocalSummarizer | None
+    rule: PostRule
+
+
+def prepare_entries(entries: Sequence[Entry], how: Preparing) -> Prepared:
     """`entries` cleaned from their HTML, then `score_and_summarize`."""
-    cleaned_entries = cleaned_all(entries, feed_url)
-    return score_and_summarize(cleaned_entries, feed_url, feed_title, lexicon, summarizer, rule)
+    return score_and_summarize(cleaned_all(entries, how.feed_url), how)
 
 
-def score_and_summarize(
-    entries: Sequence[Entry],
-    feed_url: str,
-    feed_title: str | None,
-    lexicon: Shared[Lexicon],
-    summarizer: LocalSummarizer | None,
-    rule: PostRule,
-) -> Prepared:
-    """`entries` scored, and summarized by `summarizer` (if any) when `rule` says some
-    channel would post them at their score."""
-    relevance = score_all([(e.key, e.title, e.text) for e in entries], lexicon)
+def score_and_summarize(entries: Sequence[Entry], how: Preparing) -> Prepared:
+    """`entries` scored, and summarized (with a local summarizer) when some channel would
+    post them at their score."""
+    relevance = score_all([(e.key, e.title, e.text) for e in entries], how.lexicon)
     summaries = {}
-    if summarizer is not None:
+    if how.summarizer is not None:
         for entry in entries:
-            if rule.may_post(relevance[entry.key]):
-                context = entry_context(entry, feed_url=feed_url, feed_title=feed_title)
-                summaries[entry.key] = summarizer.summarize_sync(
+            if how.rule.may_post(relevance[entry.key]):
+                context = entry_context(entry, feed_url=how.feed_url, feed_title=how.feed_title)
+                summaries[entry.key] = how.summarizer.summarize_sync(
                     title=entry.title, text=entry.text, context=context
                 )
     return Prepared(list(entries), relevance, summaries)
