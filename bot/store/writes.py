@@ -144,7 +144,7 @@ def index_for_search(db: sqlite3.Connection, rows: Sequence[SearchRow]) -> None:
     """Index new items for search: after every other write of the transaction, because
     any write statement that can fail halfway (an INSERT ... SELECT, a foreign key check)
     makes FTS5 flush the terms it holds in memory to disk, and a transaction's index is
-    cheapest written once, at its commit (a flush per feed tripled the indexing cost)."""
+    cheapest written once, at its commit (a flush per feed doubled the indexing cost)."""
     # (The `feed` column stays empty: a search narrows to a server's feeds via `items`.)
     db.executemany("INSERT INTO items_fts (rowid, title, summary, body) VALUES (?, ?, ?, ?)", rows)
 
