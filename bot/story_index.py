@@ -15,7 +15,6 @@ from __future__ import annotations
 
 from collections import deque
 from collections.abc import Iterable
-from dataclasses import replace
 from datetime import datetime
 from itertools import combinations
 
@@ -27,7 +26,7 @@ from bot.decide.stories import (
     words_to_look_up,
 )
 
-Headline = frozenset[str]  # a headline's words
+Headline = tuple[str, ...]  # a headline's words, sorted (each word held once, shared)
 _NONE: frozenset[Headline] = frozenset()
 # How many of the words looked up a compared headline must have: more means more lists
 # intersected (in C) and fewer headlines compared (in Python); three is the best trade on
@@ -36,14 +35,22 @@ _TOGETHER = 3
 
 
 class RecentStories:
+    """The index holds every story first seen in the window (a first poll of 10,000 feeds
+    brings 186,000), so each is kept small: its words as a tuple of strings held once for
+    the whole index, and what matching needs of it (link, feeds, first seen) as a tuple;
+    a `StoryRef` is made only for a story found."""
+
     def __init__(self) -> None:
         self._headline: dict[int, Headline] = {}  # story → its words
-        self._refs: dict[int, StoryRef] = {}  # story → what matching needs of it
-        self._stories: dict[Headline, set[int]] = {}  # words → the stories with them
+        # story → (its link's key, the feed that told it or the feeds, first seen)
+        self._told: dict[int, tuple[str | None, int | frozenset[int], datetime]] = {}
+        self._stories: dict[Headline, list[int]] = {}  # words → the stories with them
         self._having: dict[str, int] = {}  # word → how many headlines have it
+        self._words: dict[str, str] = {}  # each word of the index, held once
         # length → word → the headlines of that many words having it
         self._by_length: dict[int, dict[str, set[Headline]]] = {}
-        self._order: deque[tuple[datetime, int]] = deque()  # first seen, oldest first
+        # first seen, oldest first, and the stories first seen then
+        self._order: deque[tuple[datetime, list[int]]] = deque()
         self._newest: datetime | None = None
 
     def __len__(self) -> int:
@@ -55,50 +62,89 @@ class RecentStories:
             story_id, first_seen = story.id, story.first_seen_at
             if self._newest is None or first_seen > self._newest:
                 self._newest = first_seen
-            words = frozenset(story.title_key.split())
+            words = self._headline_of(story.title_key)
             self._headline[story_id] = words
-            self._refs[story_id] = replace(story, words=words)
-            self._order.append((first_seen, story_id))
-            if words not in self._stories:
-                self._stories[words] = set()
+            feeds = story.feed_ids
+            self._told[story_id] = (
+                story.url_key,
+                next(iter(feeds)) if len(feeds) == 1 else feeds,
+                first_seen,
+            )
+            if self._order and self._order[-1][0] == first_seen:
+                self._order[-1][1].append(story_id)
+            else:
+                self._order.append((first_seen, [story_id]))
+            same = self._stories.get(words)
+            if same is None:
+                self._stories[words] = [story_id]
                 by_word = self._by_length.setdefault(len(words), {})
                 for word in words:
                     by_word.setdefault(word, set()).add(words)
                     self._having[word] = self._having.get(word, 0) + 1
-            self._stories[words].add(story_id)
+            else:
+                same.append(story_id)
+
+    def _headline_of(self, title_key: str) -> Headline:
+        held = self._words
+        return tuple(sorted({held.setdefault(word, word) for word in title_key.split()}))
 
     def forget_before(self, cutoff: datetime) -> None:
         """Drop the stories first seen before `cutoff` (out of the story window)."""
         while self._order and self._order[0][0] < cutoff:
-            _, story_id = self._order.popleft()
-            words = self._headline.pop(story_id, None)
-            if words is None:
-                continue
-            del self._refs[story_id]
-            same = self._stories[words]
-            same.discard(story_id)
-            if same:
-                continue
-            del self._stories[words]
-            by_word = self._by_length[len(words)]
-            for word in words:
-                headlines = by_word[word]
-                headlines.discard(words)
-                if not headlines:
-                    del by_word[word]
-                self._having[word] -= 1
-                if not self._having[word]:
-                    del self._having[word]
+            _, story_ids = self._order.popleft()
+            for story_id in story_ids:
+                self._forget(story_id)
+
+    def _forget(self, story_id: int) -> None:
+        words = self._headline.pop(story_id, None)
+        if words is None:
+            return
+        del self._told[story_id]
+        same = self._stories[words]
+        same.remove(story_id)
+        if same:
+            return
+        del self._stories[words]
+        by_word = self._by_length[len(words)]
+        for word in words:
+            headlines = by_word[word]
+            headlines.discard(words)
+            if not headlines:
+                del by_word[word]
+            self._having[word] -= 1
+            if not self._having[word]:
+                del self._having[word]
+                del self._words[word]
 
     def told_by(self, story_id: int, feed_id: int) -> None:
         """Record that `feed_id` told the story (an item of it joined the story)."""
-        story = self._refs.get(story_id)
-        if story is not None and feed_id not in story.feed_ids:
-            self._refs[story_id] = replace(story, feed_ids=story.feed_ids | {feed_id})
+        told = self._told.get(story_id)
+        if told is None:
+            return
+        url_key, feeds, first_seen = told
+        if isinstance(feeds, int):
+            feeds = frozenset({feeds})
+        if feed_id not in feeds:
+            self._told[story_id] = (url_key, feeds | {feed_id}, first_seen)
 
     def refs(self, story_ids: Iterable[int]) -> dict[int, StoryRef]:
         """The indexed stories among `story_ids` (those out of the window are not)."""
-        return {i: ref for i in story_ids if (ref := self._refs.get(i)) is not None}
+        found = {}
+        for story_id in story_ids:
+            told = self._told.get(story_id)
+            if told is None:
+                continue
+            url_key, feeds, first_seen = told
+            words = self._headline[story_id]
+            found[story_id] = StoryRef(
+                story_id,
+                url_key,
+                " ".join(words),
+                frozenset({feeds}) if isinstance(feeds, int) else feeds,
+                first_seen,
+                words=frozenset(words),
+            )
+        return found
 
     def similar(self, title_key: str, when: datetime | None = None) -> set[int]:
         """Ids of the stories whose headline is alike enough to `title_key`; with `when`,
@@ -114,8 +160,8 @@ class RecentStories:
             together = min(_TOGETHER, shared)
             looked_up = rarest[: words_to_look_up(len(words), length, together)]
             for headline in self._candidates(looked_up, length, together):
-                if len(words & headline) >= shared:
-                    found |= self._stories[headline]
+                if len(words.intersection(headline)) >= shared:
+                    found.update(self._stories[headline])
         return found
 
     def _candidates(self, words: list[str], length: int, together: int) -> set[Headline]:
