@@ -659,7 +659,9 @@ def _with_stories(
     headline index and by canonical link, then `match_story` decides."""
     if not entries:
         return []
-    similar = {e.key: recent.similar(e.title_key, e.published_at or now) for e in entries}
+    similar = {
+        e.key: recent.most_alike(e.title_key, e.published_at or now, feed_id) for e in entries
+    }
     linked = facts.stories_with_urls(e.url_key for e in entries if e.url_key)
     by_id = recent.refs({story for found in similar.values() for story in found} | linked)
     # A story with the same link may be older than the window (and so not in the index).

@@ -14,7 +14,7 @@ and items (one process writes them: the bot's).
 from __future__ import annotations
 
 from collections import deque
-from collections.abc import Iterable
+from collections.abc import Iterable, Iterator
 from datetime import datetime
 from itertools import combinations
 
@@ -152,17 +152,50 @@ class RecentStories:
         never matched to one first seen further than the window from it)."""
         if when is not None and not self._could_be_near(when):
             return set()
-        words = frozenset(title_key.split())
-        rarest = sorted(words, key=lambda word: (self._having.get(word, 0), word))
         found: set[int] = set()
+        for headline, _ in self._alike(frozenset(title_key.split())):
+            found.update(self._stories[headline])
+        return found
+
+    def most_alike(self, title_key: str, when: datetime, feed_id: int) -> set[int]:
+        """Of the stories alike enough to `title_key` that an entry of `feed_id` told
+        `when` may join (another feed's, first seen within the window of `when`), those
+        most alike: what `match_story` chooses from. (Every alike story would do as well,
+        but a common headline has hundreds.)"""
+        if not self._could_be_near(when):
+            return set()
+        words = frozenset(title_key.split())
+        best, found = 0.0, set()
+        for headline, shared in self._alike(words):
+            # As `match_story` computes it: |a ∩ b| / |a ∪ b|.
+            similarity = shared / (len(words) + len(headline) - shared)
+            if similarity < best:
+                continue
+            joinable = [i for i in self._stories[headline] if self._may_join(i, when, feed_id)]
+            if not joinable:
+                continue
+            if similarity > best:
+                best, found = similarity, set(joinable)
+            else:
+                found.update(joinable)
+        return found
+
+    def _may_join(self, story_id: int, when: datetime, feed_id: int) -> bool:
+        _, feeds, first_seen = self._told[story_id]
+        told = feeds == feed_id if isinstance(feeds, int) else feed_id in feeds
+        return not told and abs(when - first_seen) <= STORY_WINDOW
+
+    def _alike(self, words: frozenset[str]) -> Iterator[tuple[Headline, int]]:
+        """The headlines alike enough to `words`, each with how many words they share."""
+        rarest = sorted(words, key=lambda word: (self._having.get(word, 0), word))
         for length in alike_lengths(len(words)):
             shared = min_shared(len(words), length)
             together = min(_TOGETHER, shared)
             looked_up = rarest[: words_to_look_up(len(words), length, together)]
             for headline in self._candidates(looked_up, length, together):
-                if len(words.intersection(headline)) >= shared:
-                    found.update(self._stories[headline])
-        return found
+                common = len(words.intersection(headline))
+                if common >= shared:
+                    yield headline, common
 
     def _candidates(self, words: list[str], length: int, together: int) -> set[Headline]:
         """The headlines of `length` words having `together` of `words`."""

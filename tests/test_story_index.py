@@ -15,6 +15,7 @@ from bot.decide.stories import (
     TITLE_SIMILARITY,
     StoryRef,
     alike_lengths,
+    match_story,
     words_to_look_up,
 )
 from bot.models import Entry, NewItem, SubscriptionSource
@@ -191,3 +192,37 @@ async def test_polls_written_together_see_each_other_and_fail_together(
     assert [tuple(row) for row in rows] == [(feeds[0], story_ref.id), (feeds[1], story_ref.id)]
     [loaded] = await store.recent_stories(now - timedelta(hours=48))
     assert loaded.feed_ids == set(feeds)
+
+
+def chosen(
+    recent: RecentStories, ids: set[int], *, feed_id: int, headline: str, when: datetime
+) -> StoryRef | None:
+    refs = recent.refs(ids)
+    return match_story(
+        feed_id=feed_id,
+        url_key=None,
+        title_key=headline,
+        when=when,
+        stories=[refs[i] for i in sorted(refs)],
+    )
+
+
+def test_the_most_alike_stories_an_entry_may_join_give_match_story_the_same_answer() -> None:
+    rng = random.Random(5)
+    words = [f"w{n}" for n in range(10)] + VOCABULARY[:14]  # few words: many ties
+    recent = RecentStories()
+    seen_at = sorted(WHEN - timedelta(hours=rng.uniform(0, 60)) for _ in range(1_200))
+    for story_id, first_seen in enumerate(seen_at):
+        headline = " ".join(rng.sample(words, rng.randint(4, 9)))
+        recent.add([StoryRef(story_id, None, headline, frozenset({rng.randrange(6)}), first_seen)])
+        if rng.random() < 0.3:
+            recent.told_by(story_id, rng.randrange(6))
+    matched = 0
+    for _ in range(400):
+        headline = " ".join(rng.sample(words, rng.randint(4, 9)))
+        feed_id, when = rng.randrange(6), WHEN + timedelta(hours=rng.uniform(-50, 50))
+        case = {"feed_id": feed_id, "headline": headline, "when": when}
+        everything = chosen(recent, recent.similar(headline, when), **case)
+        assert chosen(recent, recent.most_alike(headline, when, feed_id), **case) == everything
+        matched += everything is not None
+    assert matched > 50  # most entries join a story: the choice is put to the test
