@@ -5,8 +5,8 @@ index it costs what its rarest words find: headlines are indexed by length and w
 only those of a length it can be alike to having three of its rarest words are compared.
 Stories with the very same headline words (one piece of news, told again outside the
 window, or by a feed that tells it twice) share one entry of the index, so they are
-compared once, not once each. Each story's `StoryRef` (its link, the feeds that told it) is
-kept too, so matching reads nothing from the database for a story within the window.
+compared once, not once each. What matching needs of each story (its link, the feeds that
+told it) is kept too, so it reads nothing from the database for a story within the window.
 Loaded once from the database, then kept up to date by the pipeline as it writes stories
 and items (one process writes them: the bot's).
 """
