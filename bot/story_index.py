@@ -22,6 +22,7 @@ from bot.decide.stories import (
     STORY_WINDOW,
     StoryRef,
     alike_lengths,
+    may_join,
     min_shared,
     words_to_look_up,
 )
@@ -182,8 +183,7 @@ class RecentStories:
 
     def _may_join(self, story_id: int, when: datetime, feed_id: int) -> bool:
         _, feeds, first_seen = self._told[story_id]
-        told = feeds == feed_id if isinstance(feeds, int) else feed_id in feeds
-        return not told and abs(when - first_seen) <= STORY_WINDOW
+        return may_join(feed_id, when, (feeds,) if isinstance(feeds, int) else feeds, first_seen)
 
     def _alike(self, words: frozenset[str]) -> Iterator[tuple[Headline, int]]:
         """The headlines alike enough to `words`, each with how many words they share."""

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import math
-from collections.abc import Iterable, Set
+from collections.abc import Container, Iterable, Set
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 
@@ -47,12 +47,18 @@ def match_story(
         return None
     best: tuple[float, StoryRef] | None = None
     for story in candidates:
-        if feed_id in story.feed_ids or abs(when - story.first_seen_at) > STORY_WINDOW:
+        if not may_join(feed_id, when, story.feed_ids, story.first_seen_at):
             continue
         similarity = _jaccard(words, story.words or set(story.title_key.split()))
         if similarity >= TITLE_SIMILARITY and (best is None or similarity > best[0]):
             best = (similarity, story)
     return best[1] if best else None
+
+
+def may_join(feed_id: int, when: datetime, told_by: Container[int], first_seen: datetime) -> bool:
+    """Whether an entry of `feed_id` told `when` may join, by its headline, a story that the
+    feeds `told_by` told, first seen `first_seen`: another feed's, within the window."""
+    return feed_id not in told_by and abs(when - first_seen) <= STORY_WINDOW
 
 
 def alike_lengths(words: int) -> range:
