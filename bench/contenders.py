@@ -184,7 +184,15 @@ class BazaarRunner(AsyncRunner):
             return await self._profiled_phase(name)
         with PhaseMeter() as meter:
             report, lag = await self._poll()
-        return self._result(meter, name, report, lag)
+        result = self._result(meter, name, report, lag)
+        return dataclasses.replace(result, search=await self._index_for_search())
+
+    async def _index_for_search(self) -> tuple[int, float, float]:
+        """What the poller does after each cycle, measured apart from it (reader indexes for
+        search only when asked: `update_search`, not part of `update_feeds`)."""
+        with PhaseMeter() as meter:
+            indexed = await self._bazaar.store.index_for_search()
+        return indexed, meter.wall, meter.cpu
 
     async def _poll(self) -> tuple[CycleReport, Lag]:
         async with LagMonitor() as lag:
@@ -225,7 +233,11 @@ class BazaarRunner(AsyncRunner):
             loop.set_default_executor(ThreadPoolExecutor())
         self._bazaar = await open_bazaar(self._database)
         result = self._result(meter, name, report, lag)
-        return dataclasses.replace(result, profile=profile_report([main, *threads.profiles]))
+        return dataclasses.replace(
+            result,
+            profile=profile_report([main, *threads.profiles]),
+            search=await self._index_for_search(),
+        )
 
     def _counts(self) -> tuple[int, int, int]:
         with sqlite3.connect(f"file:{self._database}?mode=ro", uri=True) as db:

@@ -50,6 +50,8 @@ class PhaseResult:
     outbox: int | None = None
     lag: Lag | None = None
     profile: str = ""
+    # Bazaar: the search index brought up to date after the cycle (items, wall s, CPU s)
+    search: tuple[int, float, float] | None = None
 
 
 def child_pids() -> list[int]:

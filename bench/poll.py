@@ -213,6 +213,8 @@ def problems(run: Run) -> list[str]:
             found.append(f"{where}: stored {r.rows} rows, the farm has {run.farm_entries[r.phase]}")
         if r.contender == "bazaar" and r.phase == "cold" and not r.outbox:
             found.append(f"{where}: queued no posts")
+        if r.search is not None and r.search[0] != r.rows - _stored_before(run, r):
+            found.append(f"{where}: indexed {r.search[0]} items for search, not every new one")
     return found
 
 
@@ -233,6 +235,11 @@ def report(run: Run, profiled: str | None) -> str:
     for phase in PHASES:
         for row in (r for r in run.rows if r.result.phase == phase):
             lines.append(_line(row))
+            if (search := row.result.search) is not None:
+                lines.append(
+                    f"{'':<8}then the search index (after the cycle, as the poller does): "
+                    f"{search[0]} items, {search[1]:.2f} s, CPU {search[2]:.2f} s"
+                )
         lines.append(_ratio(run, phase))
     return "\n".join(lines)
 
@@ -246,6 +253,11 @@ def _line(row: Row) -> str:
         f"{_maybe(r.stories):>8}{_maybe(r.outbox):>8}{row.served.gets:>7}"
         f"{row.served.not_modified:>7}{lag:>21}"
     )
+
+
+def _stored_before(run: Run, result: PhaseResult) -> int:
+    before = PHASES[: PHASES.index(result.phase)]
+    return run.farm_entries[before[-1]] if before else 0
 
 
 def _ratio(run: Run, phase: str) -> str:

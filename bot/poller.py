@@ -22,7 +22,8 @@ MIN_SLEEP_SECONDS = 1.0
 
 
 class Poller:
-    """Runs `pipeline.poll_due` forever; `wake()` makes it poll at once (e.g. after /feeds add)."""
+    """Runs `pipeline.poll_due` forever, indexing what each cycle stored for search after it;
+    `wake()` makes it poll at once (e.g. after /feeds add)."""
 
     def __init__(
         self,
@@ -51,6 +52,9 @@ class Poller:
                 self.last_cycle_finished_at = self._now()
                 if self._on_cycle is not None:
                     await self._on_cycle(report)
+                # After the cycle, not in it: the next feeds are not kept waiting for the
+                # index, and a search indexes what is still waiting itself.
+                await self._store.index_for_search()
             except Exception:
                 if cancelling():
                     raise  # an error raised while being stopped must not keep the loop alive

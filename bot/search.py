@@ -17,7 +17,7 @@ from datetime import datetime, timedelta
 from enum import Enum
 
 from bot.clock import Clock, system_clock
-from bot.content.text import shorten, strip_tags
+from bot.content.text import searchable_body, shorten
 from bot.models import Item
 from bot.store import Store
 from bot.store.search import HIT_END, HIT_START, SearchHit
@@ -203,8 +203,7 @@ class SearchService:
 
 
 def _fields(item: Item) -> tuple[str, str, str]:
-    body = item.text or (strip_tags(" ".join(item.html)) if item.html else "")
-    return item.title, item.summary or "", body
+    return item.title, item.summary or "", searchable_body(item.text, item.html)
 
 
 def searchable_text(item: Item) -> str:

@@ -4,6 +4,7 @@ pipeline, searched through SQLite FTS5."""
 from __future__ import annotations
 
 from datetime import timedelta
+from pathlib import Path
 
 import httpx
 import pytest
@@ -11,6 +12,7 @@ import pytest
 from bot.models import SubscriptionSource
 from bot.search import PAGE_SIZE, QueryError, SearchService, Since, parse_query
 from bot.store import Store
+from bot.store.schema import MIGRATIONS
 from tests.clock import TestClock
 from tests.feed_server import FeedItem, FeedServer, rss
 from tests.polling import pipeline
@@ -219,3 +221,62 @@ def test_a_snippet_marks_words_phrases_and_prefixes_as_fts_matched_them() -> Non
     assert "\x02quantized\x03" in shown and "\x02quantization\x03" in shown
     assert shown.startswith("…") and len(shown) < 260  # a window, not the whole text
     assert snippet(parse_query("absent"), "Short text.") == "Short text."
+
+
+async def test_items_are_indexed_after_their_poll_once_each_and_found_by_a_search_before(
+    store: Store, http: httpx.AsyncClient, feed_server: FeedServer, clock: TestClock
+) -> None:
+    news = [item(1, "Qwen changes its licence", "Apache 2.0 now.", clock)]
+    await stored(store, http, feed_server, {"/ours.xml": (GUILD, news)})
+    search = SearchService(store, clock=clock)
+    # Not indexed by the poll: the search indexes what is waiting before it looks.
+    assert await titles(search, GUILD, "licence") == ["Qwen changes its licence"]
+    assert await store.index_for_search() == 0  # nothing left waiting, nothing twice
+
+    news.insert(0, item(2, "Mistral licence news", "MIT.", clock))
+    feed_server.serve("/ours.xml", rss("ours", news))
+    clock.advance(timedelta(hours=1))
+    await pipeline(store, http).poll_due()
+    assert await store.index_for_search() == 1  # as the poller does after each cycle
+    assert await titles(search, GUILD, "licence") == [
+        "Mistral licence news",
+        "Qwen changes its licence",
+    ]
+
+
+async def test_an_item_stored_after_the_newest_indexed_one_was_deleted_is_still_found(
+    store: Store, http: httpx.AsyncClient, feed_server: FeedServer, clock: TestClock
+) -> None:
+    await stored(
+        store, http, feed_server, {"/a.xml": (GUILD, [item(1, "Gemma weights", "Open.", clock)])}
+    )
+    assert await store.index_for_search() == 1
+    # The newest item goes (pruned by hand, say): its id must not be given again, or the
+    # index, which went past it, would never take the next item.
+    await store._db.execute("DELETE FROM items")
+    await stored(
+        store, http, feed_server, {"/b.xml": (GUILD, [item(2, "Gemma licence", "Open.", clock)])}
+    )
+    assert await titles(SearchService(store, clock=clock), GUILD, "gemma") == ["Gemma licence"]
+
+
+async def test_a_database_indexed_by_its_polls_before_is_not_indexed_twice(
+    tmp_path: Path, clock: TestClock, http: httpx.AsyncClient, feed_server: FeedServer
+) -> None:
+    # A database of schema 12, whose polls indexed their items as they stored them.
+    path = tmp_path / "old.db"
+    store = await Store.open(path, clock=clock)
+    news = {"/a.xml": (GUILD, [item(1, "Llama licence", "Open.", clock)])}
+    await stored(store, http, feed_server, news)
+    assert await store.index_for_search() == 1
+    await store._db.execute("DROP TABLE search_progress")
+    await store._db.execute("PRAGMA user_version = 12")
+    await store.close()
+
+    store = await Store.open(path, clock=clock)
+    try:
+        assert await store.schema_version() == len(MIGRATIONS)
+        assert await store.index_for_search() == 0
+        assert await titles(SearchService(store, clock=clock), GUILD, "llama") == ["Llama licence"]
+    finally:
+        await store.close()

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import html
 import re
+from collections.abc import Sequence
 from dataclasses import dataclass
 from html.parser import HTMLParser
 
@@ -158,6 +159,12 @@ def strip_tags(markup: str) -> str:
 
 
 _TAG = re.compile(r"<[^>]*>")
+
+
+def searchable_body(text: str, html: Sequence[str]) -> str:
+    """What search reads of an item: its text, or (only stored, never cleaned) its HTML
+    with the tags taken out, cheaply: words are what matter."""
+    return text or (strip_tags(" ".join(html)) if html else "")
 
 
 def collapse_whitespace(text: str) -> str:

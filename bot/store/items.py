@@ -139,19 +139,16 @@ class ItemQueries(StoreBase):
         stories)` is told of each write as it is made, before the next decide.
 
         Returns each poll's result and the stories it created, in order. All or nothing: if
-        one decide or write raises, nothing is written. (No savepoint per poll: releasing
-        one flushes the search index's pending terms, which doubled a batch's cost.)"""
+        one decide or write raises, nothing is written."""
 
         def decide_and_write(db: sqlite3.Connection) -> list[tuple[PollResult, list[StoryRef]]]:
             outcomes = []
-            search_rows: list[writes.SearchRow] = []
             for decide in decides:
                 result = decide(PollFacts(db))
-                created = writes.apply_poll(db, result, search_rows=search_rows)
+                created = writes.apply_poll(db, result)
                 if written is not None:
                     written(result, created)
                 outcomes.append((result, created))
-            writes.index_for_search(db, search_rows)
             return outcomes
 
         return await self._write_in_db_thread(decide_and_write)

@@ -245,6 +245,16 @@ MIGRATIONS: tuple[str, ...] = (
     """
     ALTER TABLE feeds ADD COLUMN entry_identities BLOB;
     """,
+    # 13: items are indexed for search after the poll that stored them, not inside it:
+    #     every item up to `indexed_through` is in `items_fts`, the later ones are not yet
+    #     (item ids only grow, so the next to index are always those above it).
+    """
+    CREATE TABLE search_progress (
+        id              INTEGER PRIMARY KEY CHECK (id = 1),
+        indexed_through INTEGER NOT NULL
+    );
+    INSERT INTO search_progress (id, indexed_through) SELECT 1, COALESCE(MAX(id), 0) FROM items;
+    """,
 )
 
 HTML_SEPARATOR = "\x1e"  # between an item's HTML blocks (an ASCII record separator)

@@ -1,13 +1,28 @@
-"""Full-text search over one server's items (SQLite FTS5): the newest matches."""
+"""Full-text search over one server's items (SQLite FTS5): the newest matches.
+
+Items are indexed after the poll that stored them (`index_for_search`), in batches: the
+index costs a poll's transaction more than the items themselves (FTS5 with prefixes), and a
+cycle's writes are serial. A search first indexes whatever is waiting, so it always finds
+every item stored.
+"""
 
 from __future__ import annotations
 
+import functools
+import logging
+import sqlite3
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
+from bot.content.text import searchable_body
 from bot.models import Item
 from bot.store.base import StoreBase
 from bot.store.schema import item_from_row, to_db_time
+
+log = logging.getLogger("bot.store")
+# Items indexed per transaction: large enough that FTS5 writes its terms in big segments,
+# small enough that a poll's write waiting behind one waits a fraction of a second.
+INDEX_BATCH = 2000
 
 # A search ranks the newest this many matches: a word in every other item must not cost a
 # scan of the whole archive, and in news the newest matches are the ones wanted.
@@ -27,6 +42,19 @@ class SearchHit:
 
 
 class SearchQueries(StoreBase):
+    async def index_for_search(self, *, batch: int = INDEX_BATCH) -> int:
+        """Index every item stored and not yet searchable, `batch` per transaction; return
+        how many. Safe to run from several places at once: each batch reads where the
+        index stands inside its own transaction."""
+        total = 0
+        while indexed := await self._write_in_db_thread(
+            functools.partial(_index_waiting, limit=batch)
+        ):
+            total += indexed
+        if total:
+            log.info("search index: %d new item(s) indexed", total)
+        return total
+
     async def search_candidates(
         self,
         guild_id: int | None,
@@ -37,7 +65,9 @@ class SearchQueries(StoreBase):
     ) -> list[SearchHit]:
         """The newest `CANDIDATES` items of the guild's feeds (every followed feed's, if
         `guild_id` is None) matching `terms`, a well-formed FTS5 expression over title,
-        summary and body (see bot.search), newest first, with the name of their source."""
+        summary and body (see bot.search), newest first, with the name of their source.
+        Items not yet indexed are indexed first."""
+        await self.index_for_search()
         # Straight from the index, newest first, the guild's and the filters' only, so a
         # common word costs no more than a rare one. No bm25(): for its IDF, FTS5 counts
         # every row having each term (60 ms for "models" in a million items); bot.search
@@ -82,3 +112,27 @@ class SearchQueries(StoreBase):
             (to_db_time(since),),
         )
         return rows[0][0] if rows else 1 << 62
+
+
+def _index_waiting(db: sqlite3.Connection, *, limit: int) -> int:
+    """Index the first `limit` items not yet searchable, in the caller's transaction."""
+    (through,) = db.execute("SELECT indexed_through FROM search_progress").fetchone()
+    rows = db.execute(
+        "SELECT id, title, summary, text, html FROM items WHERE id > ? ORDER BY id LIMIT ?",
+        (through, limit),
+    ).fetchall()
+    if not rows:
+        return 0
+    # Before the index's rows: a statement after them could make FTS5 write its pending
+    # terms once more before the commit.
+    db.execute("UPDATE search_progress SET indexed_through = ?", (rows[-1][0],))
+    db.executemany(
+        "INSERT INTO items_fts (rowid, title, summary, body) VALUES (?, ?, ?, ?)",
+        [
+            # The stored HTML's block separator is whitespace to `split`, so the raw column
+            # reads as its blocks joined.
+            (item_id, title, summary or "", searchable_body(text, (html,) if html else ()))
+            for item_id, title, summary, text, html in rows
+        ],
+    )
+    return len(rows)

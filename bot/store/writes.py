@@ -15,7 +15,6 @@ import sqlite3
 from collections.abc import Iterable, Iterator, Sequence
 from typing import TypeVar
 
-from bot.content.text import strip_tags
 from bot.decide.deliveries import Delivery
 from bot.decide.stories import StoryRef
 from bot.models import NewItem
@@ -93,21 +92,13 @@ def story_refs(db: sqlite3.Connection, where: str, values: Sequence[object]) -> 
     return refs
 
 
-# A new item's row in the search index: id, title, summary, body.
-SearchRow = tuple[int, str, str, str]
-
-
-def apply_poll(
-    db: sqlite3.Connection, result: PollResult, *, search_rows: list[SearchRow] | None = None
-) -> list[StoryRef]:
+def apply_poll(db: sqlite3.Connection, result: PollResult) -> list[StoryRef]:
     """Write everything one poll of one feed decided (inside a transaction); return the
-    stories it created. The new items' search rows are added to `search_rows` if given,
-    for the caller to index (`index_for_search`) once its transaction's last other write
-    is made; otherwise they are indexed here, last."""
+    stories it created. The new items are indexed for search later (`index_for_search`),
+    outside the poll: a cycle's writes stay what the poll decided."""
     polled = to_db_time(result.polled_at)
     _record_feed_state(db, result.feed_id, result.state, polled)
-    searchable: list[SearchRow] = [] if search_rows is None else search_rows
-    stories = _insert_items(db, result, polled, searchable)
+    stories = _insert_items(db, result, polled)
     for update in result.stored_items:
         _update_item(db, update)
     if result.deliveries:
@@ -135,18 +126,7 @@ def apply_poll(
                VALUES (?, ?, ?, 'pending', ?)""",
             [(result.feed_id, channel, text, polled) for channel, text in result.notices],
         )
-    if search_rows is None:
-        index_for_search(db, searchable)
     return stories
-
-
-def index_for_search(db: sqlite3.Connection, rows: Sequence[SearchRow]) -> None:
-    """Index new items for search: after every other write of the transaction, because
-    any write statement that can fail halfway (an INSERT ... SELECT, a foreign key check)
-    makes FTS5 flush the terms it holds in memory to disk, and a transaction's index is
-    cheapest written once, at its commit (a flush per feed doubled the indexing cost)."""
-    # (The `feed` column stays empty: a search narrows to a server's feeds via `items`.)
-    db.executemany("INSERT INTO items_fts (rowid, title, summary, body) VALUES (?, ?, ?, ?)", rows)
 
 
 def apply_successes(db: sqlite3.Connection, results: Sequence[PollResult]) -> None:
@@ -214,22 +194,20 @@ def _move_feed(db: sqlite3.Connection, feed_id: int, new_url: str) -> None:
     log.info("feed %s moved permanently to %s", feed_id, new_url)
 
 
-def _insert_items(
-    db: sqlite3.Connection, result: PollResult, seen: str, searchable: list[SearchRow]
-) -> list[StoryRef]:
+def _insert_items(db: sqlite3.Connection, result: PollResult, seen: str) -> list[StoryRef]:
     """Insert the new items, and a story for each that tells a new one, in two batched
-    statements (not a few per item: a new feed brings hundreds), adding their search rows
-    to `searchable`; return the stories created. An item the feed already has (stored
+    statements (not a few per item: a new feed brings hundreds); return the stories
+    created. An item the feed already has (stored
     since it was read) is left as it is."""
     feed_id = result.feed_id
     new_items = _not_stored(db, feed_id, result.new_items)
     if not new_items:
         return []
-    # Ids are given here so that each table gets one batch, and the search index its rows
-    # by id (an INSERT ... SELECT into it costs three times as much); inside this
-    # transaction (BEGIN IMMEDIATE) no other writer can take the same ones.
+    # Ids are given here so that each table gets one batch (an item's story is known before
+    # either is written); inside this transaction (BEGIN IMMEDIATE) no other writer can
+    # take the same ones.
     next_story = _next_id(db, "stories")
-    next_item = _next_id(db, "items")
+    next_item = _next_item_id(db)
     stories, items = [], []
     for item_id, new in enumerate(new_items, start=next_item):
         entry, story_id = new.entry, new.story_id
@@ -237,8 +215,6 @@ def _insert_items(
             story_id, next_story = next_story, next_story + 1
             stories.append((story_id, entry.url_key, entry.title_key, seen))
         items.append(_item_row(item_id, feed_id, story_id, new, seen))
-        summary = new.summary.text if new.summary else ""
-        searchable.append((item_id, entry.title, summary, searchable_body(entry.text, entry.html)))
     db.executemany(
         "INSERT INTO stories (id, url_key, title_key, first_seen_at) VALUES (?, ?, ?, ?)",
         stories,
@@ -279,6 +255,16 @@ def _next_id(db: sqlite3.Connection, table: str) -> int:
     return int(row[0]) + 1
 
 
+def _next_item_id(db: sqlite3.Connection) -> int:
+    # Never an id the search index went past: an item given the id of one deleted (its
+    # feed removed) would never be indexed.
+    row = db.execute(
+        """SELECT MAX(COALESCE((SELECT MAX(id) FROM items), 0), indexed_through)
+           FROM search_progress"""
+    ).fetchone()
+    return int(row[0]) + 1
+
+
 def _update_item(db: sqlite3.Connection, update: StoredItemUpdate) -> None:
     score = update.relevance
     tags = ",".join(update.tags)
@@ -301,12 +287,6 @@ def _update_item(db: sqlite3.Connection, update: StoredItemUpdate) -> None:
 
 def set_searchable_summary(db: sqlite3.Connection, item_id: int, summary: str) -> None:
     db.execute("UPDATE items_fts SET summary = ? WHERE rowid = ?", (summary, item_id))
-
-
-def searchable_body(text: str, html: Sequence[str]) -> str:
-    """What search reads of an item: its text, or (only stored, never cleaned) its HTML
-    with the tags taken out, cheaply: words are what matter."""
-    return text or strip_tags(" ".join(html))
 
 
 def _queue(db: sqlite3.Connection, deliveries: Sequence[Delivery], now: str) -> None:
