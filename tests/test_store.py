@@ -1,3 +1,4 @@
+from datetime import UTC, datetime
 from pathlib import Path
 
 import aiosqlite
@@ -48,3 +49,20 @@ async def test_subscribing_twice_keeps_one_subscription(store: Store) -> None:
     _, again = await store.subscribe("https://a.example/f", 1, source=SubscriptionSource.COMMAND)
     assert (created, again) == (True, False)
     assert len(await store.followed_feeds()) == 1
+
+
+async def test_the_write_ahead_log_is_copied_into_the_database_as_writes_go_on(
+    tmp_path: Path,
+) -> None:
+    # Checkpoints run beside the writes (their own connection), and the log stays bounded
+    # however much is written in a row, instead of growing until the store is closed.
+    path, log = tmp_path / "bazaar.db", tmp_path / "bazaar.db-wal"
+    store = await Store.open(path)
+    try:
+        text = "x" * 100_000
+        for n in range(300):  # 30 MB in 300 transactions
+            await store.add_notice(1000 + n, text, datetime(2026, 11, 24, tzinfo=UTC))
+        assert log.stat().st_size < 20_000_000  # bounded, not the 30 MB written
+        assert path.stat().st_size > 25_000_000  # the notices are in the file
+    finally:
+        await store.close()

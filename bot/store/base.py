@@ -22,6 +22,13 @@ from bot.store.schema import (
 
 log = logging.getLogger("bot.store")
 _CHUNK = 500  # SQLite's limit on bound parameters is generous, but not unlimited
+# Write transactions between two checkpoints of the write-ahead log, run beside the writes.
+CHECKPOINT_EVERY = 8
+# Pages of log after which the writer checkpoints in its commit, as SQLite does by itself
+# every 1,000 pages: under a steady stream of writes the log is copied out beside them but
+# restarts from its beginning only after a checkpoint by the writer (who then finds
+# little left to copy), so this bounds its size (16 MiB of 4 KiB pages).
+WRITER_CHECKPOINT_PAGES = 4000
 T = TypeVar("T")
 
 
@@ -41,6 +48,7 @@ class StoreBase:
         self._db = connection
         self.clock = clock
         self._write_lock = asyncio.Lock()
+        self._checkpoints: _Checkpoints | None = None
 
     @classmethod
     async def open(cls, path: Path | str, *, clock: Clock = system_clock) -> Self:
@@ -60,6 +68,9 @@ class StoreBase:
         try:
             await store._configure()
             await store._migrate()
+            if str(path) != ":memory:":
+                store._checkpoints = await _Checkpoints.open(Path(path))
+                await store._db.execute(f"PRAGMA wal_autocheckpoint = {WRITER_CHECKPOINT_PAGES}")
         except sqlite3.Error as exc:  # not a database, read-only, locked...
             await connection.close()
             raise StoreOpenError(path, _reason(exc)) from exc
@@ -69,7 +80,9 @@ class StoreBase:
         return store
 
     async def close(self) -> None:
-        await self._db.close()
+        if self._checkpoints is not None:
+            await self._checkpoints.close()
+        await self._db.close()  # the last connection to close checkpoints the whole log
 
     async def _configure(self) -> None:
         await self._db.execute("PRAGMA journal_mode = WAL")
@@ -111,6 +124,7 @@ class StoreBase:
                 await self._db.rollback()
                 raise
             await self._db.commit()
+        self._written()
 
     async def _in_db_thread(self, work: Callable[[sqlite3.Connection], T]) -> T:
         """`work(connection)` in the database's own thread: many statements, one round trip
@@ -123,7 +137,13 @@ class StoreBase:
         raises. Once queued it runs to its end even if the caller is cancelled: it is
         committed whole or not at all, like any transaction."""
         async with self._write_lock:
-            return await self._in_db_thread(functools.partial(_transaction, work))
+            result = await self._in_db_thread(functools.partial(_transaction, work))
+        self._written()
+        return result
+
+    def _written(self) -> None:
+        if self._checkpoints is not None:
+            self._checkpoints.after_write()
 
     # A query is run to its end in one call in the database's thread: stepped in two calls
     # (aiosqlite's execute, then fetchall), another coroutine's write could land between
@@ -145,6 +165,44 @@ class StoreBase:
     async def _write(self, sql: str, params: Sequence[object]) -> None:
         async with self._transaction():
             await self._db.execute(sql, params)
+
+
+class _Checkpoints:
+    """Checkpoints of the write-ahead log on a connection (and thread) of their own, every
+    `CHECKPOINT_EVERY` write transactions: copying the log into the database then runs
+    beside the writes instead of inside one of them. PASSIVE: it never waits for, nor
+    blocks, a reader or the writer; what it cannot copy yet is copied by a later one."""
+
+    def __init__(self, connection: sqlite3.Connection) -> None:
+        self._connection = connection
+        self._writes = 0
+        self._running: asyncio.Task[None] | None = None
+
+    @classmethod
+    async def open(cls, path: Path) -> _Checkpoints:
+        connection = await asyncio.to_thread(
+            sqlite3.connect, str(path), isolation_level=None, check_same_thread=False
+        )
+        return cls(connection)
+
+    def after_write(self) -> None:
+        self._writes += 1
+        if self._writes >= CHECKPOINT_EVERY and self._running is None:
+            self._writes = 0
+            self._running = asyncio.create_task(self._checkpoint())
+
+    async def _checkpoint(self) -> None:
+        try:
+            await asyncio.to_thread(self._connection.execute, "PRAGMA wal_checkpoint(PASSIVE)")
+        except sqlite3.Error as exc:  # busy or locked: the next one copies what this did not
+            log.debug("checkpoint skipped: %s", exc)
+        finally:
+            self._running = None
+
+    async def close(self) -> None:
+        if self._running is not None:
+            await asyncio.gather(self._running, return_exceptions=True)
+        await asyncio.to_thread(self._connection.close)
 
 
 def _transaction(work: Callable[[sqlite3.Connection], T], db: sqlite3.Connection) -> T:
