@@ -40,18 +40,18 @@ class AdminQueries(StoreBase):
         """Change what `edit` gives. Moving to another channel keeps the subscription (and
         its backfill done); unsent posts move with it."""
         channel_id, rules = edit.channel_id, edit.rules
-        async with self._transaction():
+        async with self._transaction() as tx:
             place = await self._subscription_place(subscription_id)
             if place is None:
                 return
             feed_id, old_channel = place
             if channel_id is not None and channel_id != old_channel:
-                await self._db.execute(
+                await tx.execute(
                     """UPDATE outbox SET channel_id = ? WHERE channel_id = ? AND status = 'pending'
                        AND item_id IN (SELECT id FROM items WHERE feed_id = ?)""",
                     (channel_id, old_channel, feed_id),
                 )
-            await self._db.execute(
+            await tx.execute(
                 """UPDATE subscriptions SET channel_id = COALESCE(?, channel_id),
                        name = COALESCE(?, name), filter = COALESCE(?, filter),
                        include_words = COALESCE(?, include_words),
@@ -87,14 +87,14 @@ class AdminQueries(StoreBase):
     ) -> list[tuple[int | None, str]]:
         """Pause every feed posting in `channel_id` (not yet paused); return the (guild,
         feed name) of each paused now."""
-        async with self._transaction():
+        async with self._transaction() as tx:
             rows = await self._fetchall(
                 """SELECT s.id, s.guild_id, COALESCE(s.name, f.title, f.url) AS name
                    FROM subscriptions s JOIN feeds f ON f.id = s.feed_id
                    WHERE s.channel_id = ? AND s.channel_paused_at IS NULL""",
                 (channel_id,),
             )
-            await self._db.executemany(
+            await tx.executemany(
                 """UPDATE subscriptions SET channel_paused_at = ?, channel_pause_reason = ?
                    WHERE id = ?""",
                 [(to_db_time(now), reason, row["id"]) for row in rows],
@@ -103,13 +103,13 @@ class AdminQueries(StoreBase):
 
     async def pause_guild(self, guild_id: int, reason: str, now: datetime) -> int:
         """Pause every feed of a server (the bot was removed from it); how many."""
-        async with self._transaction():
-            cursor = await self._db.execute(
+        async with self._transaction() as tx:
+            changed = await tx.execute(
                 """UPDATE subscriptions SET channel_paused_at = ?, channel_pause_reason = ?
                    WHERE guild_id = ? AND channel_paused_at IS NULL""",
                 (to_db_time(now), reason, guild_id),
             )
-        return cursor.rowcount
+        return changed
 
     async def add_notice(self, channel_id: int, text: str, now: datetime) -> None:
         await self._write(
@@ -120,17 +120,17 @@ class AdminQueries(StoreBase):
 
     async def resume_subscription(self, subscription_id: int) -> None:
         """Post again in the channel; what Discord refused there is tried again too."""
-        async with self._transaction():
+        async with self._transaction() as tx:
             place = await self._subscription_place(subscription_id)
             if place is None:
                 return
             feed_id, channel_id = place
-            await self._db.execute(
+            await tx.execute(
                 """UPDATE subscriptions SET channel_paused_at = NULL, channel_pause_reason = NULL
                    WHERE id = ?""",
                 (subscription_id,),
             )
-            await self._db.execute(
+            await tx.execute(
                 """UPDATE outbox SET status = 'pending', attempts = 0, next_attempt_at = NULL
                    WHERE channel_id = ? AND status = 'failed'
                      AND item_id IN (SELECT id FROM items WHERE feed_id = ?)""",

@@ -15,26 +15,26 @@ class AlertQueries(StoreBase):
     async def add_keyword(self, guild_id: int, user_id: int, keyword: str) -> bool:
         """Add the keyword (False if the member had it already); alerts resume if paused."""
         now = to_db_time(self.clock())
-        async with self._transaction():
-            cursor = await self._db.execute(
+        async with self._transaction() as tx:
+            changed = await tx.execute(
                 """INSERT INTO alert_keywords (guild_id, user_id, keyword, created_at)
                    VALUES (?, ?, ?, ?) ON CONFLICT DO NOTHING""",
                 (guild_id, user_id, keyword, now),
             )
-            await self._db.execute(
+            await tx.execute(
                 """INSERT INTO alert_members (guild_id, user_id) VALUES (?, ?)
                    ON CONFLICT DO UPDATE SET paused_at = NULL, tell_paused = 0""",
                 (guild_id, user_id),
             )
-            return cursor.rowcount == 1
+            return changed == 1
 
     async def remove_keyword(self, guild_id: int, user_id: int, keyword: str) -> bool:
-        async with self._transaction():
-            cursor = await self._db.execute(
+        async with self._transaction() as tx:
+            changed = await tx.execute(
                 "DELETE FROM alert_keywords WHERE guild_id = ? AND user_id = ? AND keyword = ?",
                 (guild_id, user_id, keyword),
             )
-            return cursor.rowcount == 1
+            return changed == 1
 
     async def keywords(self, guild_id: int, user_id: int) -> list[str]:
         rows = await self._fetchall(
@@ -70,8 +70,8 @@ class AlertQueries(StoreBase):
     ) -> None:
         """The story matched these (member, keyword): kept once per member and story."""
         now = to_db_time(self.clock())
-        async with self._transaction():
-            await self._db.executemany(
+        async with self._transaction() as tx:
+            await tx.executemany(
                 """INSERT INTO alert_hits (guild_id, user_id, story_id, item_id, keyword,
                                            created_at)
                    VALUES (?, ?, ?, ?, ?, ?) ON CONFLICT DO NOTHING""",
@@ -111,8 +111,8 @@ class AlertQueries(StoreBase):
         return times
 
     async def mark_sent(self, hit_ids: Sequence[int], when: datetime) -> None:
-        async with self._transaction():
-            await self._db.executemany(
+        async with self._transaction() as tx:
+            await tx.executemany(
                 "UPDATE alert_hits SET sent_at = ? WHERE id = ?",
                 [(to_db_time(when), hit) for hit in hit_ids],
             )
@@ -128,9 +128,9 @@ class AlertQueries(StoreBase):
 
     async def take_pause_notice(self, user_id: int) -> bool:
         """Whether the member is still to be told their alerts paused (then: told)."""
-        async with self._transaction():
-            cursor = await self._db.execute(
+        async with self._transaction() as tx:
+            changed = await tx.execute(
                 "UPDATE alert_members SET tell_paused = 0 WHERE user_id = ? AND tell_paused = 1",
                 (user_id,),
             )
-            return cursor.rowcount > 0
+            return changed > 0

@@ -7,10 +7,10 @@ import functools
 import logging
 import os
 import sqlite3
-from collections.abc import AsyncIterator, Callable, Sequence
+from collections.abc import AsyncIterator, Awaitable, Callable, Iterable, Sequence
 from contextlib import asynccontextmanager
 from pathlib import Path
-from typing import Self, TypeVar
+from typing import Any, Self, TypeVar
 
 import aiosqlite
 
@@ -30,6 +30,7 @@ CHECKPOINT_EVERY = 8
 # little left to copy), so this bounds its size (16 MiB of 4 KiB pages).
 WRITER_CHECKPOINT_PAGES = 4000
 T = TypeVar("T")
+Work = Callable[[sqlite3.Connection], Any]
 
 
 class StoreOpenError(Exception):
@@ -70,7 +71,8 @@ class StoreBase:
             await store._migrate()
             if str(path) != ":memory:":
                 store._checkpoints = await _Checkpoints.open(Path(path))
-                await store._db.execute(f"PRAGMA wal_autocheckpoint = {WRITER_CHECKPOINT_PAGES}")
+                autocheckpoint = f"PRAGMA wal_autocheckpoint = {WRITER_CHECKPOINT_PAGES}"
+                await store._in_db_thread(lambda db: db.execute(autocheckpoint))
         except sqlite3.Error as exc:  # not a database, read-only, locked...
             await connection.close()
             raise StoreOpenError(path, _reason(exc)) from exc
@@ -85,10 +87,13 @@ class StoreBase:
         await self._db.close()  # the last connection to close checkpoints the whole log
 
     async def _configure(self) -> None:
-        await self._db.execute("PRAGMA journal_mode = WAL")
-        await self._db.execute("PRAGMA foreign_keys = ON")
-        await self._db.execute("PRAGMA synchronous = NORMAL")
-        await self._db.execute("PRAGMA busy_timeout = 5000")
+        def configure(db: sqlite3.Connection) -> None:
+            db.execute("PRAGMA journal_mode = WAL")
+            db.execute("PRAGMA foreign_keys = ON")
+            db.execute("PRAGMA synchronous = NORMAL")
+            db.execute("PRAGMA busy_timeout = 5000")
+
+        await self._in_db_thread(configure)
 
     async def _migrate(self) -> None:
         version = await self.schema_version()
@@ -99,31 +104,36 @@ class StoreBase:
             )
         for number, script in enumerate(MIGRATIONS[version:], start=version + 1):
             log.info("migrating database to schema version %d", number)
-            async with self._transaction():
+
+            def migrate(db: sqlite3.Connection, script: str = script, number: int = number) -> None:
                 for statement in statements(script):
-                    await self._db.execute(statement)
-                await self._db.execute(f"PRAGMA user_version = {number}")
+                    db.execute(statement)
+                db.execute(f"PRAGMA user_version = {number}")
+
+            await self._write_in_db_thread(migrate)
 
     async def schema_version(self) -> int:
         row = await self._fetchone("PRAGMA user_version")
         return int(row[0]) if row else 0
 
     @asynccontextmanager
-    async def _transaction(self) -> AsyncIterator[None]:
+    async def _transaction(self) -> AsyncIterator[Transaction]:
+        """A transaction whose statements are awaited one by one (each a round trip to the
+        database's thread); `_write_in_db_thread` runs a whole one in one round trip."""
         # One connection is shared by every coroutine: the lock keeps another coroutine's
         # statements from landing inside (or being rolled back with) this transaction.
         async with self._write_lock:
             try:
-                await self._db.execute("BEGIN IMMEDIATE")
-                yield
+                await self._in_db_thread(lambda db: db.execute("BEGIN IMMEDIATE"))
+                yield Transaction(self._in_db_thread)
             except BaseException:
                 # Queued in the worker thread behind any statement still running there (even
                 # one whose caller was cancelled, BEGIN included), so it always ends what
                 # BEGIN opened, and it is a no-op if nothing was opened: a cancellation stays
                 # a cancellation instead of becoming "no transaction is active".
-                await self._db.rollback()
+                await self._in_db_thread(lambda db: db.rollback())
                 raise
-            await self._db.commit()
+            await self._in_db_thread(lambda db: db.commit())
         self._written()
 
     async def _in_db_thread(self, work: Callable[[sqlite3.Connection], T]) -> T:
@@ -163,8 +173,29 @@ class StoreBase:
         return (int(row["feed_id"]), int(row["channel_id"])) if row else None
 
     async def _write(self, sql: str, params: Sequence[object]) -> None:
-        async with self._transaction():
-            await self._db.execute(sql, params)
+        await self._write_in_db_thread(lambda db: db.execute(sql, params))
+
+
+class Transaction:
+    """The statements of one transaction (`StoreBase._transaction`), run in the database's
+    thread one at a time."""
+
+    def __init__(self, run: Callable[[Work], Awaitable[Any]]) -> None:
+        self._run = run
+
+    async def execute(self, sql: str, params: Sequence[object] = ()) -> int:
+        """Run one statement; how many rows it changed."""
+        return int(await self._run(lambda db: db.execute(sql, params).rowcount))
+
+    async def executemany(self, sql: str, rows: Iterable[Sequence[object]]) -> None:
+        rows = list(rows)
+        await self._run(lambda db: db.executemany(sql, rows))
+
+    async def fetchone(self, sql: str, params: Sequence[object] = ()) -> aiosqlite.Row | None:
+        return await self._run(lambda db: db.execute(sql, params).fetchone())
+
+    async def fetchall(self, sql: str, params: Sequence[object] = ()) -> list[aiosqlite.Row]:
+        return await self._run(lambda db: db.execute(sql, params).fetchall())
 
 
 class _Checkpoints:

@@ -71,14 +71,14 @@ class FeedQueries(StoreBase):
     ) -> tuple[Subscription, bool]:
         """Make `channel_id` follow the feed at `url`; return the subscription and if it is new."""
         now = to_db_time(self.clock())
-        async with self._transaction():
-            await self._db.execute(
+        async with self._transaction() as tx:
+            await tx.execute(
                 "INSERT INTO feeds (url, created_at) VALUES (?, ?) ON CONFLICT (url) DO NOTHING",
                 (url, now),
             )
             feed = await self._fetchone("SELECT id FROM feeds WHERE url = ?", (url,))
             assert feed is not None
-            cursor = await self._db.execute(
+            changed = await tx.execute(
                 """INSERT INTO subscriptions
                        (feed_id, channel_id, guild_id, name, source, filter, created_at,
                         include_words, exclude_words, pattern, role_id)
@@ -98,17 +98,17 @@ class FeedQueries(StoreBase):
                     role_id,
                 ),
             )
-            created = cursor.rowcount == 1
+            created = changed == 1
             if created:
                 # A channel that starts following an already-polled feed gets its backfill
                 # at the next cycle, not whenever the feed is next due.
-                await self._db.execute(
+                await tx.execute(
                     "UPDATE feeds SET next_poll_at = NULL WHERE id = ? AND paused_at IS NULL",
                     (feed["id"],),
                 )
             else:
                 # Following again may change how: a new name or filter takes effect.
-                await self._db.execute(
+                await tx.execute(
                     """UPDATE subscriptions SET name = COALESCE(?, name), filter = ?,
                            include_words = ?, exclude_words = ?, pattern = ?, role_id = ?
                        WHERE feed_id = ? AND channel_id = ?""",
@@ -158,22 +158,22 @@ class FeedQueries(StoreBase):
 
     async def unsubscribe(self, subscription_id: int) -> None:
         """Stop following; the feed's stored items are kept, unsent posts there are dropped."""
-        async with self._transaction():
+        async with self._transaction() as tx:
             place = await self._subscription_place(subscription_id)
             if place is None:
                 return
             feed_id, channel_id = place
-            await self._db.execute(
+            await tx.execute(
                 """DELETE FROM outbox WHERE channel_id = ? AND status IN ('pending', 'failed')
                    AND item_id IN (SELECT id FROM items WHERE feed_id = ?)""",
                 (channel_id, feed_id),
             )
-            await self._db.execute("DELETE FROM subscriptions WHERE id = ?", (subscription_id,))
+            await tx.execute("DELETE FROM subscriptions WHERE id = ?", (subscription_id,))
 
     async def set_guilds_for_channels(self, guild_by_channel: dict[int, int]) -> None:
         """Fill in the guild of subscriptions that only knew their channel (config feeds)."""
-        async with self._transaction():
-            await self._db.executemany(
+        async with self._transaction() as tx:
+            await tx.executemany(
                 "UPDATE subscriptions SET guild_id = ? WHERE channel_id = ? AND guild_id IS NULL",
                 [(guild, channel) for channel, guild in guild_by_channel.items()],
             )

@@ -112,14 +112,14 @@ class OutboxQueries(StoreBase):
     ) -> None:
         """The waiting posts `outbox_ids` go out as the catch-up list `pages` instead (sent
         like notices: once, looked for after an interrupted attempt)."""
-        async with self._transaction():
-            await self._db.executemany(
+        async with self._transaction() as tx:
+            await tx.executemany(
                 """UPDATE outbox SET status = 'skipped',
                        last_error = 'in a catch-up list of the waiting stories'
                    WHERE id = ? AND status = 'pending' AND attempts = 0""",
                 [(outbox_id,) for outbox_id in outbox_ids],
             )
-            await self._db.executemany(
+            await tx.executemany(
                 """INSERT INTO notices (feed_id, channel_id, text, status, created_at)
                    VALUES (NULL, ?, ?, 'pending', ?)""",
                 [(channel_id, page, to_db_time(now)) for page in pages],
