@@ -129,6 +129,7 @@ class Pipeline:
         self._fetch_slots = asyncio.Semaphore(settings.max_concurrent_fetches)
         self._in_flight = asyncio.Semaphore(IN_FLIGHT)
         self._recent: RecentStories | None = None
+        self._index_through = 0  # the last item the headline index has learned of
         # Matching a story and writing it must not interleave between two feeds, or the
         # same story arriving from both in one cycle would become two stories: feeds are
         # decided and written one after another, many in each transaction.
@@ -527,9 +528,18 @@ class Pipeline:
                 if item.story_id is not None:
                     recent.told_by(item.story_id, result.feed_id)
 
+        def catch_up(facts: PollFacts) -> None:
+            # What other writers stored since this index last looked (another poller
+            # process, a command that stored an item): its stories and who told them.
+            # Once per batch, inside its transaction: nothing is written between. (The
+            # previous batch's own items come back too, and are known: nothing changes.)
+            self._index_through = learn_writes(recent, facts, self._index_through)
+
         try:
             outcomes = await self._store.commit_polls(
-                [functools.partial(decide, recent) for decide, _ in polls], written=written
+                [functools.partial(decide, recent) for decide, _ in polls],
+                written=written,
+                catch_up=catch_up,
             )
             if self._settings.freeze_heap:
                 self._heap.after_write()
@@ -550,6 +560,8 @@ class Pipeline:
         """The in-memory index of the stories within the window, loaded at first use."""
         if self._recent is None:
             recent = RecentStories()
+            # Read first: what is written while the stories load is learned at the write.
+            self._index_through = await self._store.last_item_id()
             recent.add(await self._store.recent_stories(now - STORY_WINDOW))
             self._recent = recent
         self._recent.forget_before(now - STORY_WINDOW)
@@ -691,6 +703,21 @@ def _with_stories(
             )
         )
     return new_items
+
+
+def learn_writes(recent: RecentStories, facts: PollFacts, through: int) -> int:
+    """Bring `recent` up to date with the items written after item `through` by others:
+    their new stories indexed, their feeds recorded as telling the stories they joined.
+    Returns the last item learned of."""
+    written = facts.items_after(through)
+    if not written:
+        return through
+    unknown = {story for _, story, _ in written if story not in recent}
+    refs = facts.story_refs(unknown) if unknown else []
+    recent.add(sorted(refs, key=lambda ref: (ref.first_seen_at, ref.id)))
+    for _, story, feed in written:
+        recent.told_by(story, feed)
+    return written[-1][0]
 
 
 def item_text(item: Item) -> str:

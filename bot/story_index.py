@@ -57,6 +57,9 @@ class RecentStories:
     def __len__(self) -> int:
         return len(self._headline)
 
+    def __contains__(self, story_id: object) -> bool:
+        return story_id in self._headline
+
     def add(self, stories: Iterable[StoryRef]) -> None:
         """Index stories (first seen not earlier than those already in)."""
         for story in stories:

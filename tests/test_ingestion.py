@@ -5,6 +5,7 @@ from __future__ import annotations
 import gzip
 import itertools
 from datetime import timedelta
+from pathlib import Path
 
 import httpx
 
@@ -235,6 +236,51 @@ async def test_the_same_story_from_two_feeds_is_posted_once_and_noted_in_its_thr
         ("note", "Mistral Releases Large 3 Under Apache 2.0 - AI Wire"),
         ("note", "Same link, other words"),
         ("post", "Mistral releases Large 3 under Apache 2.0"),
+    ]
+
+
+async def test_two_poller_processes_on_one_database_match_each_others_stories(
+    clock: TestClock,
+    feed_server: FeedServer,
+    store: Store,
+    http: httpx.AsyncClient,
+    tmp_path: Path,
+) -> None:
+    now = clock()
+    a = feed_server.serve(
+        "/a.xml",
+        rss("Open Models Weekly", [
+            FeedItem("Mistral releases Large 3 under Apache 2.0", "https://a.example/m3",
+                     guid="a", published=now - timedelta(hours=2)),
+        ]),
+    )  # fmt: skip
+    b = feed_server.serve(
+        "/b.xml",
+        rss("AI Wire", [
+            FeedItem("Mistral Releases Large 3 Under Apache 2.0 - AI Wire", "https://b.example/x",
+                     guid="b", published=now - timedelta(hours=1)),
+        ]),
+    )  # fmt: skip
+    other = feed_server.serve("/c.xml", rss("Elsewhere", items(1, now=now)))
+    for url in (a, b, other):
+        await follow(store, url)
+    feed_a, feed_b, feed_c = await store.followed_feeds()
+    # A second poller on the same database (as `run --role poller --shard 1/2` is): its
+    # headline index is loaded before the first one writes the story.
+    second_store = await Store.open(tmp_path / "bazaar.db", clock=clock)
+    try:
+        second = pipeline(second_store, http)
+        await second.poll_feeds([feed_c], now=now)
+        await pipeline(store, http).poll_feeds([feed_a], now=now)
+        await second.poll_feeds([feed_b], now=now)
+    finally:
+        await second_store.close()
+
+    kinds = sorted((r.kind.value, r.item.title) for r in await store.pending_posts())
+    assert kinds == [
+        ("note", "Mistral Releases Large 3 Under Apache 2.0 - AI Wire"),
+        ("post", "Mistral releases Large 3 under Apache 2.0"),
+        ("post", "Story 0"),
     ]
 
 

@@ -41,6 +41,10 @@ class ItemQueries(StoreBase):
         )
         return sorted(refs, key=lambda ref: (ref.first_seen_at, ref.id))
 
+    async def last_item_id(self) -> int:
+        """The id of the newest item written (0 if none)."""
+        return await self._in_db_thread(lambda db: writes.PollFacts(db).last_item_id())
+
     async def recent_items(self, feed_id: int, limit: int) -> list[Item]:
         """The feed's newest stored items, newest first."""
         rows = await self._fetchall(
@@ -131,6 +135,7 @@ class ItemQueries(StoreBase):
         decides: Sequence[Callable[[PollFacts], PollResult]],
         *,
         written: Callable[[PollResult, list[StoryRef]], None] | None = None,
+        catch_up: Callable[[PollFacts], None] | None = None,
     ) -> list[tuple[PollResult, list[StoryRef]]]:
         """Decide many polls' outcomes from what the store holds, and write them, in one
         transaction and one round trip: each `decide` (pure but for the reads `PollFacts`
@@ -143,6 +148,8 @@ class ItemQueries(StoreBase):
 
         def decide_and_write(db: sqlite3.Connection) -> list[tuple[PollResult, list[StoryRef]]]:
             outcomes = []
+            if catch_up is not None:
+                catch_up(PollFacts(db))
             for decide in decides:
                 result = decide(PollFacts(db))
                 created = writes.apply_poll(db, result)

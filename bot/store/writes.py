@@ -48,6 +48,17 @@ class PollFacts:
             found.update(row[0] for row in rows)
         return found
 
+    def items_after(self, item_id: int) -> list[tuple[int, int, int]]:
+        """(item, its story, its feed) of every item written after `item_id`, in order."""
+        rows = self._db.execute(
+            "SELECT id, story_id, feed_id FROM items WHERE id > ? ORDER BY id", (item_id,)
+        ).fetchall()
+        return [(int(row[0]), int(row[1]), int(row[2])) for row in rows]
+
+    def last_item_id(self) -> int:
+        row = self._db.execute("SELECT COALESCE(MAX(id), 0) FROM items").fetchone()
+        return int(row[0])
+
     def story_refs(self, ids: Iterable[int]) -> list[StoryRef]:
         """The stories `ids`, with the feeds that told them."""
         return story_refs(self._db, "s.id IN ({marks})", sorted(set(ids)))
