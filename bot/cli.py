@@ -36,6 +36,7 @@ from bot.logs import LogOptions, configure_logging, log_options_parser
 from bot.models import Summary
 from bot.preview import format_preview, run_preview
 from bot.reports import FeedStatus
+from bot.roles import EVERY_FEED, PollShard, Role, WorkerPlan
 from bot.search import (
     PAGE_SIZE,
     QueryError,
@@ -84,7 +85,7 @@ def main(argv: Sequence[str] | None = None) -> int:
             return preview(settings, clock=clock)
         if args.command == "backup":
             return backup(settings, Path(args.destination))
-        return run_bot(settings)
+        return run_bot(settings, Role(args.role), args.shard)
     except StoreOpenError as exc:
         print(f"error: storage.database: {exc}", file=sys.stderr)
         return EXIT_USAGE
@@ -150,6 +151,20 @@ def _parser() -> argparse.ArgumentParser:
     invite.add_argument("--client-id", type=int, default=None, metavar="ID")
     doctor = command("doctor", "check the config, the token, the servers, channels and feeds")
     run = command("run", "run the bot (token from DISCORD_TOKEN or the config)")
+    run.add_argument(
+        "--role",
+        choices=[role.value for role in Role],
+        default=Role.ALL.value,
+        help="what this process does (default all): several processes can share one "
+        "database: gateway (commands), poller (feeds; no Discord), publisher (posts)",
+    )
+    run.add_argument(
+        "--shard",
+        type=_poll_shard,
+        default=None,
+        metavar="I/N",
+        help="with --role poller: poll the feeds of shard I of N (0/2 and 1/2 for two pollers)",
+    )
     health = command("health", "exit 0 if the running bot's heartbeat is fresh (for Docker)")
     health.add_argument("--max-age", type=float, default=None, metavar="SECONDS")
     backup_cmd = command("backup", "copy the database safely, even while the bot runs")
@@ -207,8 +222,22 @@ def _fixed(when: datetime) -> Clock:
     return lambda: when
 
 
-def run_bot(settings: Settings) -> int:
-    """Run the bot until interrupted."""
+def _poll_shard(text: str) -> PollShard:
+    try:
+        return PollShard.parse(text)
+    except ValueError as exc:
+        raise argparse.ArgumentTypeError(str(exc)) from None
+
+
+def run_bot(settings: Settings, role: Role = Role.ALL, shard: PollShard | None = None) -> int:
+    """Run the bot (or the part of it `role` says) until interrupted."""
+    if shard is not None and role is not Role.POLLER:
+        print(
+            f"error: --shard splits the feeds between pollers: it goes with --role poller, "
+            f"not {role}",
+            file=sys.stderr,
+        )
+        return EXIT_USAGE
     placeholders = [f.url for f in settings.feeds if f.channel_id == PLACEHOLDER_CHANNEL_ID]
     if placeholders:
         print(
@@ -219,6 +248,11 @@ def run_bot(settings: Settings) -> int:
             file=sys.stderr,
         )
         return EXIT_USAGE
+    if not WorkerPlan.of(role).connects_to_discord:  # a poller needs no token
+        from bot.poll_worker import run_poller_until_stopped
+
+        asyncio.run(run_poller_until_stopped(settings, shard or EVERY_FEED))
+        return EXIT_OK
     if not settings.discord.token:
         print(
             f"error: no Discord token: set {TOKEN_ENV} in the environment or discord.token "
@@ -230,7 +264,7 @@ def run_bot(settings: Settings) -> int:
     from bot.client import StartError, run_until_stopped
 
     try:
-        asyncio.run(run_until_stopped(settings))
+        asyncio.run(run_until_stopped(settings, role=role))
     except StartError as exc:
         print(f"error: {exc}", file=sys.stderr)
         return EXIT_USAGE

@@ -30,6 +30,7 @@ from bot.on_demand import OnDemandSummaries
 from bot.pipeline import Pipeline, build_pipeline
 from bot.poller import Poller
 from bot.reports import CycleReport
+from bot.roles import Role, WorkerPlan
 from bot.scheduled_digests import ScheduledDigests
 from bot.search import SearchService
 from bot.server_settings import ServerSettingsService, defaults_from
@@ -41,7 +42,8 @@ from bot.waiting import wait_for_event
 
 log = logging.getLogger(__name__)
 
-EXTENSIONS = ("cogs.publisher", "cogs.feeds", "cogs.news", "cogs.settings", "cogs.digests")
+PUBLISHER = "cogs.publisher"
+EXTENSIONS = (PUBLISHER, "cogs.feeds", "cogs.news", "cogs.settings", "cogs.digests")
 
 
 class BazaarTree(app_commands.CommandTree):
@@ -99,7 +101,12 @@ class BazaarBot(commands.Bot):
     recaps: RecapWriter
 
     def __init__(
-        self, settings: Settings, *, clock: Clock = system_clock, **options: object
+        self,
+        settings: Settings,
+        *,
+        clock: Clock = system_clock,
+        role: Role = Role.ALL,
+        **options: object,
     ) -> None:
         intents = discord.Intents.none()
         intents.guilds = True  # channels and threads of the servers the bot is in
@@ -113,6 +120,8 @@ class BazaarBot(commands.Bot):
         )
         self.settings = settings
         self.clock = clock
+        self.role = role
+        self.plan = WorkerPlan.of(role)
         self.posts_queued = asyncio.Event()
         self.digests_wake = asyncio.Event()
         self._stopping = asyncio.Event()
@@ -172,10 +181,19 @@ class BazaarBot(commands.Bot):
     async def setup_hook(self) -> None:
         # Runs once Discord accepted the token (again after a failed login, so each step
         # must tolerate having run before).
-        for extension in EXTENSIONS:
+        for extension in self._extensions():
             if extension not in self.extensions:
                 await self.load_extension(extension)
-        await self._sync_commands()
+        if self.plan.commands:
+            await self._sync_commands()
+
+    def _extensions(self) -> list[str]:
+        """The cogs of this process's role: the publisher, the commands, or both."""
+        return [
+            extension
+            for extension in EXTENSIONS
+            if (self.plan.publishes if extension == PUBLISHER else self.plan.commands)
+        ]
 
     async def _start_core(self) -> None:
         settings = self.settings
@@ -183,8 +201,9 @@ class BazaarBot(commands.Bot):
         await self.store.sync_config_feeds(settings.feeds)
         feeds, servers = await self.store.following_counts()
         log.info(
-            "Bazaar %s starting: database %s, %d feeds followed in %d servers; %s",
+            "Bazaar %s starting (role %s): database %s, %d feeds followed in %d servers; %s",
             __version__,
+            self.role,
             settings.storage.database,
             feeds,
             servers,
@@ -254,7 +273,8 @@ class BazaarBot(commands.Bot):
         )
         # Polling needs no gateway: items are stored and queued while the bot connects.
         # Started here rather than in on_ready, which can run after close() has begun.
-        self._poll_task = asyncio.create_task(self.poller.run_forever(), name="bazaar-poller")
+        if self.plan.polls:
+            self._poll_task = asyncio.create_task(self.poller.run_forever(), name="bazaar-poller")
         # The heartbeat `python -m bot health` reads (bot/heartbeat.py); stopped in close().
         self.heartbeat = HeartbeatWriter.for_database(
             settings.storage.database,
@@ -433,11 +453,13 @@ _GATEWAY_REFUSALS = {
 }
 
 
-async def run_until_stopped(settings: Settings, *, clock: Clock = system_clock) -> None:
+async def run_until_stopped(
+    settings: Settings, *, clock: Clock = system_clock, role: Role = Role.ALL
+) -> None:
     """Run the bot until SIGTERM or SIGINT (a clean stop: polling stops, the message in
     flight is finished, the gateway and the database are closed); `StartError` when
     Discord refuses the bot."""
-    bot = make_bot(settings, clock=clock)
+    bot = make_bot(settings, clock=clock, role=role)
     loop = asyncio.get_running_loop()
     stopping: list[asyncio.Task[None]] = []
 

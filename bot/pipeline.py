@@ -56,6 +56,7 @@ from bot.preparation import (
     summarize_all,
 )
 from bot.reports import CycleReport, FeedReport, FeedStatus
+from bot.roles import EVERY_FEED, PollShard
 from bot.server_settings import ServerSettingsService
 from bot.store import (
     FeedState,
@@ -107,9 +108,11 @@ class Pipeline:
         servers: ServerSettingsService | None = None,
         lexicon: Lexicon = DEFAULT_LEXICON,
         recaps: bool = False,
+        shard: PollShard = EVERY_FEED,
         clock: Clock = system_clock,
     ) -> None:
         self._store = store
+        self.shard = shard  # the feeds this pipeline polls when they are due
         self._now = clock
         self._fetcher = fetcher
         self._summarizer = summarizer
@@ -141,9 +144,9 @@ class Pipeline:
         self._off_loop = in_worker if settings.parse_in_processes else asyncio.to_thread
 
     async def poll_due(self, *, now: datetime | None = None) -> CycleReport:
-        """Poll every feed whose time has come, at most `max_concurrent_fetches` at once."""
+        """Poll every feed of this pipeline's shard whose time has come."""
         now = now or self._now()
-        return await self.poll_feeds(await self._store.due_feeds(now), now=now)
+        return await self.poll_feeds(await self._store.due_feeds(now, self.shard), now=now)
 
     async def poll_feeds(self, feeds: Sequence[Feed], *, now: datetime) -> CycleReport:
         """Poll `feeds` concurrently (bounded); one failing feed never stops the others."""
@@ -622,9 +625,10 @@ def build_pipeline(
     *,
     clock: Clock = system_clock,
     servers: ServerSettingsService | None = None,
+    shard: PollShard = EVERY_FEED,
 ) -> Pipeline:
     """The pipeline as the bot and the CLI run it, from the config (and, for the bot, each
-    server's own settings on top)."""
+    server's own settings on top); polling the feeds of `shard` only, if given."""
     fetcher = polite_fetcher(settings, clients)
     return Pipeline(
         store=store,
@@ -641,6 +645,7 @@ def build_pipeline(
         servers=servers,
         lexicon=settings.relevance,
         recaps=settings.discussions.enabled,
+        shard=shard,
         clock=clock,
     )
 

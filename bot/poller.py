@@ -64,7 +64,7 @@ class Poller:
     async def _sleep_until_due(self) -> None:
         delay = MAX_SLEEP_SECONDS
         try:
-            due = await self._store.next_poll_time()
+            due = await self._store.next_poll_time(self._pipeline.shard)
         except Exception:
             log.exception("cannot read when the next feed is due; polling again in a minute")
             due = None

@@ -15,8 +15,10 @@ from pathlib import Path
 from bot.config import FeedSettings
 from bot.store import Store
 from tests.clock import TestClock
+from tests.feed_server import FeedServer, rss
 from tests.llm_server import LLMServer, Reply
-from tests.test_cli import ARTICLE, REPO, run_cli
+from tests.polling import items
+from tests.test_cli import ARTICLE, REPO, run_cli, write_config
 
 
 async def test_logging_options_work_before_or_after_the_command_as_text_or_json(
@@ -143,7 +145,10 @@ async def test_the_bot_says_once_it_cannot_reach_discord_and_stops_cleanly_on_si
     err = "".join(lines) + rest.decode()
 
     assert process.returncode == 0, err
-    assert "Bazaar 0.1.0 starting: database " in err and "0 feeds followed in 0 servers" in err
+    assert (
+        "Bazaar 0.1.0 starting (role all): database " in err
+        and "0 feeds followed in 0 servers" in err
+    )
     assert err.count("cannot log in to Discord") == 1  # one line, not one per retry
     assert "Traceback" not in err and "voice will NOT be supported" not in err
     assert "logging in using static token" not in err
@@ -166,3 +171,46 @@ async def test_a_page_with_no_text_gets_one_plain_error_and_no_library_warning(
     code, out, err = await run_cli("summarize", str(page))
 
     assert (code, out, err) == (1, "", f"error: found no readable text in {page}\n")
+
+
+async def test_a_poller_process_polls_its_shard_without_discord_and_stops_on_sigterm(
+    tmp_path: Path, feed_server: FeedServer, clock: TestClock
+) -> None:
+    url = feed_server.serve("/feed.xml", rss("Feed", items(3, now=clock())))
+    config = write_config(tmp_path, url)
+    # No token, no Discord: a poller only polls, stores and queues. The feed is the
+    # database's first (id 1): shard 1 of 2 polls it.
+    env = {k: v for k, v in os.environ.items() if k != "DISCORD_TOKEN"}
+    process = await asyncio.create_subprocess_exec(
+        sys.executable, "-m", "bot", "run", "--role", "poller", "--shard", "1/2",
+        "--config", str(config),
+        cwd=tmp_path, stdout=asyncio.subprocess.PIPE, stderr=asyncio.subprocess.PIPE, env=env,
+    )  # fmt: skip
+    assert process.stderr is not None
+    lines: list[str] = []
+    while not any("polled 1 feed(s)" in line for line in lines):
+        line = await asyncio.wait_for(process.stderr.readline(), timeout=60)
+        assert line, "".join(lines)
+        lines.append(line.decode())
+    process.send_signal(signal.SIGTERM)
+    _, rest = await asyncio.wait_for(process.communicate(), timeout=30)
+    err = "".join(lines) + rest.decode()
+
+    assert process.returncode == 0, err
+    assert "poller 1/2 starting" in err and "Traceback" not in err
+    with sqlite3.connect(tmp_path / "bazaar.db") as db:
+        assert db.execute("SELECT COUNT(*) FROM items").fetchone()[0] == 3
+
+
+async def test_a_shard_that_does_not_exist_or_without_the_poller_role_is_refused(
+    tmp_path: Path,
+) -> None:
+    config = write_config(tmp_path)
+    code, _, err = await run_cli(
+        "run", "--role", "poller", "--shard", "2/2", "--config", str(config)
+    )
+    assert code == 2 and "the index from 0 to 1" in err
+    code, _, err = await run_cli(
+        "run", "--role", "gateway", "--shard", "0/2", "--config", str(config)
+    )
+    assert code == 2 and "goes with --role poller" in err

@@ -17,6 +17,7 @@ from bot.models import (
     Subscription,
     SubscriptionSource,
 )
+from bot.roles import EVERY_FEED, PollShard
 from bot.store.base import _CHUNK, StoreBase
 from bot.store.schema import (
     feed_from_row,
@@ -232,15 +233,17 @@ class FeedQueries(StoreBase):
         )
         return [subscription_from_row(row) for row in rows]
 
-    async def due_feeds(self, now: datetime) -> list[Feed]:
-        """Followed, unpaused feeds whose next poll time has come (never-polled ones first)."""
+    async def due_feeds(self, now: datetime, shard: PollShard = EVERY_FEED) -> list[Feed]:
+        """Followed, unpaused feeds whose next poll time has come (never-polled ones first);
+        only those of `shard` (see `PollShard.owns`)."""
         rows = await self._fetchall(
             """SELECT * FROM feeds f
                WHERE EXISTS (SELECT 1 FROM subscriptions s WHERE s.feed_id = f.id)
                  AND f.paused_at IS NULL
                  AND (f.next_poll_at IS NULL OR f.next_poll_at <= ?)
+                 AND f.id % ? = ?
                ORDER BY f.next_poll_at IS NOT NULL, f.next_poll_at, f.id""",
-            (to_db_time(now),),
+            (to_db_time(now), shard.count, shard.index),
         )
         return [feed_from_row(row) for row in rows]
 
@@ -252,12 +255,14 @@ class FeedQueries(StoreBase):
         )
         return [feed_from_row(row) for row in rows]
 
-    async def next_poll_time(self) -> datetime | None:
-        """The earliest time any followed, unpaused feed is due (the distant past if never)."""
+    async def next_poll_time(self, shard: PollShard = EVERY_FEED) -> datetime | None:
+        """The earliest time any followed, unpaused feed of `shard` is due (the distant
+        past if never)."""
         row = await self._fetchone(
             """SELECT COUNT(*) AS n, MIN(COALESCE(f.next_poll_at, '')) AS due FROM feeds f
                WHERE EXISTS (SELECT 1 FROM subscriptions s WHERE s.feed_id = f.id)
-                 AND f.paused_at IS NULL"""
+                 AND f.paused_at IS NULL AND f.id % ? = ?""",
+            (shard.count, shard.index),
         )
         if row is None or not row["n"]:
             return None

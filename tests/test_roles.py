@@ -1,0 +1,57 @@
+"""Which process does what (`run --role`), and how pollers split the feeds (`--shard`)."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+
+import httpx
+import pytest
+
+from bot.roles import EVERY_FEED, PollShard, Role, WorkerPlan
+from bot.store import Store
+from tests.clock import TestClock
+from tests.feed_server import FeedServer, rss
+from tests.polling import follow, items, pipeline
+
+
+@pytest.mark.parametrize("count", [1, 2, 3, 7])
+def test_every_feed_belongs_to_exactly_one_shard(count: int) -> None:
+    shards = [PollShard(index, count) for index in range(count)]
+    for feed_id in range(1, 200):
+        assert sum(shard.owns(feed_id) for shard in shards) == 1
+
+
+@pytest.mark.parametrize(
+    ("text", "error"),
+    [("2/2", "index from 0 to 1"), ("0/0", "count must be 1"), ("1", "expected i/n"),
+     ("a/2", "expected i/n"), ("-1/2", "expected i/n")],
+)  # fmt: skip
+def test_a_shard_is_read_as_i_of_n_with_a_clear_error(text: str, error: str) -> None:
+    assert PollShard.parse("1/2") == PollShard(1, 2)
+    with pytest.raises(ValueError, match=error):
+        PollShard.parse(text)
+
+
+def test_only_a_poller_runs_without_discord_and_all_does_everything() -> None:
+    assert WorkerPlan.of(Role.ALL) == WorkerPlan(True, True, True, True)
+    assert [r for r in Role if not WorkerPlan.of(r).connects_to_discord] == [Role.POLLER]
+    assert [r for r in Role if WorkerPlan.of(r).polls] == [Role.ALL, Role.POLLER]
+    assert [r for r in Role if WorkerPlan.of(r).publishes] == [Role.ALL, Role.PUBLISHER]
+    assert [r for r in Role if WorkerPlan.of(r).commands] == [Role.ALL, Role.GATEWAY]
+
+
+async def test_two_pollers_poll_each_due_feed_once_between_them(
+    store: Store, http: httpx.AsyncClient, feed_server: FeedServer, clock: TestClock
+) -> None:
+    for n in range(5):
+        await follow(store, feed_server.serve(f"/{n}.xml", rss(f"Feed {n}", items(1, now=clock()))))
+    polled = []
+    for shard in (PollShard(0, 2), PollShard(1, 2)):
+        report = await pipeline(store, http, shard=shard).poll_due()
+        polled.append(sorted(feed.feed_url for feed in report.feeds))
+    everything = sorted(f.url for f in await store.followed_feeds())
+    assert sorted(polled[0] + polled[1]) == everything and not set(polled[0]) & set(polled[1])
+    assert len(polled[0]) == 2 and len(polled[1]) == 3
+    assert await store.due_feeds(clock() + timedelta(seconds=1), EVERY_FEED) == []
+    # Each poller sleeps until its own feeds are due, not the other's.
+    assert await store.next_poll_time(PollShard(0, 2)) is not None
