@@ -36,7 +36,7 @@ from bot.logs import LogOptions, configure_logging, log_options_parser
 from bot.models import Summary
 from bot.preview import format_preview, run_preview
 from bot.reports import FeedStatus
-from bot.roles import EVERY_FEED, PollShard, Role, WorkerPlan
+from bot.roles import EVERY_CHANNEL, EVERY_FEED, SHARDED_ROLES, Role, Shard, WorkerPlan
 from bot.search import (
     PAGE_SIZE,
     QueryError,
@@ -163,7 +163,8 @@ def _parser() -> argparse.ArgumentParser:
         type=_poll_shard,
         default=None,
         metavar="I/N",
-        help="with --role poller: poll the feeds of shard I of N (0/2 and 1/2 for two pollers)",
+        help="with --role poller or publisher: this one is I of N (0/2 and 1/2 for two): "
+        "it polls the feeds, or sends to the channels, of its share",
     )
     health = command("health", "exit 0 if the running bot's heartbeat is fresh (for Docker)")
     health.add_argument("--max-age", type=float, default=None, metavar="SECONDS")
@@ -222,19 +223,19 @@ def _fixed(when: datetime) -> Clock:
     return lambda: when
 
 
-def _poll_shard(text: str) -> PollShard:
+def _poll_shard(text: str) -> Shard:
     try:
-        return PollShard.parse(text)
+        return Shard.parse(text)
     except ValueError as exc:
         raise argparse.ArgumentTypeError(str(exc)) from None
 
 
-def run_bot(settings: Settings, role: Role = Role.ALL, shard: PollShard | None = None) -> int:
+def run_bot(settings: Settings, role: Role = Role.ALL, shard: Shard | None = None) -> int:
     """Run the bot (or the part of it `role` says) until interrupted."""
-    if shard is not None and role is not Role.POLLER:
+    if shard is not None and role not in SHARDED_ROLES:
         print(
-            f"error: --shard splits the feeds between pollers: it goes with --role poller, "
-            f"not {role}",
+            "error: --shard splits the feeds between pollers or the channels between "
+            f"publishers: it goes with --role poller or --role publisher, not {role}",
             file=sys.stderr,
         )
         return EXIT_USAGE
@@ -264,7 +265,7 @@ def run_bot(settings: Settings, role: Role = Role.ALL, shard: PollShard | None =
     from bot.client import StartError, run_until_stopped
 
     try:
-        asyncio.run(run_until_stopped(settings, role=role))
+        asyncio.run(run_until_stopped(settings, role=role, shard=shard or EVERY_CHANNEL))
     except StartError as exc:
         print(f"error: {exc}", file=sys.stderr)
         return EXIT_USAGE

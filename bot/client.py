@@ -30,7 +30,7 @@ from bot.on_demand import OnDemandSummaries
 from bot.pipeline import Pipeline, build_pipeline
 from bot.poller import Poller
 from bot.reports import CycleReport
-from bot.roles import Role, WorkerPlan
+from bot.roles import EVERY_CHANNEL, Role, Shard, WorkerPlan
 from bot.scheduled_digests import ScheduledDigests
 from bot.search import SearchService
 from bot.server_settings import ServerSettingsService, defaults_from
@@ -106,6 +106,7 @@ class BazaarBot(commands.Bot):
         *,
         clock: Clock = system_clock,
         role: Role = Role.ALL,
+        shard: Shard = EVERY_CHANNEL,
         **options: object,
     ) -> None:
         intents = discord.Intents.none()
@@ -122,6 +123,7 @@ class BazaarBot(commands.Bot):
         self.clock = clock
         self.role = role
         self.plan = WorkerPlan.of(role)
+        self.publisher_shard = shard  # the channels this process sends to
         self.posts_queued = asyncio.Event()
         self.digests_wake = asyncio.Event()
         self._stopping = asyncio.Event()
@@ -201,9 +203,10 @@ class BazaarBot(commands.Bot):
         await self.store.sync_config_feeds(settings.feeds)
         feeds, servers = await self.store.following_counts()
         log.info(
-            "Bazaar %s starting (role %s): database %s, %d feeds followed in %d servers; %s",
+            "Bazaar %s starting (role %s%s): database %s, %d feeds followed in %d servers; %s",
             __version__,
             self.role,
+            f", channels {self.publisher_shard}" if self.publisher_shard.count > 1 else "",
             settings.storage.database,
             feeds,
             servers,
@@ -254,7 +257,10 @@ class BazaarBot(commands.Bot):
         )
         self.alerts = AlertService(self.store, clock=self.clock)
         self.delivery = DeliveryService(
-            self.store, clock=self.clock, server_settings=self.server_settings
+            self.store,
+            clock=self.clock,
+            server_settings=self.server_settings,
+            shard=self.publisher_shard,
         )
         discussions = DiscussionRecaps(
             http=self.http_clients.web,
@@ -454,12 +460,16 @@ _GATEWAY_REFUSALS = {
 
 
 async def run_until_stopped(
-    settings: Settings, *, clock: Clock = system_clock, role: Role = Role.ALL
+    settings: Settings,
+    *,
+    clock: Clock = system_clock,
+    role: Role = Role.ALL,
+    shard: Shard = EVERY_CHANNEL,
 ) -> None:
     """Run the bot until SIGTERM or SIGINT (a clean stop: polling stops, the message in
     flight is finished, the gateway and the database are closed); `StartError` when
     Discord refuses the bot."""
-    bot = make_bot(settings, clock=clock, role=role)
+    bot = make_bot(settings, clock=clock, role=role, shard=shard)
     loop = asyncio.get_running_loop()
     stopping: list[asyncio.Task[None]] = []
 

@@ -31,6 +31,7 @@ from bot.decide.server_settings import ServerSettings
 from bot.models import Notice, OutboxKind, OutboxRow, Post
 from bot.notices import catch_up_pages
 from bot.posts import post_for_item
+from bot.roles import EVERY_CHANNEL, Shard
 from bot.server_settings import ServerSettingsService
 from bot.store import Store
 
@@ -78,10 +79,12 @@ class DeliveryService:
         *,
         clock: Clock = system_clock,
         server_settings: ServerSettingsService | None = None,
+        shard: Shard = EVERY_CHANNEL,
     ) -> None:
         self._store = store
         self._now = clock
         self._servers = server_settings
+        self._shard = shard  # the channels this publisher sends to
 
     async def due(self, limit: int = 200) -> list[Job]:
         """Posts before notes and recaps, then notices; rows that must wait are left for
@@ -89,7 +92,7 @@ class DeliveryService:
         now = self._now()
         jobs: list[Job] = []
         await self._fold_backlogs(now)
-        rows = await self._store.pending_posts(limit, now=now)
+        rows = await self._store.pending_posts(limit, now=now, shard=self._shard)
         held = await self._over_flood_limit(rows, now)
         for row in rows:
             if row.id in held:
@@ -104,7 +107,7 @@ class DeliveryService:
                 await self._store.mark_failed(row.id, step.reason)
             else:
                 assert isinstance(step, Wait)
-        for notice in await self._store.pending_notices(now=now):
+        for notice in await self._store.pending_notices(now=now, shard=self._shard):
             step = next_step(_queued_notice(notice))
             assert isinstance(step, Send)  # a notice waits for nothing
             jobs.append(
@@ -125,7 +128,8 @@ class DeliveryService:
         oldest first, instead of one post each over many hours."""
         if self._servers is None:
             return
-        for channel, (guild, waiting) in (await self._store.waiting_posts_by_channel()).items():
+        waiting_by_channel = await self._store.waiting_posts_by_channel(self._shard)
+        for channel, (guild, waiting) in waiting_by_channel.items():
             server = await self._servers.get(guild)
             if not backlog_to_fold(waiting, server.catch_up_above):
                 continue

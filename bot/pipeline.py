@@ -56,7 +56,7 @@ from bot.preparation import (
     summarize_all,
 )
 from bot.reports import CycleReport, FeedReport, FeedStatus
-from bot.roles import EVERY_FEED, PollShard
+from bot.roles import EVERY_FEED, Shard
 from bot.server_settings import ServerSettingsService
 from bot.store import (
     FeedState,
@@ -108,7 +108,7 @@ class Pipeline:
         servers: ServerSettingsService | None = None,
         lexicon: Lexicon = DEFAULT_LEXICON,
         recaps: bool = False,
-        shard: PollShard = EVERY_FEED,
+        shard: Shard = EVERY_FEED,
         clock: Clock = system_clock,
     ) -> None:
         self._store = store
@@ -625,7 +625,7 @@ def build_pipeline(
     *,
     clock: Clock = system_clock,
     servers: ServerSettingsService | None = None,
-    shard: PollShard = EVERY_FEED,
+    shard: Shard = EVERY_FEED,
 ) -> Pipeline:
     """The pipeline as the bot and the CLI run it, from the config (and, for the bot, each
     server's own settings on top); polling the feeds of `shard` only, if given."""

@@ -19,7 +19,7 @@ from bot.http.clients import open_http_clients
 from bot.pipeline import build_pipeline
 from bot.poller import Poller
 from bot.reports import CycleReport
-from bot.roles import PollShard
+from bot.roles import Shard
 from bot.server_settings import ServerSettingsService, defaults_from
 from bot.store import Store
 
@@ -27,7 +27,7 @@ log = logging.getLogger(__name__)
 
 
 async def run_poller_until_stopped(
-    settings: Settings, shard: PollShard, *, clock: Clock = system_clock
+    settings: Settings, shard: Shard, *, clock: Clock = system_clock
 ) -> None:
     """Poll the feeds of `shard` until SIGTERM or SIGINT (the cycle under way is cut short;
     what it wrote is committed, what it had not is polled again next time)."""

@@ -5,7 +5,8 @@ feeds a poller among several polls: pure decisions, carried out by `bot.client` 
 One process doing everything (`all`) is the default and what most servers need. Past it,
 the work splits over processes sharing one database: `gateway` answers commands (Discord's
 gateway, sharded as `[gateway]` says), `publisher` sends what the outbox holds, `poller`
-polls feeds and needs no Discord at all; several pollers split the feeds with `--shard i/n`.
+polls feeds and needs no Discord at all; several pollers split the feeds, several
+publishers the channels, with `--shard i/n`.
 """
 
 from __future__ import annotations
@@ -46,10 +47,11 @@ _PLANS = {
 
 
 @dataclass(frozen=True)
-class PollShard:
-    """Poller `index` of `count`: it polls the feeds whose id leaves `index` when divided by
-    `count`, so each feed is polled by exactly one of them, and a feed stays with the same
-    poller (its id never changes) as long as the count does."""
+class Shard:
+    """Worker `index` of `count` of a role: a poller polls the feeds, a publisher sends to the
+    channels, whose id leaves `index` when divided by `count`. So each feed is polled, and
+    each channel's posts are sent (in order, with the crash recovery of one publisher), by
+    exactly one of them, the same one as long as the count stays."""
 
     index: int
     count: int
@@ -62,7 +64,7 @@ class PollShard:
             )
 
     @classmethod
-    def parse(cls, text: str) -> PollShard:
+    def parse(cls, text: str) -> Shard:
         """`i/n`, e.g. `0/2` and `1/2` for two pollers."""
         index, slash, count = text.partition("/")
         if not slash or not index.strip().isdigit() or not count.strip().isdigit():
@@ -76,4 +78,5 @@ class PollShard:
         return f"{self.index}/{self.count}"
 
 
-EVERY_FEED = PollShard(0, 1)
+EVERY_FEED = EVERY_CHANNEL = Shard(0, 1)
+SHARDED_ROLES = (Role.POLLER, Role.PUBLISHER)

@@ -20,6 +20,7 @@ import sqlite3
 import sys
 import time
 from collections import Counter
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
@@ -172,15 +173,19 @@ def _item(
 class BotProcess:
     """``python -m bot run`` against the fake, via tests/run_bot_subprocess.py."""
 
-    def __init__(self, fake: FakeDiscord, config: Path, log: IO[bytes]) -> None:
+    def __init__(
+        self, fake: FakeDiscord, config: Path, log: IO[bytes], args: Sequence[str] = ()
+    ) -> None:
         self.fake = fake
         self.config = config
         self.log = log
+        self.args = tuple(args)  # after `run`: e.g. --role publisher --shard 0/2
         self.process: asyncio.subprocess.Process | None = None
         self.started_at = 0.0
 
     async def start(self) -> None:
-        self.log.write(f"\n===== start at {time.strftime('%H:%M:%S')} =====\n".encode())
+        started = f"start {' '.join(self.args) or 'all'} at {time.strftime('%H:%M:%S')}"
+        self.log.write(f"\n===== {started} =====\n".encode())
         self.log.flush()
         self.started_at = time.monotonic()
         self.process = await asyncio.create_subprocess_exec(
@@ -193,6 +198,7 @@ class BotProcess:
             self.fake.gateway_url,
             "--",
             "run",
+            *self.args,
             "--config",
             str(self.config),
             cwd=REPO,
@@ -231,6 +237,37 @@ class BotProcess:
     @property
     def running(self) -> bool:
         return self.process is not None and self.process.returncode is None
+
+
+class WorkerGroup:
+    """Several `BotProcess`es on one database, started, signalled and killed together: a
+    multi-worker Bazaar (`run --role …`), as `BotProcess` is a single one."""
+
+    def __init__(self, workers: Sequence[BotProcess]) -> None:
+        self.workers = list(workers)
+
+    async def start(self) -> None:
+        for worker in self.workers:
+            await worker.start()
+
+    def signal(self, signum: signal.Signals) -> None:
+        for worker in self.workers:
+            worker.signal(signum)
+
+    async def wait(self, timeout: float) -> int | None:  # noqa: ASYNC109
+        """The worst exit code (the first nonzero), or None if one still runs."""
+        codes = await asyncio.gather(*(worker.wait(timeout) for worker in self.workers))
+        if any(code is None for code in codes):
+            return None
+        return next((code for code in codes if code), 0)
+
+    async def kill(self) -> int:
+        codes = await asyncio.gather(*(worker.kill() for worker in self.workers))
+        return next((code for code in codes if code), 0)
+
+    @property
+    def running(self) -> bool:
+        return any(worker.running for worker in self.workers)
 
 
 # ---- Reading the outcome ----------------------------------------------------------------------

@@ -13,7 +13,7 @@ from bot.http.limits import HostLimiter
 from bot.models import OutboxKind, Post, SubscriptionSource
 from bot.pipeline import ArticleSource, Pipeline
 from bot.posts import post_for_item
-from bot.roles import EVERY_FEED, PollShard
+from bot.roles import EVERY_FEED, Shard
 from bot.store import Store
 from bot.summarize import Summarizer
 from bot.summarize.extractive import ExtractiveSummarizer
@@ -45,7 +45,7 @@ def pipeline(
     notice_channel_id: int | None = None,
     summarizer: Summarizer | None = None,
     recaps: bool = False,
-    shard: PollShard = EVERY_FEED,
+    shard: Shard = EVERY_FEED,
     **polling: Any,
 ) -> Pipeline:
     """A pipeline that reads the time from the store's clock (the test's)."""

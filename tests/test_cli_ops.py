@@ -213,4 +213,4 @@ async def test_a_shard_that_does_not_exist_or_without_the_poller_role_is_refused
     code, _, err = await run_cli(
         "run", "--role", "gateway", "--shard", "0/2", "--config", str(config)
     )
-    assert code == 2 and "goes with --role poller" in err
+    assert code == 2 and "goes with --role poller or --role publisher" in err

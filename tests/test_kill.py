@@ -32,7 +32,7 @@ import re
 import signal
 import time
 from collections import Counter
-from collections.abc import AsyncIterator, Callable
+from collections.abc import AsyncIterator, Callable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -44,6 +44,7 @@ from tests.feed_server import FeedServer
 from tests.kill_harness import (
     BotProcess,
     NewsWorld,
+    WorkerGroup,
     database_problems,
     discord_problems,
     message_totals,
@@ -71,7 +72,7 @@ class KillRun:
     clock: SteppedClock
     feeds: FeedServer
     world: NewsWorld
-    bot: BotProcess
+    bot: BotProcess | WorkerGroup
     database: Path
     log_path: Path
     rng: random.Random
@@ -94,8 +95,20 @@ class KillRun:
         return "\n".join(self.log_path.read_text(errors="replace").splitlines()[-lines:])
 
 
+# One poller and two publishers, each sending to half the channels (`run --role`).
+WORKERS = (
+    ("--role", "poller"),
+    ("--role", "publisher", "--shard", "0/2"),
+    ("--role", "publisher", "--shard", "1/2"),
+)
+
+
 @contextlib.asynccontextmanager
-async def kill_run(tmp_path: Path, seed: int) -> AsyncIterator[KillRun]:
+async def kill_run(
+    tmp_path: Path, seed: int, workers: Sequence[Sequence[str]] = ()
+) -> AsyncIterator[KillRun]:
+    """The world, the fake and the bot: one process doing everything, or `workers` (the
+    `run` arguments of each process of a multi-worker Bazaar)."""
     clock = SteppedClock()
     fake = FakeDiscord(
         clock=clock,
@@ -119,7 +132,11 @@ async def kill_run(tmp_path: Path, seed: int) -> AsyncIterator[KillRun]:
     config.write_text(world.config(feeds, hn_api=comments.hn_api, guild_id=fake.guild_id))
     log_path = tmp_path / "bot.log"
     with log_path.open("ab") as log:
-        bot = BotProcess(fake, config, log)
+        bot: BotProcess | WorkerGroup = (
+            WorkerGroup([BotProcess(fake, config, log, args) for args in workers])
+            if workers
+            else BotProcess(fake, config, log)
+        )
         run = KillRun(
             fake, clock, feeds, world, bot, tmp_path / "bazaar.db", log_path,
             random.Random(seed), Counter(), [],
@@ -257,9 +274,14 @@ def end_state_problems(run: KillRun) -> list[str]:
 
 
 @pytest.mark.timeout(120 + 15 * KILL_ROUNDS)
-async def test_sigkill_at_random_moments_posts_everything_exactly_once(tmp_path: Path) -> None:
+@pytest.mark.parametrize(
+    "workers", [(), WORKERS], ids=["one process", "a poller and two publishers"]
+)
+async def test_sigkill_at_random_moments_posts_everything_exactly_once(
+    tmp_path: Path, workers: Sequence[Sequence[str]]
+) -> None:
     begun = time.monotonic()
-    async with kill_run(tmp_path, SEED) as run:
+    async with kill_run(tmp_path, SEED, workers) as run:
         for round_number in range(KILL_ROUNDS):
             await run.bot.start()
             moment = await random_busy_moment(run, during_startup=True)

@@ -7,16 +7,17 @@ from datetime import timedelta
 import httpx
 import pytest
 
-from bot.roles import EVERY_FEED, PollShard, Role, WorkerPlan
+from bot.delivery import DeliveryService
+from bot.roles import EVERY_FEED, Role, Shard, WorkerPlan
 from bot.store import Store
 from tests.clock import TestClock
 from tests.feed_server import FeedServer, rss
-from tests.polling import follow, items, pipeline
+from tests.polling import GENERAL, NEWS, follow, items, pipeline
 
 
 @pytest.mark.parametrize("count", [1, 2, 3, 7])
 def test_every_feed_belongs_to_exactly_one_shard(count: int) -> None:
-    shards = [PollShard(index, count) for index in range(count)]
+    shards = [Shard(index, count) for index in range(count)]
     for feed_id in range(1, 200):
         assert sum(shard.owns(feed_id) for shard in shards) == 1
 
@@ -27,9 +28,9 @@ def test_every_feed_belongs_to_exactly_one_shard(count: int) -> None:
      ("a/2", "expected i/n"), ("-1/2", "expected i/n")],
 )  # fmt: skip
 def test_a_shard_is_read_as_i_of_n_with_a_clear_error(text: str, error: str) -> None:
-    assert PollShard.parse("1/2") == PollShard(1, 2)
+    assert Shard.parse("1/2") == Shard(1, 2)
     with pytest.raises(ValueError, match=error):
-        PollShard.parse(text)
+        Shard.parse(text)
 
 
 def test_only_a_poller_runs_without_discord_and_all_does_everything() -> None:
@@ -46,7 +47,7 @@ async def test_two_pollers_poll_each_due_feed_once_between_them(
     for n in range(5):
         await follow(store, feed_server.serve(f"/{n}.xml", rss(f"Feed {n}", items(1, now=clock()))))
     polled = []
-    for shard in (PollShard(0, 2), PollShard(1, 2)):
+    for shard in (Shard(0, 2), Shard(1, 2)):
         report = await pipeline(store, http, shard=shard).poll_due()
         polled.append(sorted(feed.feed_url for feed in report.feeds))
     everything = sorted(f.url for f in await store.followed_feeds())
@@ -54,4 +55,20 @@ async def test_two_pollers_poll_each_due_feed_once_between_them(
     assert len(polled[0]) == 2 and len(polled[1]) == 3
     assert await store.due_feeds(clock() + timedelta(seconds=1), EVERY_FEED) == []
     # Each poller sleeps until its own feeds are due, not the other's.
-    assert await store.next_poll_time(PollShard(0, 2)) is not None
+    assert await store.next_poll_time(Shard(0, 2)) is not None
+
+
+async def test_two_publishers_each_send_to_their_own_channels_only(
+    store: Store, http: httpx.AsyncClient, feed_server: FeedServer, clock: TestClock
+) -> None:
+    url = feed_server.serve("/news.xml", rss("News", items(2, now=clock())))
+    await follow(store, url, NEWS)
+    await follow(store, url, GENERAL)
+    await pipeline(store, http, backfill=2).poll_due()
+    channels = []
+    for shard in (Shard(0, 2), Shard(1, 2)):
+        jobs = await DeliveryService(store, clock=clock, shard=shard).due()
+        channels.append({job.target_id for job in jobs})
+        assert len(jobs) == 2  # the two posts of its channel
+    # NEWS and GENERAL are 1001 and 1002: each to the publisher its id falls to.
+    assert channels == [{GENERAL}, {NEWS}]

@@ -17,7 +17,7 @@ from bot.models import (
     Subscription,
     SubscriptionSource,
 )
-from bot.roles import EVERY_FEED, PollShard
+from bot.roles import EVERY_FEED, Shard
 from bot.store.base import _CHUNK, StoreBase
 from bot.store.schema import (
     feed_from_row,
@@ -233,9 +233,9 @@ class FeedQueries(StoreBase):
         )
         return [subscription_from_row(row) for row in rows]
 
-    async def due_feeds(self, now: datetime, shard: PollShard = EVERY_FEED) -> list[Feed]:
+    async def due_feeds(self, now: datetime, shard: Shard = EVERY_FEED) -> list[Feed]:
         """Followed, unpaused feeds whose next poll time has come (never-polled ones first);
-        only those of `shard` (see `PollShard.owns`)."""
+        only those of `shard` (see `Shard.owns`)."""
         rows = await self._fetchall(
             """SELECT * FROM feeds f
                WHERE EXISTS (SELECT 1 FROM subscriptions s WHERE s.feed_id = f.id)
@@ -255,7 +255,7 @@ class FeedQueries(StoreBase):
         )
         return [feed_from_row(row) for row in rows]
 
-    async def next_poll_time(self, shard: PollShard = EVERY_FEED) -> datetime | None:
+    async def next_poll_time(self, shard: Shard = EVERY_FEED) -> datetime | None:
         """The earliest time any followed, unpaused feed of `shard` is due (the distant
         past if never)."""
         row = await self._fetchone(

@@ -9,6 +9,7 @@ from datetime import datetime
 
 from bot.decide.outbox import MarkFailed, MarkPosted, Retry, Transition
 from bot.models import Notice, OutboxKind, OutboxRow, OutboxStatus
+from bot.roles import EVERY_CHANNEL, Shard
 from bot.store.base import StoreBase
 from bot.store.schema import from_db_time, item_from_row, to_db_time
 
@@ -17,11 +18,17 @@ PER_CHANNEL = 50  # rows of one channel in a batch of due rows
 
 class OutboxQueries(StoreBase):
     async def pending_posts(
-        self, limit: int = 50, *, now: datetime | None = None, unwritten_recaps: bool = False
+        self,
+        limit: int = 50,
+        *,
+        now: datetime | None = None,
+        unwritten_recaps: bool = False,
+        shard: Shard = EVERY_CHANNEL,
     ) -> list[OutboxRow]:
         """Posts, then notes, then recaps, not yet sent to Discord, oldest story first;
         with `now`, only those whose retry time has come; with `unwritten_recaps`, only
-        recaps whose text is not written yet."""
+        recaps whose text is not written yet; only to the channels of `shard` (one
+        publisher among several sends all of a channel's, and only it)."""
         due = to_db_time(now) if now is not None else None
         only = "AND o.kind = 'recap' AND o.body IS NULL" if unwritten_recaps else ""
         # At most PER_CHANNEL rows of each channel: a channel held back (its hourly
@@ -41,6 +48,7 @@ class OutboxQueries(StoreBase):
                     WHERE o.status IN ('pending', 'sending')
                       AND held.channel_paused_at IS NULL
                       AND (?1 IS NULL OR o.next_attempt_at IS NULL OR o.next_attempt_at <= ?1)
+                      AND o.channel_id % ?4 = ?5
                       {only}
                 )
                 SELECT o.id AS outbox_id, o.channel_id, o.status, o.attempts, o.kind,
@@ -57,7 +65,7 @@ class OutboxQueries(StoreBase):
                                   AND p.kind = 'post'
                WHERE due.nth <= ?2
                ORDER BY due.later, due.last, due.sort_at, due.item_id, o.id LIMIT ?3""",
-            (due, PER_CHANNEL, limit),
+            (due, PER_CHANNEL, limit, shard.count, shard.index),
         )
         return [
             OutboxRow(
@@ -80,16 +88,19 @@ class OutboxQueries(StoreBase):
             for row in rows
         ]
 
-    async def waiting_posts_by_channel(self) -> dict[int, tuple[int | None, int]]:
+    async def waiting_posts_by_channel(
+        self, shard: Shard = EVERY_CHANNEL
+    ) -> dict[int, tuple[int | None, int]]:
         """Channel → (its server, how many story posts wait there, never tried), for the
-        channels not paused."""
+        channels of `shard` not paused."""
         rows = await self._fetchall(
             """SELECT o.channel_id, MAX(s.guild_id), COUNT(*) FROM outbox o
                JOIN items i ON i.id = o.item_id
                LEFT JOIN subscriptions s ON s.feed_id = i.feed_id AND s.channel_id = o.channel_id
                WHERE o.kind = 'post' AND o.status = 'pending' AND o.attempts = 0
-                 AND s.channel_paused_at IS NULL
-               GROUP BY o.channel_id"""
+                 AND s.channel_paused_at IS NULL AND o.channel_id % ? = ?
+               GROUP BY o.channel_id""",
+            (shard.count, shard.index),
         )
         return {int(row[0]): (row[1], int(row[2])) for row in rows}
 
@@ -206,14 +217,17 @@ class OutboxQueries(StoreBase):
 
     # Notices -------------------------------------------------------------------------------
 
-    async def pending_notices(self, *, now: datetime | None = None) -> list[Notice]:
+    async def pending_notices(
+        self, *, now: datetime | None = None, shard: Shard = EVERY_CHANNEL
+    ) -> list[Notice]:
         due = to_db_time(now) if now is not None else None
         rows = await self._fetchall(
             """SELECT id, channel_id, text, attempts, first_attempt_at FROM notices
                WHERE status IN ('pending', 'sending')
                  AND (? IS NULL OR next_attempt_at IS NULL OR next_attempt_at <= ?)
+                 AND channel_id % ? = ?
                ORDER BY id""",
-            (due, due),
+            (due, due, shard.count, shard.index),
         )
         return [
             Notice(
