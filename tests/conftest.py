@@ -1,6 +1,8 @@
 from __future__ import annotations
 
-from collections.abc import AsyncIterator
+import contextlib
+import os
+from collections.abc import AsyncIterator, Iterator
 from pathlib import Path
 
 import httpx
@@ -15,6 +17,12 @@ from tests.fake_discord import FakeDiscord
 from tests.feed_server import FeedServer
 from tests.harness import Harness
 from tests.llm_server import LLMServer
+from tests.postgres_server import (
+    REQUIRE_ENV,
+    PostgresNotInstalled,
+    throwaway_schema,
+    throwaway_server,
+)
 
 
 @pytest.fixture
@@ -62,6 +70,31 @@ async def store(tmp_path: Path, clock: TestClock) -> AsyncIterator[Store]:
         yield opened
     finally:
         await opened.close()
+
+
+@pytest.fixture(scope="session")
+def postgres_server() -> Iterator[str]:
+    """The DSN of one PostgreSQL server for the session (tests/postgres_server.py: which).
+
+    Without one, the tests that ask for it are skipped, saying how to get one; with
+    BAZAAR_REQUIRE_POSTGRES=1 (CI) they fail instead: nothing is skipped silently there.
+    """
+    with contextlib.ExitStack() as stack:
+        try:
+            dsn = stack.enter_context(throwaway_server(os.environ))
+        except PostgresNotInstalled as missing:
+            if os.environ.get(REQUIRE_ENV) == "1":
+                pytest.fail(f"{missing} ({REQUIRE_ENV}=1)", pytrace=False)
+            pytest.skip(str(missing))
+        yield dsn
+
+
+@pytest.fixture
+async def postgres_url(postgres_server: str) -> AsyncIterator[str]:
+    """A postgresql:// URL whose sessions see only an empty schema of this test's own, dropped
+    at its end: pass it to `asyncpg.connect` or `asyncpg.create_pool`."""
+    async with throwaway_schema(postgres_server) as url:
+        yield url
 
 
 @pytest.fixture
