@@ -16,6 +16,7 @@ from bot.decide.alerts import (
     normalized_keyword,
     plan_dms,
 )
+from bot.roles import EVERY_MEMBER, Shard
 from bot.store import Store
 
 log = logging.getLogger(__name__)
@@ -32,9 +33,12 @@ class AlertError(ValueError):
 
 
 class AlertService:
-    def __init__(self, store: Store, *, clock: Clock = system_clock) -> None:
+    def __init__(
+        self, store: Store, *, clock: Clock = system_clock, shard: Shard = EVERY_MEMBER
+    ) -> None:
         self._store = store
         self._now = clock
+        self._shard = shard  # whose DMs this publisher sends, by member id
 
     async def add(self, guild_id: int, user_id: int, text: str) -> str:
         keyword = normalized_keyword(text)
@@ -80,13 +84,15 @@ class AlertService:
         return len(hits)
 
     async def due(self) -> list[AlertDm]:
-        """The DMs to send now, within each member's hourly cap."""
+        """The DMs to send now, within each member's hourly cap (the members of this
+        publisher's shard: each member's DMs are sent by one publisher only)."""
         now = self._now()
-        return plan_dms(
+        dms = plan_dms(
             await self._store.waiting_hits(),
             await self._store.dm_times(now - timedelta(hours=1)),
             now=now,
         )
+        return [dm for dm in dms if self._shard.owns(dm.user_id)]
 
     async def sent(self, dm: AlertDm) -> None:
         await self._store.mark_sent([hit.id for hit in dm.hits], self._now())

@@ -255,7 +255,7 @@ class BazaarBot(commands.Bot):
         self.scheduled_digests = ScheduledDigests(
             self.store, self.server_settings, self.digests, clock=self.clock
         )
-        self.alerts = AlertService(self.store, clock=self.clock)
+        self.alerts = AlertService(self.store, clock=self.clock, shard=self.publisher_shard)
         self.delivery = DeliveryService(
             self.store,
             clock=self.clock,

@@ -49,7 +49,8 @@ _PLANS = {
 @dataclass(frozen=True)
 class Shard:
     """Worker `index` of `count` of a role: a poller polls the feeds, a publisher sends to the
-    channels, whose id leaves `index` when divided by `count`. So each feed is polled, and
+    channels (and the alert DMs of the members), whose id leaves `index` when divided by
+    `count`. So each feed is polled, and
     each channel's posts are sent (in order, with the crash recovery of one publisher), by
     exactly one of them, the same one as long as the count stays."""
 
@@ -78,5 +79,5 @@ class Shard:
         return f"{self.index}/{self.count}"
 
 
-EVERY_FEED = EVERY_CHANNEL = Shard(0, 1)
+EVERY_FEED = EVERY_CHANNEL = EVERY_MEMBER = Shard(0, 1)
 SHARDED_ROLES = (Role.POLLER, Role.PUBLISHER)

@@ -7,6 +7,7 @@ from datetime import timedelta
 import httpx
 import pytest
 
+from bot.alerts import AlertService
 from bot.delivery import DeliveryService
 from bot.roles import EVERY_FEED, Role, Shard, WorkerPlan
 from bot.store import Store
@@ -72,3 +73,21 @@ async def test_two_publishers_each_send_to_their_own_channels_only(
         assert len(jobs) == 2  # the two posts of its channel
     # NEWS and GENERAL are 1001 and 1002: each to the publisher its id falls to.
     assert channels == [{GENERAL}, {NEWS}]
+
+
+async def test_each_members_alert_dms_are_sent_by_one_publisher(
+    store: Store, http: httpx.AsyncClient, feed_server: FeedServer, clock: TestClock
+) -> None:
+    url = feed_server.serve("/news.xml", rss("News", items(1, now=clock())))
+    await follow(store, url, NEWS)
+    await pipeline(store, http, backfill=1).poll_due()
+    alerts = AlertService(store, clock=clock)
+    for member in (20, 21):
+        await alerts.add(7, member, "story")
+    [row] = await store.pending_posts()
+    assert await alerts.note_post(row.channel_id, row.item.id) == 2
+    members = [
+        [dm.user_id for dm in await AlertService(store, clock=clock, shard=shard).due()]
+        for shard in (Shard(0, 2), Shard(1, 2))
+    ]
+    assert members == [[20], [21]]
