@@ -21,6 +21,19 @@ from tests.polling import items
 from tests.test_cli import ARTICLE, REPO, run_cli, write_config
 
 
+async def stderr_until_stopped(process: asyncio.subprocess.Process, awaited: str) -> str:
+    """The process's stderr until a line says `awaited`, then SIGTERM, then the rest."""
+    assert process.stderr is not None
+    lines: list[str] = []
+    while not any(awaited in line for line in lines):
+        line = await asyncio.wait_for(process.stderr.readline(), timeout=60)
+        assert line, "".join(lines)
+        lines.append(line.decode())
+    process.send_signal(signal.SIGTERM)
+    _, rest = await asyncio.wait_for(process.communicate(), timeout=30)
+    return "".join(lines) + rest.decode()
+
+
 async def test_logging_options_work_before_or_after_the_command_as_text_or_json(
     tmp_path: Path,
 ) -> None:
@@ -134,15 +147,7 @@ async def test_the_bot_says_once_it_cannot_reach_discord_and_stops_cleanly_on_si
         cwd=REPO, stdout=asyncio.subprocess.PIPE, stderr=asyncio.subprocess.PIPE,
         env={**os.environ, "DISCORD_TOKEN": "MTIz.abc.def"},
     )  # fmt: skip
-    assert process.stderr is not None
-    lines: list[str] = []
-    while not any("cannot log in to Discord" in line for line in lines):
-        line = await asyncio.wait_for(process.stderr.readline(), timeout=30)
-        assert line, "".join(lines)
-        lines.append(line.decode())
-    process.send_signal(signal.SIGTERM)
-    _, rest = await asyncio.wait_for(process.communicate(), timeout=30)
-    err = "".join(lines) + rest.decode()
+    err = await stderr_until_stopped(process, "cannot log in to Discord")
 
     assert process.returncode == 0, err
     assert (
@@ -186,15 +191,7 @@ async def test_a_poller_process_polls_its_shard_without_discord_and_stops_on_sig
         "--config", str(config),
         cwd=tmp_path, stdout=asyncio.subprocess.PIPE, stderr=asyncio.subprocess.PIPE, env=env,
     )  # fmt: skip
-    assert process.stderr is not None
-    lines: list[str] = []
-    while not any("polled 1 feed(s)" in line for line in lines):
-        line = await asyncio.wait_for(process.stderr.readline(), timeout=60)
-        assert line, "".join(lines)
-        lines.append(line.decode())
-    process.send_signal(signal.SIGTERM)
-    _, rest = await asyncio.wait_for(process.communicate(), timeout=30)
-    err = "".join(lines) + rest.decode()
+    err = await stderr_until_stopped(process, "polled 1 feed(s)")
 
     assert process.returncode == 0, err
     assert "poller 1/2 starting" in err and "Traceback" not in err

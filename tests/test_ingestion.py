@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import gzip
 import itertools
-from datetime import timedelta
+from datetime import datetime, timedelta
 from pathlib import Path
 
 import httpx
@@ -201,10 +201,11 @@ async def test_a_publisher_changing_guids_does_not_cause_a_second_post(
     assert await pending_titles(store) == ["Llama 4"]
 
 
-async def test_the_same_story_from_two_feeds_is_posted_once_and_noted_in_its_thread(
-    clock: TestClock, feed_server: FeedServer, store: Store, http: httpx.AsyncClient
-) -> None:
-    now = clock()
+def serve_one_story_twice(
+    feed_server: FeedServer, now: datetime, *, same_link: bool = True
+) -> tuple[str, str]:
+    """Two feeds telling one story in other words (the second, with `same_link`, also has
+    an item of other words linking the first's page): their addresses."""
     a = feed_server.serve(
         "/a.xml",
         rss("Open Models Weekly", [
@@ -212,15 +213,26 @@ async def test_the_same_story_from_two_feeds_is_posted_once_and_noted_in_its_thr
                      guid="a", published=now - timedelta(hours=2)),
         ]),
     )  # fmt: skip
+    linked = [
+        FeedItem("Same link, other words", "https://a.example/m3?utm_campaign=wire",
+                 guid="b2", published=now - timedelta(hours=1)),
+    ]  # fmt: skip
     b = feed_server.serve(
         "/b.xml",
         rss("AI Wire", [
             FeedItem("Mistral Releases Large 3 Under Apache 2.0 - AI Wire", "https://b.example/x",
                      guid="b", published=now - timedelta(hours=1)),
-            FeedItem("Same link, other words", "https://a.example/m3?utm_campaign=wire",
-                     guid="b2", published=now - timedelta(hours=1)),
+            *(linked if same_link else []),
         ]),
     )  # fmt: skip
+    return a, b
+
+
+async def test_the_same_story_from_two_feeds_is_posted_once_and_noted_in_its_thread(
+    clock: TestClock, feed_server: FeedServer, store: Store, http: httpx.AsyncClient
+) -> None:
+    now = clock()
+    a, b = serve_one_story_twice(feed_server, now)
     await follow(store, a)
     await follow(store, b)
     first, second = await store.followed_feeds()
@@ -247,20 +259,7 @@ async def test_two_poller_processes_on_one_database_match_each_others_stories(
     tmp_path: Path,
 ) -> None:
     now = clock()
-    a = feed_server.serve(
-        "/a.xml",
-        rss("Open Models Weekly", [
-            FeedItem("Mistral releases Large 3 under Apache 2.0", "https://a.example/m3",
-                     guid="a", published=now - timedelta(hours=2)),
-        ]),
-    )  # fmt: skip
-    b = feed_server.serve(
-        "/b.xml",
-        rss("AI Wire", [
-            FeedItem("Mistral Releases Large 3 Under Apache 2.0 - AI Wire", "https://b.example/x",
-                     guid="b", published=now - timedelta(hours=1)),
-        ]),
-    )  # fmt: skip
+    a, b = serve_one_story_twice(feed_server, now, same_link=False)
     other = feed_server.serve("/c.xml", rss("Elsewhere", items(1, now=now)))
     for url in (a, b, other):
         await follow(store, url)
