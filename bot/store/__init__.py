@@ -2,7 +2,9 @@
 
 Schema changes are migrations keyed by `PRAGMA user_version` (see `schema.py`); the
 database runs in WAL mode so readers never wait on the poller's writes. Queries are
-grouped by what they are about; `Store` is all of them over one connection.
+grouped by what they are about; `Store` is all of them over one connection. The same
+queries run on PostgreSQL when the store is opened with a `postgresql://` URL
+(`postgres.py`, `schema_pg.py`; what differs is in `dialect.py`).
 """
 
 from __future__ import annotations

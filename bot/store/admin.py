@@ -56,8 +56,8 @@ class AdminQueries(StoreBase):
                        name = COALESCE(?, name), filter = COALESCE(?, filter),
                        include_words = COALESCE(?, include_words),
                        exclude_words = COALESCE(?, exclude_words),
-                       pattern = CASE WHEN ? THEN ? ELSE pattern END,
-                       role_id = CASE WHEN ? THEN NULL ELSE COALESCE(?, role_id) END
+                       pattern = CASE WHEN ? = 1 THEN ? ELSE pattern END,
+                       role_id = CASE WHEN ? = 1 THEN NULL ELSE COALESCE(?, role_id) END
                    WHERE id = ?""",
                 (
                     channel_id,
@@ -144,7 +144,7 @@ class AdminQueries(StoreBase):
         rows = await self._fetchall(
             """SELECT i.id, i.title FROM items i
                WHERE i.feed_id IN (SELECT feed_id FROM subscriptions WHERE guild_id = ?)
-                 AND i.title LIKE '%' || ? || '%' ESCAPE '\\'
+                 AND lower(i.title) LIKE '%' || lower(?) || '%' ESCAPE '\\'
                ORDER BY i.id DESC LIMIT ?""",
             (guild_id, _like_escaped(typed), limit),
         )

@@ -23,7 +23,8 @@ class AlertQueries(StoreBase):
             )
             await tx.execute(
                 """INSERT INTO alert_members (guild_id, user_id) VALUES (?, ?)
-                   ON CONFLICT DO UPDATE SET paused_at = NULL, tell_paused = 0""",
+                   ON CONFLICT (guild_id, user_id) DO UPDATE
+                   SET paused_at = NULL, tell_paused = 0""",
                 (guild_id, user_id),
             )
             return changed == 1

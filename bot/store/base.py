@@ -15,10 +15,8 @@ from typing import Any, Self, TypeVar
 import aiosqlite
 
 from bot.clock import Clock, system_clock
-from bot.store.schema import (
-    MIGRATIONS,
-    statements,
-)
+from bot.store.dialect import POSTGRESQL, SQLITE, Dialect
+from bot.store.postgres import PostgresDatabase, is_postgres_url, redacted
 
 log = logging.getLogger("bot.store")
 _CHUNK = 500  # SQLite's limit on bound parameters is generous, but not unlimited
@@ -34,7 +32,8 @@ Work = Callable[[sqlite3.Connection], Any]
 
 
 class StoreOpenError(Exception):
-    """The database at `path` cannot be created, opened or read as a database; `reason` says why."""
+    """The database at `path` (a file, or a PostgreSQL URL without its password) cannot be
+    created, opened or read as a database; `reason` says why."""
 
     def __init__(self, path: Path | str, reason: str) -> None:
         super().__init__(f"cannot open {path}: {reason}")
@@ -45,19 +44,28 @@ class StoreOpenError(Exception):
 class StoreBase:
     """The connection, migrations and transactions every group of queries shares."""
 
-    def __init__(self, connection: aiosqlite.Connection, clock: Clock = system_clock) -> None:
+    def __init__(
+        self,
+        connection: aiosqlite.Connection | PostgresDatabase,
+        clock: Clock = system_clock,
+        dialect: Dialect = SQLITE,
+    ) -> None:
         self._db = connection
+        self._dialect = dialect
         self.clock = clock
         self._write_lock = asyncio.Lock()
         self._checkpoints: _Checkpoints | None = None
 
     @classmethod
     async def open(cls, path: Path | str, *, clock: Clock = system_clock) -> Self:
-        """Open (creating and migrating as needed) the database at `path`.
+        """Open (creating and migrating as needed) the database at `path`: a SQLite file,
+        or a PostgreSQL database if it is a `postgresql://` URL.
 
         `clock` stamps what the store records on its own (creation and posting times).
         Raises `StoreOpenError` if it cannot be created, opened or read as a database.
         """
+        if is_postgres_url(path):
+            return await cls._open_postgres(str(path), clock)
         try:
             if str(path) != ":memory:":
                 _create_writable(Path(path))
@@ -81,6 +89,23 @@ class StoreBase:
             raise
         return store
 
+    @classmethod
+    async def _open_postgres(cls, url: str, clock: Clock) -> Self:
+        try:
+            database = await PostgresDatabase.connect(url)
+        except sqlite3.Error as exc:  # bot.store.postgres: psycopg's errors as sqlite3's
+            raise StoreOpenError(redacted(url), _reason(exc)) from exc
+        store = cls(database, clock, POSTGRESQL)
+        try:
+            await store._migrate()
+        except sqlite3.Error as exc:
+            await database.close()
+            raise StoreOpenError(redacted(url), _reason(exc)) from exc
+        except BaseException:
+            await database.close()
+            raise
+        return store
+
     async def close(self) -> None:
         if self._checkpoints is not None:
             await self._checkpoints.close()
@@ -96,25 +121,26 @@ class StoreBase:
         await self._in_db_thread(configure)
 
     async def _migrate(self) -> None:
+        dialect = self._dialect
+        known = len(dialect.migrations)
         version = await self.schema_version()
-        if version > len(MIGRATIONS):
+        if version > known:
             raise RuntimeError(
                 f"the database schema (version {version}) is newer than this Bazaar "
-                f"(knows {len(MIGRATIONS)}); upgrade Bazaar"
+                f"(knows {known}); upgrade Bazaar"
             )
-        for number, script in enumerate(MIGRATIONS[version:], start=version + 1):
+        for number in range(version + 1, known + 1):
             log.info("migrating database to schema version %d", number)
 
-            def migrate(db: sqlite3.Connection, script: str = script, number: int = number) -> None:
-                for statement in statements(script):
-                    db.execute(statement)
-                db.execute(f"PRAGMA user_version = {number}")
+            def migrate(db: sqlite3.Connection, number: int = number) -> None:
+                # Read again inside the transaction: another process may have run it since.
+                if dialect.schema_version(db) < number:
+                    dialect.migrate(db, number)
 
             await self._write_in_db_thread(migrate)
 
     async def schema_version(self) -> int:
-        row = await self._fetchone("PRAGMA user_version")
-        return int(row[0]) if row else 0
+        return await self._in_db_thread(self._dialect.schema_version)
 
     @asynccontextmanager
     async def _transaction(self) -> AsyncIterator[Transaction]:
@@ -139,7 +165,10 @@ class StoreBase:
     async def _in_db_thread(self, work: Callable[[sqlite3.Connection], T]) -> T:
         """`work(connection)` in the database's own thread: many statements, one round trip
         from the event loop. (aiosqlite runs its own calls the same way; it has no public
-        name for it, so this is the one place that uses its private `_execute`.)"""
+        name for it, so this is the one place that uses its private `_execute`. On
+        PostgreSQL, `connection` is `bot.store.postgres.Connection`, of the same API.)"""
+        if isinstance(self._db, PostgresDatabase):
+            return await self._db.run(work)  # type: ignore[arg-type]
         return await self._db._execute(work, self._db._conn)
 
     async def _write_in_db_thread(self, work: Callable[[sqlite3.Connection], T]) -> T:

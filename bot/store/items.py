@@ -66,7 +66,7 @@ class ItemQueries(StoreBase):
                WHERE i.id = (SELECT MIN(id) FROM items WHERE story_id = i.story_id
                              AND (?3 IS NULL OR feed_id = ?3))
                  AND (?2 IS NULL OR (',' || i.tags || ',') LIKE '%,' || ?2 || ',%')
-               GROUP BY i.id
+               GROUP BY i.id, f.id
                ORDER BY i.sort_at DESC, i.id DESC LIMIT ?4""",
             (guild_id, tag, feed_id, limit),
         )
@@ -121,14 +121,16 @@ class ItemQueries(StoreBase):
     async def set_summary(self, item_id: int, summary: str) -> None:
         def write(db: sqlite3.Connection) -> None:
             db.execute("UPDATE items SET summary = ? WHERE id = ?", (summary, item_id))
-            writes.set_searchable_summary(db, item_id, summary)
+            self._dialect.reindex_summary(db, item_id, summary)
 
         await self._write_in_db_thread(write)
 
     async def apply_poll(self, result: PollResult) -> list[StoryRef]:
         """Write everything one poll of one feed decided, atomically and in one round trip
         to the database; return the stories it created."""
-        return await self._write_in_db_thread(lambda db: writes.apply_poll(db, result))
+        return await self._write_in_db_thread(
+            lambda db: writes.apply_poll(db, result, self._dialect)
+        )
 
     async def commit_polls(
         self,
@@ -152,7 +154,7 @@ class ItemQueries(StoreBase):
                 catch_up(PollFacts(db))
             for decide in decides:
                 result = decide(PollFacts(db))
-                created = writes.apply_poll(db, result)
+                created = writes.apply_poll(db, result, self._dialect)
                 if written is not None:
                     written(result, created)
                 outcomes.append((result, created))

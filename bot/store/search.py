@@ -1,9 +1,11 @@
-"""Full-text search over one server's items (SQLite FTS5): the newest matches.
+"""Full-text search over one server's items (SQLite FTS5, or PostgreSQL's tsvector): the
+newest matches.
 
-Items are indexed after the poll that stored them (`index_for_search`), in batches: the
-index costs a poll's transaction more than the items themselves (FTS5 with prefixes), and a
-cycle's writes are serial. A search first indexes whatever is waiting, so it always finds
-every item stored.
+On SQLite, items are indexed after the poll that stored them (`index_for_search`), in
+batches: the index costs a poll's transaction more than the items themselves (FTS5 with
+prefixes), and a cycle's writes are serial. A search first indexes whatever is waiting, so
+it always finds every item stored. On PostgreSQL the index is a column of the row, current
+when it is written (`bot.store.dialect`).
 """
 
 from __future__ import annotations
@@ -46,6 +48,8 @@ class SearchQueries(StoreBase):
         """Index every item stored and not yet searchable, `batch` per transaction; return
         how many. Safe to run from several places at once: each batch reads where the
         index stands inside its own transaction."""
+        if not self._dialect.indexes_later:
+            return 0  # the index is current as soon as an item is written
         total = 0
         while indexed := await self._write_in_db_thread(
             functools.partial(_index_waiting, limit=batch)
@@ -77,14 +81,15 @@ class SearchQueries(StoreBase):
             if guild_id is not None
             else "AND ?4 IS NULL"
         )
+        full_text = self._dialect.full_text
         rows = await self._fetchall(
             f"""WITH hits AS MATERIALIZED (
-                    SELECT x.rowid AS id
-                    FROM items_fts x JOIN items i ON i.id = x.rowid
-                    WHERE items_fts MATCH ?1 {in_guild}
-                      AND x.rowid >= ?5 AND i.sort_at >= ?2
+                    SELECT {full_text.rowid} AS id
+                    FROM {full_text.source}
+                    WHERE {full_text.match} {in_guild}
+                      AND {full_text.rowid} >= ?5 AND i.sort_at >= ?2
                       AND (?3 IS NULL OR (',' || i.tags || ',') LIKE '%,' || ?3 || ',%')
-                    ORDER BY x.rowid DESC LIMIT {CANDIDATES}
+                    ORDER BY {full_text.rowid} DESC LIMIT {CANDIDATES}
                 )
                 SELECT i.*, COALESCE(s.name, f.title, f.url) AS source_name
                 FROM hits
@@ -95,7 +100,7 @@ class SearchQueries(StoreBase):
                     WHERE feed_id = i.feed_id AND (?4 IS NULL OR guild_id = ?4))
                 ORDER BY i.id DESC""",
             (
-                f"{{title summary body}} : ({terms})",
+                self._dialect.search_terms(terms),
                 to_db_time(since) if since else "",
                 tag,
                 guild_id,

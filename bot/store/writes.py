@@ -10,6 +10,7 @@ state and no other writer comes in between.
 
 from __future__ import annotations
 
+import itertools
 import logging
 import sqlite3
 from collections.abc import Iterable, Iterator, Sequence
@@ -19,6 +20,7 @@ from bot.decide.deliveries import Delivery
 from bot.decide.stories import StoryRef
 from bot.models import NewItem
 from bot.store.base import _CHUNK
+from bot.store.dialect import Dialect
 from bot.store.results import FeedState, PollResult, StoredItemUpdate
 from bot.store.schema import HTML_SEPARATOR, from_db_time, to_db_time
 
@@ -88,30 +90,32 @@ def story_refs(db: sqlite3.Connection, where: str, values: Sequence[object]) -> 
     chunks = _chunks(list(values)) if "{marks}" in where else iter([list(values)])
     refs = []
     for chunk in chunks:
+        # A row per item, grouped here: the engines have no string aggregate in common.
         rows = db.execute(
-            f"""SELECT s.id, s.url_key, s.title_key, s.first_seen_at,
-                       GROUP_CONCAT(i.feed_id) AS feed_ids
+            f"""SELECT s.id, s.url_key, s.title_key, s.first_seen_at, i.feed_id
                 FROM stories s LEFT JOIN items i ON i.story_id = s.id
-                WHERE {where.format(marks=_marks(chunk))} GROUP BY s.id""",
+                WHERE {where.format(marks=_marks(chunk))} ORDER BY s.id""",
             chunk,
         ).fetchall()
-        for story_id, url_key, title_key, first_seen_at, feed_ids in rows:
+        for _, told in itertools.groupby(rows, key=lambda row: row[0]):
+            story_rows = list(told)
+            story_id, url_key, title_key, first_seen_at, _ = story_rows[0]
             first_seen = from_db_time(first_seen_at)
             assert first_seen is not None
-            told_by = frozenset(int(f) for f in (feed_ids or "").split(",") if f)
+            told_by = frozenset(int(row[4]) for row in story_rows if row[4] is not None)
             refs.append(StoryRef(story_id, url_key, title_key, told_by, first_seen))
     return refs
 
 
-def apply_poll(db: sqlite3.Connection, result: PollResult) -> list[StoryRef]:
+def apply_poll(db: sqlite3.Connection, result: PollResult, dialect: Dialect) -> list[StoryRef]:
     """Write everything one poll of one feed decided (inside a transaction); return the
-    stories it created. The new items are indexed for search later (`index_for_search`),
-    outside the poll: a cycle's writes stay what the poll decided."""
+    stories it created. On SQLite the new items are indexed for search later
+    (`index_for_search`), outside the poll: a cycle's writes stay what the poll decided."""
     polled = to_db_time(result.polled_at)
     _record_feed_state(db, result.feed_id, result.state, polled)
-    stories = _insert_items(db, result, polled)
+    stories = _insert_items(db, result, polled, dialect)
     for update in result.stored_items:
-        _update_item(db, update)
+        _update_item(db, update, dialect)
     if result.deliveries:
         _queue(db, result.deliveries, polled)
     if result.initialized_subscription_ids:
@@ -205,7 +209,9 @@ def _move_feed(db: sqlite3.Connection, feed_id: int, new_url: str) -> None:
     log.info("feed %s moved permanently to %s", feed_id, new_url)
 
 
-def _insert_items(db: sqlite3.Connection, result: PollResult, seen: str) -> list[StoryRef]:
+def _insert_items(
+    db: sqlite3.Connection, result: PollResult, seen: str, dialect: Dialect
+) -> list[StoryRef]:
     """Insert the new items, and a story for each that tells a new one, in two batched
     statements (not a few per item: a new feed brings hundreds); return the stories
     created. An item the feed already has (stored
@@ -215,15 +221,15 @@ def _insert_items(db: sqlite3.Connection, result: PollResult, seen: str) -> list
     if not new_items:
         return []
     # Ids are given here so that each table gets one batch (an item's story is known before
-    # either is written); inside this transaction (BEGIN IMMEDIATE) no other writer can
-    # take the same ones.
-    next_story = _next_id(db, "stories")
-    next_item = _next_item_id(db)
+    # either is written).
+    new_stories = sum(1 for new in new_items if new.story_id is None)
+    story_ids = iter(dialect.next_ids(db, "stories", new_stories))
+    item_ids = dialect.next_ids(db, "items", len(new_items))
     stories, items = [], []
-    for item_id, new in enumerate(new_items, start=next_item):
+    for item_id, new in zip(item_ids, new_items, strict=True):
         entry, story_id = new.entry, new.story_id
         if story_id is None:
-            story_id, next_story = next_story, next_story + 1
+            story_id = next(story_ids)
             stories.append((story_id, entry.url_key, entry.title_key, seen))
         items.append(_item_row(item_id, feed_id, story_id, new, seen))
     db.executemany(
@@ -261,22 +267,7 @@ def _not_stored(
     return list(by_key.values())
 
 
-def _next_id(db: sqlite3.Connection, table: str) -> int:
-    row = db.execute(f"SELECT COALESCE(MAX(id), 0) FROM {table}").fetchone()
-    return int(row[0]) + 1
-
-
-def _next_item_id(db: sqlite3.Connection) -> int:
-    # Never an id the search index went past: an item given the id of one deleted (its
-    # feed removed) would never be indexed.
-    row = db.execute(
-        """SELECT MAX(COALESCE((SELECT MAX(id) FROM items), 0), indexed_through)
-           FROM search_progress"""
-    ).fetchone()
-    return int(row[0]) + 1
-
-
-def _update_item(db: sqlite3.Connection, update: StoredItemUpdate) -> None:
+def _update_item(db: sqlite3.Connection, update: StoredItemUpdate, dialect: Dialect) -> None:
     score = update.relevance
     tags = ",".join(update.tags)
     db.execute(
@@ -293,11 +284,7 @@ def _update_item(db: sqlite3.Connection, update: StoredItemUpdate) -> None:
         ),
     )
     if update.summary:
-        set_searchable_summary(db, update.item_id, update.summary.text)
-
-
-def set_searchable_summary(db: sqlite3.Connection, item_id: int, summary: str) -> None:
-    db.execute("UPDATE items_fts SET summary = ? WHERE rowid = ?", (summary, item_id))
+        dialect.reindex_summary(db, update.item_id, update.summary.text)
 
 
 def _queue(db: sqlite3.Connection, deliveries: Sequence[Delivery], now: str) -> None:
