@@ -63,9 +63,43 @@ def clock(request: pytest.FixtureRequest) -> TestClock:
     return TestClock(request.param)
 
 
+# The engines the `store` fixture runs each test on.
+STORE_BACKENDS = ("sqlite", "postgresql")
+
+
+def pytest_configure(config: pytest.Config) -> None:
+    config.addinivalue_line(
+        "markers",
+        "sqlite_only(reason): the test is about SQLite itself (its files, its pragmas, a"
+        " migration of a SQLite file): the `store` fixture gives it SQLite alone",
+    )
+
+
+def pytest_generate_tests(metafunc: pytest.Metafunc) -> None:
+    if "store_backend" in metafunc.fixturenames:
+        only_sqlite = metafunc.definition.get_closest_marker("sqlite_only") is not None
+        backends = STORE_BACKENDS[:1] if only_sqlite else STORE_BACKENDS
+        metafunc.parametrize("store_backend", backends)
+
+
 @pytest.fixture
-async def store(tmp_path: Path, clock: TestClock) -> AsyncIterator[Store]:
-    opened = await Store.open(tmp_path / "bazaar.db", clock=clock)
+async def store_location(
+    store_backend: str, tmp_path: Path, request: pytest.FixtureRequest
+) -> AsyncIterator[Path | str]:
+    """Where the `store` fixture's database is, for `Store.open`: a SQLite file in the
+    test's directory, or a PostgreSQL URL whose sessions see only a schema of the test's own.
+    A test asking for it (or for `store`) runs on each engine, unless marked `sqlite_only`."""
+    if store_backend == "postgresql":
+        async with throwaway_schema(request.getfixturevalue("postgres_server")) as url:
+            yield url
+    else:
+        yield tmp_path / "bazaar.db"
+
+
+@pytest.fixture
+async def store(store_location: Path | str, clock: TestClock) -> AsyncIterator[Store]:
+    """A new, migrated store, on each engine (see `store_location`)."""
+    opened = await Store.open(store_location, clock=clock)
     try:
         yield opened
     finally:

@@ -256,7 +256,7 @@ async def test_two_poller_processes_on_one_database_match_each_others_stories(
     feed_server: FeedServer,
     store: Store,
     http: httpx.AsyncClient,
-    tmp_path: Path,
+    store_location: Path | str,
 ) -> None:
     now = clock()
     a, b = serve_one_story_twice(feed_server, now, same_link=False)
@@ -266,7 +266,7 @@ async def test_two_poller_processes_on_one_database_match_each_others_stories(
     feed_a, feed_b, feed_c = await store.followed_feeds()
     # A second poller on the same database (as `run --role poller --shard 1/2` is): its
     # headline index is loaded before the first one writes the story.
-    second_store = await Store.open(tmp_path / "bazaar.db", clock=clock)
+    second_store = await Store.open(store_location, clock=clock)
     try:
         second = pipeline(second_store, http)
         await second.poll_feeds([feed_c], now=now)

@@ -7,6 +7,7 @@ from datetime import timedelta
 from pathlib import Path
 
 import httpx
+import pytest
 
 from bot.config import LLMSettings
 from bot.models import OutboxStatus
@@ -179,6 +180,7 @@ async def test_a_channel_joining_a_feed_already_polled_gets_its_backfill_at_the_
     assert report.deliveries == 3
 
 
+@pytest.mark.sqlite_only("a SQLite trigger makes the one feed's write fail")
 async def test_a_feed_whose_write_fails_fails_alone_and_the_others_are_stored(
     clock: TestClock, feed_server: FeedServer, store: Store, http: httpx.AsyncClient
 ) -> None:

@@ -6,6 +6,7 @@ from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 
 import httpx
+import pytest
 
 from bot.models import Summary
 from bot.reports import FeedStatus
@@ -63,6 +64,7 @@ async def test_only_what_is_posted_is_summarized_and_a_known_entry_never_again(
     assert old.text == "" and old.html == ("<p>Story 150 is about open weights. It matters.</p>",)
 
 
+@pytest.mark.sqlite_only("counts statements with SQLite's trace callback")
 async def test_a_feed_with_nothing_new_reads_no_story_and_summarizes_nothing(
     clock: TestClock, feed_server: FeedServer, store: Store, http: httpx.AsyncClient
 ) -> None:
@@ -100,6 +102,7 @@ async def test_a_stored_entry_becomes_a_new_channels_backfill_with_a_summary_mad
     assert row.item.summary == "Story 1 is about open weights. It matters."
 
 
+@pytest.mark.sqlite_only("counts statements with SQLite's trace callback")
 async def test_the_same_body_again_without_validators_is_not_parsed_again(
     clock: TestClock, feed_server: FeedServer, store: Store, http: httpx.AsyncClient
 ) -> None:
@@ -116,6 +119,7 @@ async def test_the_same_body_again_without_validators_is_not_parsed_again(
     assert reading("FROM items", sql) == []  # not even its entries' keys were looked up
 
 
+@pytest.mark.sqlite_only("counts statements with SQLite's trace callback")
 async def test_a_changed_feed_looks_up_only_its_new_entries_not_those_it_had_already(
     clock: TestClock, feed_server: FeedServer, store: Store, http: httpx.AsyncClient
 ) -> None:
@@ -134,6 +138,7 @@ async def test_a_changed_feed_looks_up_only_its_new_entries_not_those_it_had_alr
     assert not any("story-1" in s or "story-3" in s for s in lookups)  # ...and only it
 
 
+@pytest.mark.sqlite_only("counts statements with SQLite's trace; a SQLite trigger fails the write")
 async def test_a_poll_whose_write_failed_leaves_every_entry_to_be_read_again(
     clock: TestClock, feed_server: FeedServer, store: Store, http: httpx.AsyncClient
 ) -> None:

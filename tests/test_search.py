@@ -223,6 +223,7 @@ def test_a_snippet_marks_words_phrases_and_prefixes_as_fts_matched_them() -> Non
     assert snippet(parse_query("absent"), "Short text.") == "Short text."
 
 
+@pytest.mark.sqlite_only("SQLite's FTS5 index is written after the poll, PostgreSQL's with the row")
 async def test_items_are_indexed_after_their_poll_once_each_and_found_by_a_search_before(
     store: Store, http: httpx.AsyncClient, feed_server: FeedServer, clock: TestClock
 ) -> None:
@@ -244,6 +245,7 @@ async def test_items_are_indexed_after_their_poll_once_each_and_found_by_a_searc
     ]
 
 
+@pytest.mark.sqlite_only("SQLite's FTS5 index is written after the poll, PostgreSQL's with the row")
 async def test_an_item_stored_after_the_newest_indexed_one_was_deleted_is_still_found(
     store: Store, http: httpx.AsyncClient, feed_server: FeedServer, clock: TestClock
 ) -> None:

@@ -126,6 +126,11 @@ async def test_a_pipeline_started_later_knows_the_stories_of_the_window(
         frozenset({feed.feed_id}),
     )
     assert abs(loaded.first_seen_at - now) < timedelta(seconds=1)
+
+
+@pytest.mark.sqlite_only("reads SQLite's query plan")
+async def test_the_stories_of_the_window_are_found_by_index(clock: TestClock, store: Store) -> None:
+    now = clock()
     rows = await store._fetchall(
         "EXPLAIN QUERY PLAN SELECT id, title_key, first_seen_at FROM stories "
         "WHERE first_seen_at >= ?",
