@@ -87,7 +87,8 @@ def main(argv: Sequence[str] | None = None) -> int:
             return backup(settings, Path(args.destination))
         return run_bot(settings, Role(args.role), args.shard)
     except StoreOpenError as exc:
-        print(f"error: storage.database: {exc}", file=sys.stderr)
+        key = "storage.url" if settings.storage.url else "storage.database"
+        print(f"error: {key}: {exc}", file=sys.stderr)
         return EXIT_USAGE
     except KeyboardInterrupt:
         return EXIT_OK
@@ -376,7 +377,7 @@ def search(
 async def _search(
     settings: Settings, query: SearchQuery, since: Since, number: int, clock: Clock
 ) -> SearchPage:
-    store = await Store.open(settings.storage.database, clock=clock)
+    store = await Store.open(settings.storage.location, clock=clock)
     try:
         return await SearchService(store, clock=clock).page(None, query, number=number, since=since)
     finally:
@@ -408,7 +409,7 @@ def digest(settings: Settings, period: Period, *, clock: Clock = system_clock) -
 
 
 async def _digest(settings: Settings, period: Period, clock: Clock) -> Digest:
-    store = await Store.open(settings.storage.database, clock=clock)
+    store = await Store.open(settings.storage.location, clock=clock)
     try:
         return await DigestService(store, clock=clock).digest(None, period)
     finally:

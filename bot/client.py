@@ -199,7 +199,7 @@ class BazaarBot(commands.Bot):
 
     async def _start_core(self) -> None:
         settings = self.settings
-        self.store = await Store.open(settings.storage.database, clock=self.clock)
+        self.store = await Store.open(settings.storage.location, clock=self.clock)
         await self.store.sync_config_feeds(settings.feeds)
         feeds, servers = await self.store.following_counts()
         log.info(
@@ -207,7 +207,7 @@ class BazaarBot(commands.Bot):
             __version__,
             self.role,
             f", channels {self.publisher_shard}" if self.publisher_shard.count > 1 else "",
-            settings.storage.database,
+            settings.storage.shown,
             feeds,
             servers,
             describe_shards(settings.gateway.shard_count, settings.gateway.shard_ids),

@@ -74,6 +74,23 @@ class DiscordSettings:
 @dataclass(frozen=True)
 class StorageSettings:
     database: Path = Path("bazaar.db")
+    # A PostgreSQL database instead of the SQLite file ("postgresql://..."); it may hold a
+    # password, so it is never shown whole.
+    url: str | None = field(default=None, repr=False)
+
+    @property
+    def location(self) -> Path | str:
+        """What `Store.open` takes: the PostgreSQL URL if set, else the SQLite file."""
+        return self.url or self.database
+
+    @property
+    def shown(self) -> str:
+        """Where the database is, for logs and messages (a URL without its password)."""
+        if self.url is None:
+            return str(self.database)
+        from bot.store.postgres import redacted  # psycopg, only for a PostgreSQL store
+
+        return redacted(self.url)
 
 
 @dataclass(frozen=True)
@@ -249,10 +266,11 @@ def parse_settings(
     token = environ.get(TOKEN_ENV) or _get(discord_raw, "discord.token", str, "")
     guild_ids = tuple(_int_list(discord_raw, "discord.guild_ids"))
 
-    _reject_unknown(storage_raw, "storage.", {"database"})
+    _reject_unknown(storage_raw, "storage.", {"database", "url"})
     database = Path(_get(storage_raw, "storage.database", str, "bazaar.db"))
     if not database.is_absolute() and str(database) != ":memory:":
         database = base_dir / database
+    url = _storage_url(storage_raw)
 
     logging_settings = _logging(_table(raw, "logging"), base_dir)
     polling = _section(PollingSettings, polling_raw, "polling")
@@ -269,7 +287,7 @@ def parse_settings(
 
     return Settings(
         discord=DiscordSettings(token=token.strip(), guild_ids=guild_ids),
-        storage=StorageSettings(database=database),
+        storage=StorageSettings(database=database, url=url),
         polling=polling,
         network=network,
         publish=publish,
@@ -382,6 +400,35 @@ def _reject_unknown(table: Mapping[str, Any], prefix: str, known: set[str]) -> N
 
 def _short_name(key: str) -> str:
     return key.rsplit(".", 1)[-1]
+
+
+def _storage_url(table: Mapping[str, Any]) -> str | None:
+    """storage.url, checked as libpq reads it (the server is only reached at start)."""
+    url = _get(table, "storage.url", str, "").strip()
+    if not url:
+        return None
+    if "database" in table:
+        raise ConfigError(
+            "storage.url and storage.database are both set: keep storage.url for PostgreSQL,"
+            " or storage.database for a SQLite file"
+        )
+    if not url.startswith(("postgresql://", "postgres://")):
+        raise ConfigError(
+            "storage.url must be a PostgreSQL URL, postgresql://user@host/database"
+            " (for a SQLite file, set storage.database instead)"
+        )
+    # Imported only here: processes of a SQLite bot never load psycopg.
+    import psycopg
+    from psycopg.conninfo import conninfo_to_dict
+
+    from bot.store.postgres import redacted
+
+    try:
+        conninfo_to_dict(url)
+    except psycopg.Error as exc:
+        reason = str(exc).strip().replace(url, redacted(url))
+        raise ConfigError(f"storage.url is not a valid PostgreSQL URL: {reason}") from None
+    return url
 
 
 def _get(table: Mapping[str, Any], key: str, kind: type[T], default: T) -> T:

@@ -31,7 +31,7 @@ async def run_poller_until_stopped(
 ) -> None:
     """Poll the feeds of `shard` until SIGTERM or SIGINT (the cycle under way is cut short;
     what it wrote is committed, what it had not is polled again next time)."""
-    store = await Store.open(settings.storage.database, clock=clock)
+    store = await Store.open(settings.storage.location, clock=clock)
     clients = open_http_clients(settings)
     try:
         # Every process reads the same config: syncing its feeds is the same in each.
@@ -41,7 +41,7 @@ async def run_poller_until_stopped(
             "Bazaar %s poller %s starting: database %s, %d feeds followed in %d servers",
             __version__,
             shard,
-            settings.storage.database,
+            settings.storage.shown,
             feeds,
             servers,
         )

@@ -153,6 +153,34 @@ def test_the_defaults_are_within_their_ranges_and_the_edges_are_allowed(tmp_path
     assert settings.llm.temperature == 2.0
 
 
+def test_a_postgresql_url_is_the_store_and_its_password_is_never_shown(tmp_path: Path) -> None:
+    url = "postgresql://bazaar:s3cret@db.example/bazaar?sslmode=require"
+    settings = load_settings(write(tmp_path, f'[storage]\nurl = "{url}"\n'), environ={})
+    assert settings.storage.location == url
+    assert settings.storage.shown == "postgresql://bazaar:***@db.example/bazaar?sslmode=require"
+    assert "s3cret" not in repr(settings)
+    # Without storage.url, the SQLite file as before.
+    plain = load_settings(write(tmp_path, ""), environ={})
+    assert plain.storage.location == tmp_path / "bazaar.db"
+
+
+@pytest.mark.parametrize(
+    ("text", "message"),
+    [
+        ('url = "sqlite:///x.db"', "storage.url must be a PostgreSQL URL"),
+        ('url = "postgresql://h/db?colour=blue"', "not a valid PostgreSQL URL: invalid URI query"),
+        ('url = "postgresql://u:s3cret@[h"', "not a valid PostgreSQL URL"),
+        ('url = "postgresql://h/db"\ndatabase = "x.db"', "storage.url and storage.database"),
+    ],
+)
+def test_a_wrong_storage_url_is_refused_in_one_line(
+    tmp_path: Path, text: str, message: str
+) -> None:
+    with pytest.raises(ConfigError, match=re.escape(message)) as refused:
+        load_settings(write(tmp_path, f"[storage]\n{text}\n"), environ={})
+    assert "s3cret" not in str(refused.value)
+
+
 def test_a_missing_file_is_named(tmp_path: Path) -> None:
     with pytest.raises(ConfigError, match="config file not found"):
         load_settings(tmp_path / "nope.toml", environ={})
