@@ -266,7 +266,7 @@ def test_run_refuses_an_unusable_database_in_one_line(
     database, reason = unusable_database(tmp_path, "a directory")
     config = write(tmp_path, f"[discord]\ntoken = 'x'\n[storage]\ndatabase = '{database}'\n")
 
-    async def start_without_discord(settings: Settings) -> None:
+    async def start_without_discord(settings: Settings, **role: object) -> None:
         # What the bot does first once Discord accepts the token (no network here).
         store = await Store.open(settings.storage.database)
         await store.close()
