@@ -1,6 +1,6 @@
 """What one process of a multi-worker Bazaar does (`python -m bot run --role …`), and which
-feeds a poller among several polls: pure decisions, carried out by `bot.client` and
-`bot.poll_worker`.
+feeds a poller among several polls (or channels a publisher sends to): pure decisions,
+carried out by `bot.client` and `bot.poll_worker`.
 
 One process doing everything (`all`) is the default and what most servers need. Past it,
 the work splits over processes sharing one database: `gateway` answers commands (Discord's
