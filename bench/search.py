@@ -124,6 +124,8 @@ def _insert_batch(
     db.executemany(
         "INSERT INTO items_fts (rowid, title, summary, body) VALUES (?, ?, ?, ?)", search
     )
+    # Indexed here, in the same transaction: what the poller's `index_for_search` records.
+    db.execute("UPDATE search_progress SET indexed_through = (SELECT MAX(id) FROM items)")
     db.execute("COMMIT")
 
 

@@ -50,6 +50,14 @@ class SearchQueries(StoreBase):
         index stands inside its own transaction."""
         if not self._dialect.indexes_later:
             return 0  # the index is current as soon as an item is written
+        # A read first: a search must not wait for the write lock (a poll's batch holds it
+        # for a fraction of a second) only to learn that nothing waits.
+        waiting = await self._fetchone(
+            """SELECT COALESCE((SELECT MAX(id) FROM items), 0) > indexed_through
+               FROM search_progress"""
+        )
+        if not (waiting and waiting[0]):
+            return 0
         total = 0
         while indexed := await self._write_in_db_thread(
             functools.partial(_index_waiting, limit=batch)
