@@ -29,6 +29,7 @@ from __future__ import annotations
 import argparse
 import asyncio
 import dataclasses
+import os
 import subprocess
 import sys
 import tempfile
@@ -124,7 +125,8 @@ async def run_layout(
         return result
     directory = workdir / layout
     directory.mkdir()
-    postgres_dir = directory / "pg"
+    # Outside the private work directory: as root, the cluster runs as the postgres user.
+    postgres_dir = Path(tempfile.gettempdir()) / f"bazaar-scale-pg-{os.getpid()}"
     if layout == "postgres":
         dsn = await asyncio.to_thread(_postgres, "start", postgres_dir)
         location, storage = dsn, f'url = "{dsn}"'
