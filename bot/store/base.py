@@ -220,12 +220,6 @@ class Transaction:
         rows = list(rows)
         await self._run(lambda db: db.executemany(sql, rows))
 
-    async def fetchone(self, sql: str, params: Sequence[object] = ()) -> aiosqlite.Row | None:
-        return await self._run(lambda db: db.execute(sql, params).fetchone())
-
-    async def fetchall(self, sql: str, params: Sequence[object] = ()) -> list[aiosqlite.Row]:
-        return await self._run(lambda db: db.execute(sql, params).fetchall())
-
 
 class _Checkpoints:
     """Checkpoints of the write-ahead log on a connection (and thread) of their own, every
