@@ -28,8 +28,7 @@ from bot.content.relevance import default_lexicon_toml
 from bot.decide.digest import Digest
 from bot.digest import DigestService, Period
 from bot.discussions.comments import DiscussionRef, discussion_url
-from bot.discussions.llm_recap import recapper_from_settings
-from bot.discussions.service import DiscussionRecaps, summarize_discussion
+from bot.discussions.service import discussion_recaps, summarize_discussion
 from bot.http.clients import HttpClients, open_http_clients
 from bot.http.fetch import Fetcher, FetchError
 from bot.logs import LogOptions, configure_logging, log_options_parser
@@ -346,11 +345,7 @@ async def _summarize(settings: Settings, source: str) -> DocumentSummary:
 async def _summarize_thread(
     settings: Settings, clients: HttpClients, ref: DiscussionRef, source: str
 ) -> DocumentSummary:
-    recaps = DiscussionRecaps(
-        http=clients.web,
-        settings=settings.discussions,
-        recapper=recapper_from_settings(settings.llm, http=clients.llm),
-    )
+    recaps = discussion_recaps(settings, clients)
     try:
         found = await summarize_discussion(recaps, ref, source=source, lexicon=settings.relevance)
     except FetchError as exc:

@@ -18,8 +18,7 @@ from bot.clock import Clock, system_clock
 from bot.config import AUTO_SHARDS, TOKEN_ENV, Settings
 from bot.delivery import DeliveryService
 from bot.digest import DigestService
-from bot.discussions.llm_recap import recapper_from_settings
-from bot.discussions.service import DiscussionRecaps, RecapWriter
+from bot.discussions.service import RecapWriter, discussion_recaps
 from bot.feed_lists import FeedLists
 from bot.feed_preview import FeedPreviews
 from bot.heartbeat import HeartbeatWriter, Vitals
@@ -262,13 +261,7 @@ class BazaarBot(commands.Bot):
             server_settings=self.server_settings,
             shard=self.publisher_shard,
         )
-        discussions = DiscussionRecaps(
-            http=self.http_clients.web,
-            settings=settings.discussions,
-            recapper=recapper_from_settings(
-                settings.llm, http=self.http_clients.llm, clock=self.clock
-            ),
-        )
+        discussions = discussion_recaps(settings, self.http_clients, clock=self.clock)
         self.recaps = RecapWriter(self.store, discussions, clock=self.clock)
         self.on_demand = OnDemandSummaries(
             fetcher=at_once,

@@ -13,8 +13,7 @@ from typing import Any
 from bot import __version__
 from bot.clock import Clock, system_clock
 from bot.config import Settings
-from bot.discussions.llm_recap import recapper_from_settings
-from bot.discussions.service import DiscussionRecaps, RecapWriter
+from bot.discussions.service import RecapWriter, discussion_recaps
 from bot.http.clients import open_http_clients
 from bot.pipeline import build_pipeline
 from bot.poller import Poller
@@ -53,12 +52,7 @@ async def run_poller_until_stopped(
             servers=ServerSettingsService(store, defaults_from(settings)),
             shard=shard,
         )
-        discussions = DiscussionRecaps(
-            http=clients.web,
-            settings=settings.discussions,
-            recapper=recapper_from_settings(settings.llm, http=clients.llm, clock=clock),
-        )
-        recaps = RecapWriter(store, discussions, clock=clock)
+        recaps = RecapWriter(store, discussion_recaps(settings, clients, clock=clock), clock=clock)
 
         async def after_cycle(report: CycleReport) -> None:
             await recaps.write_pending()

@@ -9,19 +9,32 @@ from urllib.parse import urlsplit
 import httpx
 
 from bot.clock import Clock, system_clock
-from bot.config import DiscussionSettings
+from bot.config import DiscussionSettings, Settings
 from bot.content.article import Article
 from bot.content.relevance import Lexicon, score_relevance
 from bot.decide.outbox import MAX_ATTEMPTS, retry_delay
 from bot.discussions.comments import CommentFetcher, DiscussionRef, discussion_url
-from bot.discussions.llm_recap import ExtractiveRecapper, Recapper
+from bot.discussions.llm_recap import ExtractiveRecapper, Recapper, recapper_from_settings
 from bot.discussions.recap import Recap
+from bot.http.clients import HttpClients
 from bot.http.fetch import FetchError
 from bot.models import Item
 from bot.store import Store
 from bot.summarize.document import DocumentSummary
 
 log = logging.getLogger(__name__)
+
+
+def discussion_recaps(
+    settings: Settings, clients: HttpClients, *, clock: Clock = system_clock
+) -> DiscussionRecaps:
+    """Comment threads read and recapped as the config says: over the web client, by the
+    configured LLM if any."""
+    return DiscussionRecaps(
+        http=clients.web,
+        settings=settings.discussions,
+        recapper=recapper_from_settings(settings.llm, http=clients.llm, clock=clock),
+    )
 
 
 class DiscussionRecaps:
