@@ -60,9 +60,10 @@ async def test_the_write_ahead_log_is_copied_into_the_database_as_writes_go_on(
     store = await Store.open(path)
     try:
         text = "x" * 100_000
-        for n in range(300):  # 30 MB in 300 transactions
+        for n in range(600):  # 60 MB in 600 transactions
             await store.add_notice(1000 + n, text, datetime(2026, 11, 24, tzinfo=UTC))
-        assert log.stat().st_size < 20_000_000  # bounded, not the 30 MB written
-        assert path.stat().st_size > 25_000_000  # the notices are in the file
+        # Bounded (16 MiB, once more when a checkpoint was busy), not the 60 MB written.
+        assert log.stat().st_size < 30_000_000
+        assert path.stat().st_size > 50_000_000  # the notices are in the file
     finally:
         await store.close()
