@@ -6,8 +6,9 @@
   up in Discord (`expected`).
 - `BotProcess`: ``python -m tests.run_bot_subprocess -- run --config PATH`` (the real bot,
   pointed at the fake Discord), started, signalled and awaited with time limits.
-- `discord_problems` / `database_problems`: compare the fake Discord and the database with the
-  world, as readable lines (which url doubled in which channel, which thread lacks its note).
+- `discord_problems` and `StateDatabase.problems`: compare the fake Discord and the database
+  (a `SqliteState` file or a `PostgresState` schema) with the world, as readable lines (which url
+  doubled in which channel, which thread lacks its note).
 """
 
 from __future__ import annotations
@@ -138,14 +139,16 @@ class NewsWorld:
             for post in posts.values()
         )
 
-    def config(self, server: FeedServer, *, hn_api: str, guild_id: int) -> str:
+    def config(
+        self, server: FeedServer, *, hn_api: str, guild_id: int, state: StateDatabase
+    ) -> str:
         feeds = "".join(
             f'[[feeds]]\nurl = "{server.url(feed.path)}"\nchannel_id = {feed.channel_id}\n'
             for feed in self.feeds
         )
         return (
             f'[discord]\ntoken = "fake-token"\nguild_ids = [{guild_id}]\n'
-            '[storage]\ndatabase = "bazaar.db"\n'
+            f"[storage]\n{state.storage_setting}\n"
             "[polling]\ninterval_seconds = 1\nmin_interval_seconds = 1\n"
             f"backfill = {self.items_per_feed}\nfull_articles = false\n"
             "[network]\nallow_private_networks = true\nper_host_delay_seconds = 0\n"
@@ -273,32 +276,95 @@ class WorkerGroup:
 # ---- Reading the outcome ----------------------------------------------------------------------
 
 
-def outbox_counts(database: Path) -> dict[str, int] | None:
-    """Outbox rows by status, read-only; None while the database cannot be read."""
-    if not database.exists():
-        return None
-    try:
-        db = sqlite3.connect(f"file:{database}?mode=ro", uri=True, timeout=1)
-    except sqlite3.Error:
-        return None
-    try:
-        rows = db.execute("SELECT status, COUNT(*) FROM outbox GROUP BY status").fetchall()
-    except sqlite3.Error:
-        return None  # not created yet, or a write in progress
-    finally:
-        db.close()
-    return {status: count for status, count in rows}
+STUCK_ROWS = """SELECT o.id, o.kind, o.status, o.channel_id, i.link, o.last_error
+               FROM outbox o JOIN items i ON i.id = o.item_id
+               WHERE o.status NOT IN ('posted', 'skipped') ORDER BY o.id"""
+
+
+@dataclass(frozen=True)
+class SqliteState:
+    """The bots' state in a SQLite file (the default, `storage.database`)."""
+
+    path: Path
+
+    @property
+    def storage_setting(self) -> str:
+        return f'database = "{self.path}"'
+
+    def outbox_counts(self) -> dict[str, int] | None:
+        """Outbox rows by status, read-only; None while the database cannot be read."""
+        if not self.path.exists():
+            return None
+        try:
+            db = sqlite3.connect(f"file:{self.path}?mode=ro", uri=True, timeout=1)
+        except sqlite3.Error:
+            return None
+        try:
+            rows = db.execute("SELECT status, COUNT(*) FROM outbox GROUP BY status").fetchall()
+        except sqlite3.Error:
+            return None  # not created yet, or a write in progress
+        finally:
+            db.close()
+        return {status: count for status, count in rows}
+
+    def problems(self) -> list[str]:
+        """``PRAGMA integrity_check`` and the outbox rows that did not end posted or skipped."""
+        db = sqlite3.connect(self.path, timeout=5)  # read-write: recovers the WAL as bots would
+        try:
+            integrity = [row[0] for row in db.execute("PRAGMA integrity_check")]
+            problems = [] if integrity == ["ok"] else [f"PRAGMA integrity_check: {integrity}"]
+            return problems + _stuck_row_problems(db.execute(STUCK_ROWS).fetchall())
+        finally:
+            db.close()
+
+
+@dataclass(frozen=True)
+class PostgresState:
+    """The bots' state in a PostgreSQL schema (`storage.url`), read with psycopg as the bot's
+    store does."""
+
+    url: str
+
+    @property
+    def storage_setting(self) -> str:
+        return f'url = "{self.url}"'
+
+    def outbox_counts(self) -> dict[str, int] | None:
+        import psycopg
+
+        try:
+            with psycopg.connect(self.url, connect_timeout=2) as db:
+                rows = db.execute("SELECT status, COUNT(*) FROM outbox GROUP BY status")
+                return {status: count for status, count in rows.fetchall()}
+        except psycopg.Error:
+            return None  # not migrated yet
+
+    def problems(self) -> list[str]:
+        import psycopg
+
+        with psycopg.connect(self.url, connect_timeout=5) as db:
+            return _stuck_row_problems(db.execute(STUCK_ROWS).fetchall())
+
+
+StateDatabase = SqliteState | PostgresState
+
+
+def _stuck_row_problems(rows: Sequence[tuple[object, ...]]) -> list[str]:
+    return [
+        f"outbox row {row_id} ({kind} of {link} for channel {channel}) ended {status}: {error}"
+        for row_id, kind, status, channel, link, error in rows
+    ]
 
 
 async def wait_until_drained(
-    database: Path, fake: FakeDiscord, rows: int, within: float, *, quiet: float = 1.5
+    state: StateDatabase, fake: FakeDiscord, rows: int, within: float, *, quiet: float = 1.5
 ) -> dict[str, int] | None:
     """Wait (at most ``within`` s) until the outbox holds ``rows`` rows, none pending or
     sending, and the fake saw no request for ``quiet`` s; return the last counts read."""
     deadline = time.monotonic() + within
     counts: dict[str, int] | None = None
     while time.monotonic() < deadline:
-        counts = await asyncio.to_thread(outbox_counts, database)
+        counts = await asyncio.to_thread(state.outbox_counts)
         if counts is not None:
             unfinished = counts.get("pending", 0) + counts.get("sending", 0)
             if unfinished == 0 and sum(counts.values()) >= rows:
@@ -309,28 +375,6 @@ async def wait_until_drained(
                 continue
         await asyncio.sleep(0.25)
     return counts
-
-
-def database_problems(database: Path) -> list[str]:
-    """``PRAGMA integrity_check`` and any outbox row that did not end posted or skipped."""
-    problems: list[str] = []
-    db = sqlite3.connect(database, timeout=5)  # read-write: recovers the WAL as the bot would
-    try:
-        integrity = [row[0] for row in db.execute("PRAGMA integrity_check")]
-        if integrity != ["ok"]:
-            problems.append(f"PRAGMA integrity_check: {integrity}")
-        stuck = db.execute(
-            """SELECT o.id, o.kind, o.status, o.channel_id, i.link, o.last_error
-               FROM outbox o JOIN items i ON i.id = o.item_id
-               WHERE o.status NOT IN ('posted', 'skipped') ORDER BY o.id"""
-        ).fetchall()
-        problems += [
-            f"outbox row {row_id} ({kind} of {link} for channel {channel}) ended {status}: {error}"
-            for row_id, kind, status, channel, link, error in stuck
-        ]
-    finally:
-        db.close()
-    return problems
 
 
 def discord_problems(fake: FakeDiscord, world: NewsWorld) -> list[str]:

@@ -10,8 +10,10 @@ after its window. Between restarts members chat in the channels and threads (60 
 channel), the fake's clock sometimes jumps past the nonce window, and new stories appear.
 
 Afterwards every story is posted exactly once per channel, each post has exactly one thread,
-each note and recap is there exactly once, and ``PRAGMA integrity_check`` is ok. The SIGTERM
-variant also wants exit code 0 within a few seconds every time.
+each note and recap is there exactly once, and ``PRAGMA integrity_check`` is ok. The SIGKILL
+test also runs a poller and two publishers (`run --role`), on SQLite and on PostgreSQL (where
+the kill takes a worker's connection mid-transaction). The SIGTERM variant also wants exit
+code 0 within a few seconds every time.
 
 Short form (the normal ``python -m pytest -q``): 4 SIGKILLs and 2 SIGTERMs, seed 1. Full form:
 
@@ -44,12 +46,15 @@ from tests.feed_server import FeedServer
 from tests.kill_harness import (
     BotProcess,
     NewsWorld,
+    PostgresState,
+    SqliteState,
+    StateDatabase,
     WorkerGroup,
-    database_problems,
     discord_problems,
     message_totals,
     wait_until_drained,
 )
+from tests.postgres_server import throwaway_schema
 
 KILL_ROUNDS = int(os.environ.get("BAZAAR_KILL_ROUNDS", "4"))
 TERM_ROUNDS = int(os.environ.get("BAZAAR_TERM_ROUNDS", "2"))
@@ -73,7 +78,7 @@ class KillRun:
     feeds: FeedServer
     world: NewsWorld
     bot: BotProcess | WorkerGroup
-    database: Path
+    state: StateDatabase
     log_path: Path
     rng: random.Random
     figures: Counter[str]
@@ -105,10 +110,15 @@ WORKERS = (
 
 @contextlib.asynccontextmanager
 async def kill_run(
-    tmp_path: Path, seed: int, workers: Sequence[Sequence[str]] = ()
+    tmp_path: Path,
+    seed: int,
+    workers: Sequence[Sequence[str]] = (),
+    state: StateDatabase | None = None,
 ) -> AsyncIterator[KillRun]:
     """The world, the fake and the bot: one process doing everything, or `workers` (the
-    `run` arguments of each process of a multi-worker Bazaar)."""
+    `run` arguments of each process of a multi-worker Bazaar), on `state` (a SQLite file in
+    `tmp_path` unless told)."""
+    state = state or SqliteState(tmp_path / "bazaar.db")
     clock = SteppedClock()
     fake = FakeDiscord(
         clock=clock,
@@ -129,7 +139,9 @@ async def kill_run(
     await comments.start()
     world.serve(feeds)
     config = tmp_path / "config.toml"
-    config.write_text(world.config(feeds, hn_api=comments.hn_api, guild_id=fake.guild_id))
+    config.write_text(
+        world.config(feeds, hn_api=comments.hn_api, guild_id=fake.guild_id, state=state)
+    )
     log_path = tmp_path / "bot.log"
     with log_path.open("ab") as log:
         bot: BotProcess | WorkerGroup = (
@@ -138,7 +150,7 @@ async def kill_run(
             else BotProcess(fake, config, log)
         )
         run = KillRun(
-            fake, clock, feeds, world, bot, tmp_path / "bazaar.db", log_path,
+            fake, clock, feeds, world, bot, state, log_path,
             random.Random(seed), Counter(), [],
         )  # fmt: skip
         try:
@@ -247,7 +259,7 @@ async def final_run(run: KillRun) -> dict[str, int] | None:
     await run.bot.start()
     await run.until(lambda: run.fake.live_connections > 0, CONNECT_TIMEOUT, "the final start")
     rows = run.world.expected_rows()
-    return await wait_until_drained(run.database, run.fake, rows, within=60 + rows * 0.5)
+    return await wait_until_drained(run.state, run.fake, rows, within=60 + rows * 0.5)
 
 
 def report(run: KillRun, seed: int, begun: float, counts: dict[str, int] | None) -> str:
@@ -270,18 +282,35 @@ def report(run: KillRun, seed: int, begun: float, counts: dict[str, int] | None)
 
 
 def end_state_problems(run: KillRun) -> list[str]:
-    return discord_problems(run.fake, run.world) + database_problems(run.database)
+    return discord_problems(run.fake, run.world) + run.state.problems()
+
+
+@pytest.fixture
+async def state(request: pytest.FixtureRequest, tmp_path: Path) -> AsyncIterator[StateDatabase]:
+    """Where the bots keep their state: a SQLite file, or a PostgreSQL schema of its own."""
+    if request.param == "postgresql":
+        async with throwaway_schema(request.getfixturevalue("postgres_server")) as url:
+            yield PostgresState(url)
+    else:
+        yield SqliteState(tmp_path / "bazaar.db")
 
 
 @pytest.mark.timeout(120 + 15 * KILL_ROUNDS)
 @pytest.mark.parametrize(
-    "workers", [(), WORKERS], ids=["one process", "a poller and two publishers"]
+    ("workers", "state"),
+    [((), "sqlite"), (WORKERS, "sqlite"), (WORKERS, "postgresql")],
+    ids=[
+        "one process",
+        "a poller and two publishers",
+        "a poller and two publishers on PostgreSQL",
+    ],
+    indirect=["state"],
 )
 async def test_sigkill_at_random_moments_posts_everything_exactly_once(
-    tmp_path: Path, workers: Sequence[Sequence[str]]
+    tmp_path: Path, workers: Sequence[Sequence[str]], state: StateDatabase
 ) -> None:
     begun = time.monotonic()
-    async with kill_run(tmp_path, SEED, workers) as run:
+    async with kill_run(tmp_path, SEED, workers, state) as run:
         for round_number in range(KILL_ROUNDS):
             await run.bot.start()
             moment = await random_busy_moment(run, during_startup=True)
