@@ -10,6 +10,7 @@ from datetime import datetime
 
 from bot.clock import Clock, system_clock
 from bot.decide.digest_schedule import digest_period, latest_due
+from bot.decide.outbox import CLOCK_SKEW
 from bot.digest import Digest, DigestService, Period
 from bot.server_settings import ServerSettingsService
 from bot.store import Store
@@ -63,7 +64,8 @@ class ScheduledDigests:
                 await self._store.record_digest_run(guild_id, due_at, "skipped")
                 continue
             period = Period.WEEK if digest_period(server.digest).days == 7 else Period.DAY
-            look_back = run[1] if run is not None else None
+            # From a little before the attempt: Discord dates the message by its own clock.
+            look_back = run[1] - CLOCK_SKEW if run is not None and run[1] else None
             found.append(DueDigest(guild_id, due_at, channel, period, look_back))
         return found
 

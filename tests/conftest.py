@@ -147,11 +147,13 @@ def make_settings(tmp_path: Path, **sections: dict[str, object]) -> Settings:
 
 @pytest.fixture
 async def harness(
-    feed_server: FeedServer, tmp_path: Path, clock: TestClock
+    feed_server: FeedServer, tmp_path: Path, clock: TestClock, request: pytest.FixtureRequest
 ) -> AsyncIterator[Harness]:
-    # Discord dates its messages by the same clock as the bot: history "since a time" works
-    # at any date the test runs at.
-    discord = FakeDiscord(clock=clock.timestamp)
+    """The bot against the fake Discord. Discord dates its messages by the bot's clock, so
+    history "since a time" works at any date the test runs at; parametrized indirectly with a
+    number of seconds, Discord's clock is that far behind the bot's (hosts' clocks differ)."""
+    behind = float(getattr(request, "param", 0.0))
+    discord = FakeDiscord(clock=lambda: clock.timestamp() - behind)
     await discord.start()
     with discord.patch_discord():
         h = Harness(discord, feed_server, tmp_path, clock)

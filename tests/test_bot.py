@@ -328,6 +328,14 @@ async def test_adding_a_feed_where_the_bot_cannot_post_says_which_permissions_ar
     assert "follows no feeds yet" in listed["content"]
 
 
+# Discord's clock and the bot's host's are not the same clock: a message Discord dates a
+# moment before the attempt the bot recorded is still the one that attempt sent.
+CLOCKS = pytest.mark.parametrize(
+    "harness", [0.0, 3.0], indirect=True, ids=["clocks agree", "Discord's clock 3 s behind"]
+)
+
+
+@CLOCKS
 async def test_a_post_sent_just_before_a_crash_is_found_not_posted_again(
     clock: TestClock, harness: Harness, tmp_path: Path
 ) -> None:

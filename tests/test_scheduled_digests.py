@@ -7,6 +7,8 @@ from __future__ import annotations
 import asyncio
 from datetime import timedelta
 
+import pytest
+
 from tests.feed_server import rss
 from tests.harness import Harness, stories
 
@@ -32,6 +34,9 @@ async def set_digest(harness: Harness, value: str) -> str:
     return reply["content"]
 
 
+@pytest.mark.parametrize(
+    "harness", [0.0, 3.0], indirect=True, ids=["clocks agree", "Discord's clock 3 s behind"]
+)
 async def test_a_daily_digest_is_posted_at_its_time_once_even_across_restarts(
     harness: Harness,
 ) -> None:
