@@ -27,6 +27,7 @@ from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import IO
 
+from bot.store import Store
 from tests.comments_server import HN_STORY
 from tests.fake_discord import JSON, FakeDiscord
 from tests.feed_server import FeedItem, FeedServer, rss
@@ -36,6 +37,7 @@ NOTE_PREFIX = "Also covered by "
 RECAP_PREFIX = "💬 Discussion recap"
 HN_COMMENTS = f"https://news.ycombinator.com/item?id={HN_STORY}"
 FINAL_STATUSES = ("posted", "skipped")
+BUSY_SERVER_SETTINGS = {"posts_per_hour": "200", "catch_up_above": "0"}
 
 
 # ---- The world the bot reads ------------------------------------------------------------------
@@ -138,6 +140,18 @@ class NewsWorld:
             for posts in self.expected().values()
             for post in posts.values()
         )
+
+    async def set_up_server(self, state: StateDatabase, guild_id: int) -> None:
+        """The server's settings, as its admins would set them with `/bazaar settings` for a
+        wire this busy: the long form brings about 40 stories per channel within minutes,
+        which the default 20 posts an hour per channel (and a catch-up list above 50
+        waiting) would hold back for hours."""
+        store = await Store.open(state.location)
+        try:
+            for key, value in BUSY_SERVER_SETTINGS.items():
+                await store.set_server_setting(guild_id, key, value)
+        finally:
+            await store.close()
 
     def config(
         self, server: FeedServer, *, hn_api: str, guild_id: int, state: StateDatabase
@@ -288,6 +302,10 @@ class SqliteState:
     path: Path
 
     @property
+    def location(self) -> Path:
+        return self.path
+
+    @property
     def storage_setting(self) -> str:
         return f'database = "{self.path}"'
 
@@ -324,6 +342,10 @@ class PostgresState:
     store does."""
 
     url: str
+
+    @property
+    def location(self) -> str:
+        return self.url
 
     @property
     def storage_setting(self) -> str:

@@ -138,6 +138,7 @@ async def kill_run(
     await feeds.start()
     await comments.start()
     world.serve(feeds)
+    await world.set_up_server(state, fake.guild_id)
     config = tmp_path / "config.toml"
     config.write_text(
         world.config(feeds, hn_api=comments.hn_api, guild_id=fake.guild_id, state=state)
