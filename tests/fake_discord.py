@@ -73,6 +73,7 @@ GATEWAY_PATH = "/gateway"
 CDN_PREFIX = "/ephemeral-attachments/"
 DISCORD_EPOCH_MS = 1_420_070_400_000
 HEARTBEAT_INTERVAL_MS = 41_250
+HEARTBEAT_ACK_DELAY_SECONDS = 0.02
 # Gateway close codes (discord.py does not reconnect after either).
 INVALID_SHARD = 4010
 SHARDING_REQUIRED = 4011
@@ -1551,6 +1552,10 @@ class FakeDiscord:
     async def _on_gateway_frame(self, session: GatewaySession, frame: JSON) -> None:
         op, data = frame.get("op"), frame.get("d")
         if op == Op.HEARTBEAT:
+            # After a network's round trip, as Discord's: discord.py stamps a heartbeat as
+            # sent only once its send returned, so an ack that beats the stamp reads as a
+            # latency of a whole interval ("Can't keep up ... 41.3s behind").
+            await asyncio.sleep(HEARTBEAT_ACK_DELAY_SECONDS)
             await session.send(Op.HEARTBEAT_ACK)
         elif op == Op.IDENTIFY:
             await self._identify(session, data)
