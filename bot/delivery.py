@@ -7,7 +7,7 @@ from __future__ import annotations
 import logging
 from collections.abc import Sequence
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import UTC, datetime, timedelta
 from enum import StrEnum
 
 from bot.clock import Clock, system_clock
@@ -36,6 +36,10 @@ from bot.server_settings import ServerSettingsService
 from bot.store import Store
 
 log = logging.getLogger(__name__)
+
+# How long a publisher goes on trusting its last count of the channels' backlogs when
+# nothing new was queued.
+RECOUNT_BACKLOGS = timedelta(minutes=5)
 
 
 class JobKind(StrEnum):
@@ -85,6 +89,8 @@ class DeliveryService:
         self._now = clock
         self._servers = server_settings
         self._shard = shard  # the channels this publisher sends to
+        # (the newest outbox row, when) at the last count of the channels' backlogs
+        self._folds_checked: tuple[int, datetime] = (-1, datetime.min.replace(tzinfo=UTC))
 
     async def due(self, limit: int = 200) -> list[Job]:
         """Posts before notes and recaps, then notices; rows that must wait are left for
@@ -126,7 +132,7 @@ class DeliveryService:
         """A channel with more posts waiting than its server's `catch_up_above` (after
         downtime, or a feed that brought hundreds at once) gets them as one catch-up list,
         oldest first, instead of one post each over many hours."""
-        if self._servers is None:
+        if self._servers is None or not await self._backlogs_may_have_grown(now):
             return
         waiting_by_channel = await self._store.waiting_posts_by_channel(self._shard)
         for channel, (guild, waiting) in waiting_by_channel.items():
@@ -137,6 +143,16 @@ class DeliveryService:
             pages = catch_up_pages([(title, link, source) for _, title, link, source in posts])
             await self._store.fold_into_catch_up(channel, [p[0] for p in posts], pages, now)
             log.info("channel %s: %d waiting posts sent as a catch-up list", channel, len(posts))
+
+    async def _backlogs_may_have_grown(self, now: datetime) -> bool:
+        """Whether backlogs are worth counting again: a row was queued since the last count
+        (or a while has passed: a channel resumed, a setting lowered). Counting reads every
+        waiting post, too much for each batch of a long backlog."""
+        newest = await self._store.last_outbox_id()
+        if newest == self._folds_checked[0] and now - self._folds_checked[1] < RECOUNT_BACKLOGS:
+            return False
+        self._folds_checked = (newest, now)
+        return True
 
     async def _over_flood_limit(self, rows: Sequence[OutboxRow], now: datetime) -> set[int]:
         posts = [(row.id, row.channel_id) for row in rows if row.kind is OutboxKind.POST]

@@ -352,12 +352,8 @@ async def test_a_backlog_larger_than_catch_up_above_comes_as_one_list_oldest_fir
     items = [item(n, f"Release {n}", harness, hours_ago=n) for n in range(1, 8)]
     url = harness.feeds.serve("/f.xml", rss("Models", items))
     await harness.start(backfill=7)
-    for key, value in (("catch_up_above", "5"), ("posts_per_hour", "2")):
-        await (
-            await harness.discord.invoke_slash(
-                "bazaar", {"key": key, "value": value}, group_sub="settings set"
-            )
-        ).final_message()
+    await set_setting(harness, "catch_up_above", "5")
+    await set_setting(harness, "posts_per_hour", "2")
 
     await slash(harness, "add", url=url, channel=ChannelRef(harness.news))
     await harness.wait_for(lambda: any("stories came in" in m["content"] for m in harness.posts()))
@@ -370,6 +366,35 @@ async def test_a_backlog_larger_than_catch_up_above_comes_as_one_list_oldest_fir
     assert catch_up["allowed_mentions"] == {"parse": []}
     assert "in a catch-up list" in await explained(harness, "Release 3")
     await harness.outbox_becomes({"skipped": 7})
+
+
+async def test_posts_already_waiting_fold_into_a_list_soon_after_catch_up_above_is_lowered(
+    harness: Harness,
+) -> None:
+    items = [item(n, f"Release {n}", harness, hours_ago=n) for n in range(1, 8)]
+    url = harness.feeds.serve("/f.xml", rss("Models", items))
+    await harness.start(backfill=7)
+    await set_setting(harness, "posts_per_hour", "2")
+    await slash(harness, "add", url=url, channel=ChannelRef(harness.news))
+    await harness.outbox_becomes({"posted": 2, "pending": 5})
+
+    # Nothing new is queued after this: the publisher counts the backlog again in a while.
+    await set_setting(harness, "catch_up_above", "3")
+    harness.clock.advance(timedelta(minutes=6))
+    assert harness.bot is not None
+    harness.bot.posts_queued.set()
+    await harness.wait_for(lambda: any("stories came in" in m["content"] for m in harness.posts()))
+    catch_up = harness.posts()[-1]["content"]
+    assert catch_up.startswith("While the posts of this channel waited, 5 stories came in:")
+    await harness.outbox_becomes({"posted": 2, "skipped": 5})
+
+
+async def set_setting(harness: Harness, key: str, value: str) -> None:
+    await (
+        await harness.discord.invoke_slash(
+            "bazaar", {"key": key, "value": value}, group_sub="settings set"
+        )
+    ).final_message()
 
 
 async def test_two_servers_in_one_run_never_see_each_others_feeds_items_or_settings(
