@@ -19,6 +19,8 @@ log = logging.getLogger(__name__)
 MAX_SLEEP_SECONDS = 60.0
 # Lower bound, so a feed that is always due cannot spin the loop.
 MIN_SLEEP_SECONDS = 1.0
+# A cycle that stored this many rows (items and posts) has the planner's statistics renewed.
+STATISTICS_AFTER_ROWS = 1000
 
 
 class Poller:
@@ -55,6 +57,8 @@ class Poller:
                 # After the cycle, not in it: the next feeds are not kept waiting for the
                 # index, and a search indexes what is still waiting itself.
                 await self._store.index_for_search()
+                if report.new_items + report.deliveries >= STATISTICS_AFTER_ROWS:
+                    await self._store.refresh_statistics()
             except Exception:
                 if cancelling():
                     raise  # an error raised while being stopped must not keep the loop alive

@@ -30,5 +30,9 @@ class CycleReport:
     def deliveries(self) -> int:
         return sum(feed.deliveries for feed in self.feeds)
 
+    @property
+    def new_items(self) -> int:
+        return sum(feed.new_items for feed in self.feeds)
+
     def count(self, status: FeedStatus) -> int:
         return sum(1 for feed in self.feeds if feed.status is status)

@@ -295,6 +295,27 @@ async def test_ids_come_from_sequences_and_are_never_given_twice(postgres_url: s
         await store.close()
 
 
+async def test_refreshed_statistics_give_the_planner_the_tables_real_sizes(
+    postgres_url: str,
+) -> None:
+    store = await Store.open(postgres_url)
+    try:
+        await store._write(
+            """INSERT INTO stories (url_key, title_key, first_seen_at)
+               SELECT 'u' || n, 't' || n, ? FROM generate_series(1, 5000) AS n""",
+            ("2026-11-24T12:00:00.000000Z",),
+        )
+
+        async def planned_rows() -> float:
+            [(plan,)] = await store._fetchall("EXPLAIN (FORMAT JSON) SELECT * FROM stories")
+            return float(plan[0]["Plan"]["Plan Rows"])
+
+        await store.refresh_statistics()
+        assert await planned_rows() == 5000
+    finally:
+        await store.close()
+
+
 async def test_search_splits_words_at_punctuation_and_reads_html_without_its_tags(
     postgres_url: str,
 ) -> None:

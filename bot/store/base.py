@@ -162,6 +162,11 @@ class StoreBase:
             await self._in_db_thread(lambda db: db.commit())
         self._written()
 
+    async def refresh_statistics(self) -> None:
+        """Tell the query planner how large the tables have grown (after a cycle that
+        stored many rows)."""
+        await self._in_db_thread(self._dialect.refresh_statistics)
+
     async def _in_db_thread(self, work: Callable[[sqlite3.Connection], T]) -> T:
         """`work(connection)` in the database's own thread: many statements, one round trip
         from the event loop. (aiosqlite runs its own calls the same way; it has no public
