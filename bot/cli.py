@@ -151,23 +151,10 @@ def _parser() -> argparse.ArgumentParser:
     invite.add_argument("--client-id", type=int, default=None, metavar="ID")
     doctor = command("doctor", "check the config, the token, the servers, channels and feeds")
     run = command("run", "run the bot (token from DISCORD_TOKEN or the config)")
-    run.add_argument(
-        "--role",
-        choices=[role.value for role in Role],
-        default=Role.ALL.value,
-        help="what this process does (default all): several processes can share one "
-        "database: gateway (commands), poller (feeds; no Discord), publisher (posts)",
-    )
-    run.add_argument(
-        "--shard",
-        type=_poll_shard,
-        default=None,
-        metavar="I/N",
-        help="with --role poller or publisher: this one is I of N (0/2 and 1/2 for two): "
-        "it polls the feeds, or sends to the channels, of its share",
-    )
+    _add_process_arguments(run, "what this process does")
     health = command("health", "exit 0 if the running bot's heartbeat is fresh (for Docker)")
     health.add_argument("--max-age", type=float, default=None, metavar="SECONDS")
+    _add_process_arguments(health, "the process to check, as it was started")
     backup_cmd = command("backup", "copy the database safely, even while the bot runs")
     backup_cmd.add_argument("destination", help="the file to write the copy to")
     feeds = command("feeds", "import or export the followed feeds as OPML")
@@ -221,6 +208,24 @@ def _instant(text: str) -> datetime:
 
 def _fixed(when: datetime) -> Clock:
     return lambda: when
+
+
+def _add_process_arguments(parser: argparse.ArgumentParser, what: str) -> None:
+    parser.add_argument(
+        "--role",
+        choices=[role.value for role in Role],
+        default=Role.ALL.value,
+        help=f"{what} (default all): several processes can share one "
+        "database: gateway (commands), poller (feeds; no Discord), publisher (posts)",
+    )
+    parser.add_argument(
+        "--shard",
+        type=_poll_shard,
+        default=None,
+        metavar="I/N",
+        help="with --role poller or publisher: this one is I of N (0/2 and 1/2 for two): "
+        "it polls the feeds, or sends to the channels, of its share",
+    )
 
 
 def _poll_shard(text: str) -> Shard:

@@ -29,7 +29,7 @@ from bot.on_demand import OnDemandSummaries
 from bot.pipeline import Pipeline, build_pipeline
 from bot.poller import Poller
 from bot.reports import CycleReport
-from bot.roles import EVERY_CHANNEL, Role, Shard, WorkerPlan
+from bot.roles import EVERY_CHANNEL, Role, Shard, WorkerPlan, process_name
 from bot.scheduled_digests import ScheduledDigests
 from bot.search import SearchService
 from bot.server_settings import ServerSettingsService, defaults_from
@@ -280,7 +280,9 @@ class BazaarBot(commands.Bot):
             lambda: Vitals(
                 gateway_connected=self.is_ready() and self._gateway_open(),
                 last_cycle_finished_at=self.poller.last_cycle_finished_at,
+                polls=self.plan.polls,
             ),
+            process=process_name(self.role, self.publisher_shard),
             clock=self.clock,
         )
         self.heartbeat.start()

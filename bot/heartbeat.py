@@ -3,6 +3,9 @@
 
     HeartbeatWriter: vitals() ─► Heartbeat ─► JSON ─► temp file ─► rename over <database>.heartbeat
 
+Each process of a multi-worker Bazaar (`run --role …`) beats in a file of its own,
+`<database>.<process>.heartbeat` (`bot.roles.process_name`: `poller-0of2`, `publisher`...).
+
 Beside the database because that is the one place the bot is sure to be able to write (the
 Docker volume, the systemd state directory) and that `health` can find from the same config.
 The file is replaced by a rename, so a reader sees the previous beat or the next, never half
@@ -42,6 +45,7 @@ class Vitals:
 
     gateway_connected: bool
     last_cycle_finished_at: datetime | None
+    polls: bool = True  # whether this process polls feeds (a publisher or gateway does not)
 
 
 @dataclass(frozen=True)
@@ -54,6 +58,7 @@ class Heartbeat:
     gateway_connected: bool
     last_cycle_finished_at: datetime | None
     version: str
+    polls: bool = True
 
     def to_json(self) -> str:
         return json.dumps(
@@ -64,6 +69,7 @@ class Heartbeat:
                 "gateway_connected": self.gateway_connected,
                 "last_cycle_finished_at": _iso_or_none(self.last_cycle_finished_at),
                 "version": self.version,
+                "polls": self.polls,
             }
         )
 
@@ -80,11 +86,16 @@ class Heartbeat:
                 gateway_connected=raw["gateway_connected"],
                 last_cycle_finished_at=None if last_cycle is None else _aware(last_cycle),
                 version=raw["version"],
+                polls=raw.get("polls", True),  # written by a Bazaar from before the roles
             )
         except (ValueError, TypeError, KeyError) as exc:
             raise HeartbeatError(f"not a heartbeat ({exc.__class__.__name__}: {exc})") from None
-        if not isinstance(beat.pid, int) or not isinstance(beat.gateway_connected, bool):
-            raise HeartbeatError("not a heartbeat (pid or gateway_connected of the wrong type)")
+        if not isinstance(beat.pid, int) or not all(
+            isinstance(flag, bool) for flag in (beat.gateway_connected, beat.polls)
+        ):
+            raise HeartbeatError(
+                "not a heartbeat (pid, gateway_connected or polls of the wrong type)"
+            )
         return beat
 
 
@@ -99,11 +110,12 @@ def _aware(text: str) -> datetime:
     return when
 
 
-def heartbeat_path(database: Path) -> Path | None:
-    """Where the bot using `database` keeps its heartbeat; None for an in-memory database."""
+def heartbeat_path(database: Path, process: str = "") -> Path | None:
+    """Where the bot's process named `process` (`bot.roles.process_name`; '' for the one
+    process of role all) keeps its heartbeat; None for an in-memory database."""
     if str(database) == ":memory:":
         return None
-    return database.with_name(database.name + SUFFIX)
+    return database.with_name(f"{database.name}{'.' + process if process else ''}{SUFFIX}")
 
 
 def write_heartbeat(path: Path, beat: Heartbeat) -> None:
@@ -172,10 +184,16 @@ class HeartbeatWriter:
 
     @classmethod
     def for_database(
-        cls, database: Path, vitals: Callable[[], Vitals], *, clock: Clock = system_clock
+        cls,
+        database: Path,
+        vitals: Callable[[], Vitals],
+        *,
+        process: str = "",
+        clock: Clock = system_clock,
     ) -> HeartbeatWriter:
-        """The writer for the bot that uses `database` (it writes nothing for `:memory:`)."""
-        return cls(heartbeat_path(database), vitals, clock=clock)
+        """The writer for the bot's process `process` that uses `database` (it writes
+        nothing for `:memory:`)."""
+        return cls(heartbeat_path(database, process), vitals, clock=clock)
 
     def start(self) -> None:
         if self.path is not None and self._task is None:
@@ -211,6 +229,7 @@ class HeartbeatWriter:
             gateway_connected=vitals.gateway_connected,
             last_cycle_finished_at=vitals.last_cycle_finished_at,
             version=__version__,
+            polls=vitals.polls,
         )
         self._write = asyncio.create_task(asyncio.to_thread(write_heartbeat, self.path, beat))
         await asyncio.shield(self._write)

@@ -14,11 +14,12 @@ from bot import __version__
 from bot.clock import Clock, system_clock
 from bot.config import Settings
 from bot.discussions.service import RecapWriter, discussion_recaps
+from bot.heartbeat import HeartbeatWriter, Vitals
 from bot.http.clients import open_http_clients
 from bot.pipeline import build_pipeline
 from bot.poller import Poller
 from bot.reports import CycleReport
-from bot.roles import Shard
+from bot.roles import Role, Shard, process_name
 from bot.server_settings import ServerSettingsService, defaults_from
 from bot.store import Store
 
@@ -58,7 +59,20 @@ async def run_poller_until_stopped(
             await recaps.write_pending()
 
         poller = Poller(pipeline, store, on_cycle=after_cycle, clock=clock)
-        await _until_stopped(poller.run_forever())
+        # `python -m bot health --role poller [--shard i/n]` reads it.
+        heartbeat = HeartbeatWriter.for_database(
+            settings.storage.database,
+            lambda: Vitals(
+                gateway_connected=False, last_cycle_finished_at=poller.last_cycle_finished_at
+            ),
+            process=process_name(Role.POLLER, shard),
+            clock=clock,
+        )
+        heartbeat.start()
+        try:
+            await _until_stopped(poller.run_forever())
+        finally:
+            await heartbeat.stop()  # no heartbeat file: this poller has stopped
     finally:
         await clients.aclose()
         await store.close()

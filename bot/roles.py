@@ -81,3 +81,11 @@ class Shard:
 
 EVERY_FEED = EVERY_CHANNEL = EVERY_MEMBER = Shard(0, 1)
 SHARDED_ROLES = (Role.POLLER, Role.PUBLISHER)
+
+
+def process_name(role: Role, shard: Shard = EVERY_FEED) -> str:
+    """What tells this process from the others on the database: '' for the one process of
+    role all, else e.g. `gateway`, `poller`, `publisher-1of2` (its heartbeat's file name)."""
+    if role is Role.ALL:
+        return ""
+    return f"{role}-{shard.index}of{shard.count}" if shard.count > 1 else str(role)

@@ -91,6 +91,20 @@ def test_a_long_first_cycle_is_still_healthy(clock: TestClock) -> None:
     assert "first poll cycle still running" in verdict.line
 
 
+def test_a_process_that_polls_nothing_is_not_judged_by_poll_cycles(clock: TestClock) -> None:
+    now = clock()
+    publisher = beat_at(
+        now, started_at=now - timedelta(days=2), last_cycle_finished_at=None, polls=False
+    )
+    verdict = judge(publisher, now, max_age=90)
+    assert verdict.healthy
+    assert verdict.line == (
+        "healthy: heartbeat 0 s ago, pid 4321, connected to Discord, "
+        "polls no feeds (another process does), version 0.1.0"
+    )
+    assert Heartbeat.from_json(publisher.to_json()) == publisher
+
+
 def test_a_heartbeat_from_a_clock_set_back_counts_as_fresh(clock: TestClock) -> None:
     now = clock()
     assert judge(beat_at(now + timedelta(minutes=10)), now, max_age=90).line.startswith(
@@ -161,6 +175,53 @@ async def test_the_command_names_bad_input(tmp_path: Path) -> None:
     code, _, err = await run_cli("health", "--config", str(tmp_path / "missing.toml"))
     assert code == 2
     assert err.startswith("error: ") and "missing.toml" in err
+
+
+async def test_each_process_of_several_is_checked_by_its_own_heartbeat(tmp_path: Path) -> None:
+    config = health_config(tmp_path)
+    now = datetime.now(UTC)
+    write_heartbeat(tmp_path / "bazaar.db.poller-1of2.heartbeat", beat_at(now, pid=11))
+    write_heartbeat(tmp_path / "bazaar.db.publisher.heartbeat", beat_at(now, pid=12, polls=False))
+
+    code, out, _ = await run_cli("health", "--config", str(config), "--role", "poller")
+    assert code == 1 and "no heartbeat at" in out and "bazaar.db.poller.heartbeat" in out
+    checks = [("poller", "--shard", "1/2"), ("publisher",)]
+    for (role, *shard), pid in zip(checks, (11, 12), strict=True):
+        code, out, err = await run_cli("health", "--config", str(config), "--role", role, *shard)
+        assert code == 0, out + err
+        assert f"pid {pid}," in out
+    code, out, _ = await run_cli("health", "--config", str(config))
+    assert code == 1 and "bazaar.db.heartbeat" in out  # role all: no such process runs
+
+
+async def test_a_poller_process_beats_while_it_runs_and_stops_on_sigterm(tmp_path: Path) -> None:
+    config = health_config(tmp_path)
+    heartbeat = tmp_path / "bazaar.db.poller-0of2.heartbeat"
+    poller = await asyncio.create_subprocess_exec(
+        sys.executable, "-m", "bot", "run", "--role", "poller", "--shard", "0/2",
+        "--config", str(config),
+        cwd=REPO, stdin=asyncio.subprocess.DEVNULL,
+        stdout=asyncio.subprocess.DEVNULL, stderr=asyncio.subprocess.DEVNULL,
+    )  # fmt: skip
+    try:
+        for _ in range(300):
+            if heartbeat.exists():
+                break
+            await asyncio.sleep(0.1)
+        beat = read_heartbeat(heartbeat)
+        assert beat is not None and beat.pid == poller.pid and beat.polls
+        code, out, err = await run_cli(
+            "health", "--config", str(config), "--role", "poller", "--shard", "0/2"
+        )
+        assert code == 0, out + err
+        assert "not connected to Discord" in out
+        poller.send_signal(signal.SIGTERM)
+        assert await asyncio.wait_for(poller.wait(), 30) == 0
+    finally:
+        if poller.returncode is None:
+            poller.kill()
+            await poller.wait()
+    assert not heartbeat.exists()
 
 
 async def test_the_running_bot_is_healthy_and_sigterm_stops_it_cleanly(tmp_path: Path) -> None:

@@ -28,6 +28,7 @@ from bot.heartbeat import (
     heartbeat_path,
     read_heartbeat,
 )
+from bot.roles import EVERY_FEED, Role, process_name
 
 EXIT_HEALTHY, EXIT_UNHEALTHY, EXIT_USAGE = 0, 1, 2
 DEFAULT_CONFIG = Path("config.toml")
@@ -54,13 +55,19 @@ def judge(heartbeat: Heartbeat | None, now: datetime, *, max_age: float) -> Verd
             f"last heartbeat {describe_age(age)} ago (pid {heartbeat.pid}, written at "
             f"{_utc(heartbeat.written_at)}); the bot is hung or has stopped",
         )
+    gateway = "connected to Discord" if heartbeat.gateway_connected else "not connected to Discord"
+    if not heartbeat.polls:
+        return Verdict(
+            True,
+            f"healthy: heartbeat {describe_age(age)} ago, pid {heartbeat.pid}, {gateway}, "
+            f"polls no feeds (another process does), version {heartbeat.version}",
+        )
     cycle = heartbeat.last_cycle_finished_at
     waiting_since = cycle or heartbeat.started_at
     if now - waiting_since > POLL_STALL:
         since = describe_age((now - waiting_since).total_seconds())
         what = f"the last poll cycle finished {since} ago" if cycle else f"no poll cycle in {since}"
         return Verdict(False, f"{what} (pid {heartbeat.pid}); polling looks stuck")
-    gateway = "connected to Discord" if heartbeat.gateway_connected else "not connected to Discord"
     polled = (
         f"last poll cycle {describe_age((now - cycle).total_seconds())} ago"
         if cycle
@@ -109,7 +116,8 @@ def health_command(
     except ConfigError as exc:
         print(f"error: {exc}", file=err)
         return EXIT_USAGE
-    path = heartbeat_path(settings.storage.database)
+    process = process_name(Role(args.role), args.shard or EVERY_FEED)
+    path = heartbeat_path(settings.storage.database, process)
     if path is None:
         print("unhealthy: storage.database is :memory:, which keeps no heartbeat", file=out)
         return EXIT_UNHEALTHY
