@@ -42,6 +42,8 @@ from bot.waiting import wait_for_event
 log = logging.getLogger(__name__)
 
 PUBLISHER = "cogs.publisher"
+# How often a publisher whose posts are queued by another process looks for new ones.
+QUEUE_WATCH_SECONDS = 2.0
 EXTENSIONS = (PUBLISHER, "cogs.feeds", "cogs.news", "cogs.settings", "cogs.digests")
 
 
@@ -126,7 +128,7 @@ class BazaarBot(commands.Bot):
         self.posts_queued = asyncio.Event()
         self.digests_wake = asyncio.Event()
         self._stopping = asyncio.Event()
-        self._poll_task: asyncio.Task[None] | None = None
+        self._poll_task: asyncio.Task[None] | None = None  # polls, or watches the queue
 
     async def start(self, token: str, *, reconnect: bool = True) -> None:
         """Run until closed. The core (store, polling, queueing) starts first and keeps
@@ -274,6 +276,8 @@ class BazaarBot(commands.Bot):
         # Started here rather than in on_ready, which can run after close() has begun.
         if self.plan.polls:
             self._poll_task = asyncio.create_task(self.poller.run_forever(), name="bazaar-poller")
+        elif self.plan.publishes:
+            self._poll_task = asyncio.create_task(self._watch_queue(), name="bazaar-queue-watch")
         # The heartbeat `python -m bot health` reads (bot/heartbeat.py); stopped in close().
         self.heartbeat = HeartbeatWriter.for_database(
             settings.storage.database,
@@ -327,6 +331,21 @@ class BazaarBot(commands.Bot):
         # New posts, or a paused feed whose admins must be told: the publisher has work.
         if recaps or report.deliveries or any(feed.paused for feed in report.feeds):
             self.posts_queued.set()
+
+    async def _watch_queue(self) -> None:
+        """Wake the publisher when another process (a poller) queued something: no cycle
+        of this process says so. Reading the newest row ids costs two index lookups."""
+        seen = None
+        while True:
+            try:
+                newest = await self.store.newest_queued()
+            except Exception:
+                log.exception("cannot read the outbox; looking again shortly")
+                newest = seen
+            if seen is not None and newest != seen:
+                self.posts_queued.set()
+            seen = newest
+            await asyncio.sleep(QUEUE_WATCH_SECONDS)
 
     async def close(self) -> None:
         """Stop polling, let the publisher finish the message in flight, close the gateway

@@ -10,6 +10,7 @@ from pathlib import Path
 
 from bot.client import BazaarBot, make_bot
 from bot.config import parse_settings
+from bot.roles import Role
 from tests.clock import TestClock
 from tests.fake_discord import FakeDiscord
 from tests.feed_server import FeedItem, FeedServer
@@ -63,10 +64,11 @@ class Harness:
         discussions: dict[str, object] | None = None,
         gateway: dict[str, object] | None = None,
         wait: bool = True,
+        role: Role = Role.ALL,
         **polling: object,
     ) -> BazaarBot:
-        """Start the bot (sharded as `gateway`, a [gateway] table, says); with `wait`,
-        return once it is connected and ready (every shard of it)."""
+        """Start the bot (sharded as `gateway`, a [gateway] table, says; in `role`); with
+        `wait`, return once it is connected and ready (every shard of it)."""
         connections = self.discord.connections
         settings = parse_settings(
             {
@@ -89,7 +91,7 @@ class Harness:
             base_dir=self.tmp_path,
             environ={},
         )
-        self.bot = make_bot(settings, clock=self.clock, guild_ready_timeout=0.1)
+        self.bot = make_bot(settings, clock=self.clock, guild_ready_timeout=0.1, role=role)
         self._task = asyncio.create_task(self.bot.start(settings.discord.token))
         if not wait:
             return self.bot

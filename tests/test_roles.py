@@ -13,6 +13,7 @@ from bot.roles import EVERY_FEED, Role, Shard, WorkerPlan
 from bot.store import Store
 from tests.clock import TestClock
 from tests.feed_server import FeedServer, rss
+from tests.harness import Harness
 from tests.polling import GENERAL, NEWS, follow, items, pipeline
 
 
@@ -91,3 +92,20 @@ async def test_each_members_alert_dms_are_sent_by_one_publisher(
         for shard in (Shard(0, 2), Shard(1, 2))
     ]
     assert members == [[20], [21]]
+
+
+async def test_a_publisher_process_sends_what_a_poller_process_queued_without_being_told(
+    harness: Harness, http: httpx.AsyncClient, clock: TestClock
+) -> None:
+    url = harness.feeds.serve("/news.xml", rss("News", items(2, now=clock())))
+    await harness.start(config_feeds=[url], role=Role.PUBLISHER, backfill=2)
+    # The poller is another process: it shares the database and nothing else.
+    poller_store = await Store.open(harness.tmp_path / "bazaar.db", clock=clock)
+    try:
+        report = await pipeline(poller_store, http, backfill=2).poll_due()
+        assert report.deliveries == 2
+    finally:
+        await poller_store.close()
+    # Well before the publisher's 30 s retry: it noticed the new rows itself.
+    await harness.wait_for(lambda: len(harness.titles()) == 2)
+    await harness.outbox_becomes({"posted": 2})

@@ -211,6 +211,14 @@ class OutboxQueries(StoreBase):
         rows = await self._fetchall("SELECT status, COUNT(*) AS n FROM outbox GROUP BY status")
         return {OutboxStatus(row["status"]): int(row["n"]) for row in rows}
 
+    async def newest_queued(self) -> tuple[int, int]:
+        """The newest outbox row and notice: when either changes, something was queued."""
+        row = await self._fetchone(
+            """SELECT COALESCE((SELECT MAX(id) FROM outbox), 0),
+                      COALESCE((SELECT MAX(id) FROM notices), 0)"""
+        )
+        return (int(row[0]), int(row[1])) if row else (0, 0)
+
     async def last_outbox_id(self) -> int:
         row = await self._fetchone("SELECT COALESCE(MAX(id), 0) FROM outbox")
         return int(row[0]) if row else 0
