@@ -241,9 +241,9 @@ class FeedQueries(StoreBase):
                WHERE EXISTS (SELECT 1 FROM subscriptions s WHERE s.feed_id = f.id)
                  AND f.paused_at IS NULL
                  AND (f.next_poll_at IS NULL OR f.next_poll_at <= ?)
-                 AND f.id % ? = ?
+                 AND (? = 1 OR f.id % ? = ?)
                ORDER BY f.next_poll_at IS NOT NULL, f.next_poll_at, f.id""",
-            (to_db_time(now), shard.count, shard.index),
+            (to_db_time(now), shard.count, shard.count, shard.index),
         )
         return [feed_from_row(row) for row in rows]
 
@@ -261,8 +261,8 @@ class FeedQueries(StoreBase):
         row = await self._fetchone(
             """SELECT COUNT(*) AS n, MIN(COALESCE(f.next_poll_at, '')) AS due FROM feeds f
                WHERE EXISTS (SELECT 1 FROM subscriptions s WHERE s.feed_id = f.id)
-                 AND f.paused_at IS NULL AND f.id % ? = ?""",
-            (shard.count, shard.index),
+                 AND f.paused_at IS NULL AND (? = 1 OR f.id % ? = ?)""",
+            (shard.count, shard.count, shard.index),
         )
         if row is None or not row["n"]:
             return None

@@ -31,6 +31,9 @@ class OutboxQueries(StoreBase):
         publisher among several sends all of a channel's, and only it)."""
         due = to_db_time(now) if now is not None else None
         only = "AND o.kind = 'recap' AND o.body IS NULL" if unwritten_recaps else ""
+        # `?4 = 1 OR`: with one publisher the shard's condition folds away; PostgreSQL
+        # would otherwise plan for a fraction of the rows (2 s a batch at 50,000 waiting,
+        # 0.15 s without). The other shard conditions of the store are written the same way.
         # At most PER_CHANNEL rows of each channel: a channel held back (its hourly
         # allowance spent, a backlog after downtime) must not fill the batch and starve
         # the others.
@@ -48,7 +51,7 @@ class OutboxQueries(StoreBase):
                     WHERE o.status IN ('pending', 'sending')
                       AND held.channel_paused_at IS NULL
                       AND (?1 IS NULL OR o.next_attempt_at IS NULL OR o.next_attempt_at <= ?1)
-                      AND o.channel_id % ?4 = ?5
+                      AND (?4 = 1 OR o.channel_id % ?4 = ?5)
                       {only}
                 )
                 SELECT o.id AS outbox_id, o.channel_id, o.status, o.attempts, o.kind,
@@ -98,9 +101,9 @@ class OutboxQueries(StoreBase):
                JOIN items i ON i.id = o.item_id
                LEFT JOIN subscriptions s ON s.feed_id = i.feed_id AND s.channel_id = o.channel_id
                WHERE o.kind = 'post' AND o.status = 'pending' AND o.attempts = 0
-                 AND s.channel_paused_at IS NULL AND o.channel_id % ? = ?
+                 AND s.channel_paused_at IS NULL AND (? = 1 OR o.channel_id % ? = ?)
                GROUP BY o.channel_id""",
-            (shard.count, shard.index),
+            (shard.count, shard.count, shard.index),
         )
         return {int(row[0]): (row[1], int(row[2])) for row in rows}
 
@@ -233,9 +236,9 @@ class OutboxQueries(StoreBase):
             """SELECT id, channel_id, text, attempts, first_attempt_at FROM notices
                WHERE status IN ('pending', 'sending')
                  AND (? IS NULL OR next_attempt_at IS NULL OR next_attempt_at <= ?)
-                 AND channel_id % ? = ?
+                 AND (? = 1 OR channel_id % ? = ?)
                ORDER BY id""",
-            (due, due, shard.count, shard.index),
+            (due, due, shard.count, shard.count, shard.index),
         )
         return [
             Notice(
