@@ -13,6 +13,7 @@ What it translates, so that one text of SQL serves both engines:
   comment is taken for a placeholder;
 - values are bound on the client (psycopg's `ClientCursor`), as literals the server types
   from their context as SQLite does (`? IS NULL` with None, a string compared to a number);
+  `executemany`'s are bound on the server (one plan for all the rows);
   Python's booleans are bound as 1 and 0, as the schema keeps them (INTEGER columns);
 - transactions: the connection is in autocommit mode, so `BEGIN`/`COMMIT` are explicit as
   with sqlite3 under `isolation_level=None`. `BEGIN IMMEDIATE` (SQLite's "one writer at a
@@ -173,10 +174,13 @@ class Connection:
         return Cursor(cursor)
 
     def executemany(self, sql: str, seq_of_params: Iterable[Sequence[object]]) -> Cursor:
+        """Bound on the server, unlike `execute`: the statement is parsed and planned once
+        for all its rows (4× faster for a poll's thousands of rows). The store's batched
+        statements write typed columns, so the server needs no literals to type them."""
         translated = _translated(sql)
         rows = [translated.values(params) for params in seq_of_params]
         with _sqlite_errors():
-            cursor = self._connected().cursor()
+            cursor = psycopg.Cursor(self._connected())
             if rows:
                 cursor.executemany(translated.query, rows)
         return Cursor(cursor)
@@ -239,7 +243,7 @@ class Connection:
 class Cursor:
     """What `Connection.execute` returns: sqlite3's cursor as the store reads one."""
 
-    def __init__(self, cursor: psycopg.ClientCursor[Row] | None) -> None:
+    def __init__(self, cursor: psycopg.Cursor[Row] | None) -> None:
         self._cursor = cursor
 
     @property
