@@ -680,24 +680,20 @@ def _with_stories(
         e.key: recent.most_alike(e.title_key, e.published_at or now, feed_id) for e in entries
     }
     linked = facts.stories_with_urls(e.url_key for e in entries if e.url_key)
-    by_id = recent.refs({story for found in similar.values() for story in found} | linked)
+    linked_ids = {story for ids in linked.values() for story in ids}
+    by_id = recent.refs({story for found in similar.values() for story in found} | linked_ids)
     # A story with the same link may be older than the window (and so not in the index).
-    by_id.update({story.id: story for story in facts.story_refs(linked - by_id.keys())})
-    stories = by_id.values()
-    by_url: dict[str, list[StoryRef]] = {}
-    for story in stories:
-        if story.url_key:
-            by_url.setdefault(story.url_key, []).append(story)
+    by_id.update({story.id: story for story in facts.story_refs(linked_ids - by_id.keys())})
     new_items = []
     for entry in entries:
-        candidates = [by_id[i] for i in sorted(similar[entry.key]) if i in by_id]
-        candidates += by_url.get(entry.url_key, []) if entry.url_key else []
+        same_link = linked.get(entry.url_key, []) if entry.url_key else []
         story = match_story(
             feed_id=feed_id,
             url_key=entry.url_key,
             title_key=entry.title_key,
             when=entry.published_at or now,
-            stories=candidates,
+            stories=[by_id[i] for i in sorted(similar[entry.key]) if i in by_id],
+            linked=by_id.get(same_link[0]) if same_link else None,
         )
         new_items.append(
             NewItem(

@@ -251,6 +251,33 @@ async def test_the_same_story_from_two_feeds_is_posted_once_and_noted_in_its_thr
     ]
 
 
+async def test_a_link_that_joined_a_story_by_its_headline_brings_later_items_with_it(
+    clock: TestClock, feed_server: FeedServer, store: Store, http: httpx.AsyncClient
+) -> None:
+    now = clock()
+    a, b = serve_one_story_twice(feed_server, now, same_link=False)
+    # A third source links AI Wire's page under a headline of its own: the same story.
+    c = feed_server.serve(
+        "/c.xml",
+        rss("Digest", [
+            FeedItem("Weights of the new French model are out", "https://b.example/x",
+                     guid="c", published=now - timedelta(minutes=30)),
+        ]),
+    )  # fmt: skip
+    for url in (a, b, c):
+        await follow(store, url)
+    poller = pipeline(store, http)
+    for feed in await store.followed_feeds():
+        await poller.poll_feeds([feed], now=now)
+
+    kinds = sorted((r.kind.value, r.item.title) for r in await store.pending_posts())
+    assert kinds == [
+        ("note", "Mistral Releases Large 3 Under Apache 2.0 - AI Wire"),
+        ("note", "Weights of the new French model are out"),
+        ("post", "Mistral releases Large 3 under Apache 2.0"),
+    ]
+
+
 async def test_two_poller_processes_on_one_database_match_each_others_stories(
     clock: TestClock,
     feed_server: FeedServer,

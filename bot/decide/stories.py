@@ -34,9 +34,13 @@ def match_story(
     title_key: str,
     when: datetime,
     stories: Iterable[StoryRef],
+    linked: StoryRef | None = None,
 ) -> StoryRef | None:
-    """The story this item belongs to: same canonical link, or (from another feed) a nearly
-    identical title seen within `STORY_WINDOW`. None when it is a new story."""
+    """The story this item belongs to: same canonical link (`linked`: a story one of whose
+    items has it, whichever joined it first, else a candidate's own), or (from another feed)
+    a nearly identical title seen within `STORY_WINDOW`. None when it is a new story."""
+    if linked is not None:
+        return linked
     candidates = list(stories)
     if url_key:
         for story in candidates:

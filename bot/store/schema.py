@@ -11,6 +11,19 @@ import aiosqlite
 from bot.models import Feed, FeedFilter, Item, KeywordFilter, Subscription, SubscriptionSource
 
 # One script per schema version; `PRAGMA user_version` records how many have run.
+# Shared by both engines' schemas (the same SQL on each).
+STORY_LINKS = """
+    CREATE TABLE story_links (
+        url_key  TEXT PRIMARY KEY,
+        story_id BIGINT NOT NULL
+    );
+    INSERT INTO story_links (url_key, story_id)
+        SELECT i.url_key, MIN(i.story_id) FROM items i
+        WHERE i.url_key IS NOT NULL
+          AND NOT EXISTS (SELECT 1 FROM stories s WHERE s.url_key = i.url_key)
+        GROUP BY i.url_key;
+"""
+
 MIGRATIONS: tuple[str, ...] = (
     # 1: feeds are fetched once however many channels follow them; items are unique per
     #    feed and grouped into stories across feeds; the outbox has one row per item ×
@@ -255,6 +268,9 @@ MIGRATIONS: tuple[str, ...] = (
     );
     INSERT INTO search_progress (id, indexed_through) SELECT 1, COALESCE(MAX(id), 0) FROM items;
     """,
+    # 14: the other links of a story: an item that joined a story by its headline brings its
+    #     own link, and a later item with that link is the same story (not another one).
+    STORY_LINKS,
 )
 
 HTML_SEPARATOR = "\x1e"  # between an item's HTML blocks (an ASCII record separator)

@@ -17,6 +17,8 @@ What differs from the SQLite schema, and why:
 
 from __future__ import annotations
 
+from bot.store.schema import STORY_LINKS
+
 # ASCII punctuation (and the underscore) is a word separator, as for FTS5's unicode61: in
 # "llama.cpp", "gpt-4o" or "v2_1" every part is a word. PostgreSQL's parser would keep such
 # words whole (a host name, a hyphenated word) and a search for one part would miss them.
@@ -249,6 +251,8 @@ MIGRATIONS: tuple[str, ...] = (
     # 13: on SQLite, items are indexed for search after the poll (`search_progress`); here
     #     the search column is part of the row, current at its commit: nothing to keep.
     "",
+    # 14: the other links of a story (as on SQLite).
+    STORY_LINKS,
 )
 
 # The version, in a table of its own (SQLite keeps it in PRAGMA user_version).

@@ -40,15 +40,21 @@ class PollFacts:
     def __init__(self, db: sqlite3.Connection) -> None:
         self._db = db
 
-    def stories_with_urls(self, url_keys: Iterable[str]) -> set[int]:
-        """The stories (of any age) whose canonical link is one of `url_keys`."""
-        found: set[int] = set()
+    def stories_with_urls(self, url_keys: Iterable[str]) -> dict[str, list[int]]:
+        """Each of `url_keys` → the stories (of any age) one of whose items has that
+        canonical link (the first item's, or another's: `story_links`), oldest first."""
+        found: dict[str, set[int]] = {}
         for chunk in _chunks([key for key in dict.fromkeys(url_keys) if key]):
             rows = self._db.execute(
-                f"SELECT id FROM stories WHERE url_key IN ({_marks(chunk)})", chunk
+                f"""SELECT url_key, id FROM stories WHERE url_key IN ({_marks(chunk)})
+                    UNION ALL
+                    SELECT url_key, story_id FROM story_links
+                    WHERE url_key IN ({_marks(chunk)})""",
+                (*chunk, *chunk),
             ).fetchall()
-            found.update(row[0] for row in rows)
-        return found
+            for url_key, story_id in rows:
+                found.setdefault(url_key, set()).add(int(story_id))
+        return {url_key: sorted(ids) for url_key, ids in found.items()}
 
     def items_after(self, item_id: int) -> list[tuple[int, int, int]]:
         """(item, its story, its feed) of every item written after `item_id`, in order."""
@@ -244,6 +250,19 @@ def _insert_items(
            VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)""",
         items,
     )
+    # A link that joined a story by its headline is that story's from now on.
+    other_links = [
+        (new.entry.url_key, new.story_id, new.entry.url_key)
+        for new in new_items
+        if new.story_id is not None and new.entry.url_key
+    ]
+    if other_links:
+        db.executemany(
+            """INSERT INTO story_links (url_key, story_id) SELECT ?, ?
+               WHERE NOT EXISTS (SELECT 1 FROM stories WHERE url_key = ?)
+               ON CONFLICT (url_key) DO NOTHING""",
+            other_links,
+        )
     told_by = frozenset({feed_id})
     return [
         StoryRef(story_id, url_key, title_key, told_by, result.polled_at)
