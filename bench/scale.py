@@ -30,6 +30,7 @@ import argparse
 import asyncio
 import dataclasses
 import os
+import shutil
 import subprocess
 import sys
 import tempfile
@@ -160,7 +161,11 @@ async def run_layout(
             result.problems.append(f"{failed} outbox row(s) failed")
     finally:
         await fake.stop()
-        if layout == "postgres":
+        if args.keep:
+            kept = workdir.with_name(f"{workdir.name}-kept")
+            shutil.copytree(directory, kept / layout)
+            print(f"  {layout}: kept {location if layout == 'postgres' else kept}", file=sys.stderr)
+        elif layout == "postgres":
             await asyncio.to_thread(_postgres, "stop", postgres_dir)
     return result
 
@@ -313,6 +318,11 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
     )
     parser.add_argument("--layouts", default=",".join(LAYOUTS), help="default: all three")
     parser.add_argument("--seed", type=int, default=1)
+    parser.add_argument(
+        "--keep",
+        action="store_true",
+        help="leave each layout's files (and PostgreSQL running) to look into; prints where",
+    )
     parser.add_argument(
         "--publish-seconds",
         type=float,
