@@ -80,6 +80,9 @@ def main(argv: Sequence[str] | None = None) -> int:
             return search(
                 settings, args.query, since=Since(args.since), page=args.page, clock=clock
             )
+        if args.command in ("preview", "backup") and settings.storage.url:
+            print(f"error: {SQLITE_ONLY[args.command]}", file=sys.stderr)
+            return EXIT_USAGE
         if args.command == "preview":
             return preview(settings, clock=clock)
         if args.command == "backup":
@@ -92,6 +95,15 @@ def main(argv: Sequence[str] | None = None) -> int:
     except KeyboardInterrupt:
         return EXIT_OK
 
+
+# What a command made for the SQLite file says when the database is PostgreSQL.
+SQLITE_ONLY = {
+    "backup": "storage.url is a PostgreSQL database: back it up with PostgreSQL's own tools "
+    '(pg_dump --format=custom "$URL" > bazaar.dump); `backup` copies a SQLite file',
+    "preview": "storage.url is a PostgreSQL database: `preview` polls on a scratch copy of "
+    "a SQLite file and cannot copy PostgreSQL yet; run it on a SQLite config with the same "
+    "feeds",
+}
 
 # Commands that read the config themselves (or need none): each in its own module under
 # bot/ops, imported only when it runs.

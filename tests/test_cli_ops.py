@@ -87,6 +87,22 @@ async def test_a_bad_logging_section_is_a_clear_config_error(tmp_path: Path) -> 
     assert "logging.level must be one of DEBUG, INFO, WARNING, ERROR (got 'LOUD')" in err
 
 
+async def test_commands_made_for_the_sqlite_file_say_what_to_do_on_postgresql(
+    tmp_path: Path,
+) -> None:
+    config = tmp_path / "config.toml"
+    config.write_text(
+        '[storage]\nurl = "postgresql://bazaar:secret@db.invalid/bazaar"\n'
+        '[[feeds]]\nurl = "https://example.org/feed.xml"\nchannel_id = 7\n'
+    )
+    code, _, err = await run_cli("backup", str(tmp_path / "copy.db"), "--config", str(config))
+    assert code == 2 and "pg_dump" in err
+    code, _, err = await run_cli("preview", "--config", str(config))
+    assert code == 2 and "`preview` polls on a scratch copy of a SQLite file" in err
+    assert "secret" not in err
+    assert not (tmp_path / "bazaar.db").exists()  # no stray SQLite file made instead
+
+
 async def test_a_backup_is_a_checked_copy_and_never_overwrites(
     tmp_path: Path, clock: TestClock
 ) -> None:

@@ -321,3 +321,25 @@ async def test_a_bad_config_is_reported_before_anything_is_read(tmp_path: Path) 
 
     assert code == 2 and out == ""
     assert err.startswith("error: ") and "storage.database" in err
+
+
+async def test_on_postgresql_the_command_line_imports_into_the_bots_database(
+    tmp_path: Path, postgres_url: str
+) -> None:
+    config = tmp_path / "config.toml"
+    config.write_text(f'[storage]\nurl = "{postgres_url}"\n')
+    (tmp_path / "feeds.opml").write_text(OPML)
+    await run_cli(
+        "feeds", "import", str(tmp_path / "feeds.opml"), "--channel", "4242", "--config",
+        str(config),
+    )  # fmt: skip
+
+    store = await Store.open(postgres_url)
+    try:
+        followed = sorted(feed.url for feed in await store.followed_feeds())
+    finally:
+        await store.close()
+    assert followed == ["https://a.example/feed", "https://b.example/rss"]
+    assert not (tmp_path / "bazaar.db").exists()  # not a SQLite file beside the config
+    code, _, err = await run_cli("feeds", "export", "--config", str(config))
+    assert code == 0 and "Exported 2 feeds to stdout" in err

@@ -65,13 +65,18 @@ async def discord() -> AsyncIterator[FakeDiscord]:
 
 
 def write_config(
-    tmp_path: Path, feeds: list[tuple[str, int]], *, guilds: str = "", extra: str = ""
+    tmp_path: Path,
+    feeds: list[tuple[str, int]],
+    *,
+    guilds: str = "",
+    extra: str = "",
+    storage: str = 'database = "bazaar.db"',
 ) -> Path:
     blocks = "".join(f'[[feeds]]\nurl = "{url}"\nchannel_id = {ch}\n' for url, ch in feeds)
     config = tmp_path / "config.toml"
     config.write_text(
         f"[discord]\n{guilds}\n{extra}\n"
-        '[storage]\ndatabase = "bazaar.db"\n'
+        f"[storage]\n{storage}\n"
         "[network]\nallow_private_networks = true\nper_host_delay_seconds = 0\n" + blocks
     )
     return config
@@ -153,6 +158,26 @@ async def test_all_well_every_check_passes_and_the_database_is_untouched(
     assert {method for method, _, _ in discord.requests} == {"GET"}  # it only reads
     assert discord.unknown_requests == []
     assert len(feed_server.hits("/weekly.xml")) == 1  # each feed fetched once
+
+
+async def test_on_postgresql_the_config_feeds_are_checked_and_the_database_is_named(
+    tmp_path: Path, discord: FakeDiscord, feed_server: FeedServer
+) -> None:
+    weekly = feed_server.serve("/weekly.xml", rss("Open Models Weekly", ITEMS * 1))
+    config = write_config(
+        tmp_path,
+        [(weekly, discord.channel_ids["news"])],
+        guilds=f"guild_ids = [{discord.guild_id}]",
+        storage='url = "postgresql://bazaar:secret@db.invalid/bazaar"',
+    )
+    code, lines = await run_doctor(config, discord)
+    assert code == 0, "\n".join(lines)
+    assert lines[1] == (
+        "✔ database: PostgreSQL at postgresql://bazaar:***@db.invalid/bazaar, not read by "
+        "doctor (the feeds and channels checked are the config's)"
+    )
+    assert "the bot can post (1 feed(s) from the config)" in line_starting(lines, "✔ #news")
+    assert line_starting(lines, f"✔ feed {weekly}").endswith('"Open Models Weekly", 1 entry')
 
 
 async def test_a_wrong_token_is_one_line_with_the_fix_and_the_feeds_are_still_checked(

@@ -93,7 +93,13 @@ async def run_doctor(
         print(check.line(), file=out, flush=True)
 
     emit(config_check(config_path, len(settings.feeds)))
-    stored = await _database(settings.storage.database, emit)
+    if settings.storage.url:
+        # Doctor reads a SQLite file without opening it for writing; not PostgreSQL yet.
+        emit(Check(True, f"database: PostgreSQL at {settings.storage.shown}, not read by "
+                   "doctor (the feeds and channels checked are the config's)"))  # fmt: skip
+        stored: tuple[StoredSubscription, ...] = ()
+    else:
+        stored = await _database(settings.storage.database, emit)
     # The feeds are other hosts than Discord: fetch them meanwhile, report them after.
     feeds = asyncio.create_task(check_feeds(settings, feeds_to_check(settings.feeds, stored)))
     try:

@@ -41,7 +41,8 @@ def feeds_command(args: argparse.Namespace) -> int:
             return import_file(settings, Path(args.file), args.channel)
         return export_feeds(settings, args.channel, Path(args.output) if args.output else None)
     except StoreOpenError as exc:
-        print(f"error: storage.database: {exc}", file=sys.stderr)
+        key = "storage.url" if settings.storage.url else "storage.database"
+        print(f"error: {key}: {exc}", file=sys.stderr)
         return EXIT_USAGE
 
 
@@ -70,7 +71,7 @@ def import_file(settings: Settings, path: Path, channel_id: int) -> int:
 
 
 async def _import(settings: Settings, path: Path, data: bytes, channel_id: int) -> ImportReport:
-    store = await Store.open(settings.storage.database, clock=system_clock)
+    store = await Store.open(settings.storage.location, clock=system_clock)
     try:
         lists = FeedLists(
             store=store, allow_private_networks=settings.network.allow_private_networks
@@ -121,7 +122,7 @@ def _feeds(count: int) -> str:
 def export_feeds(settings: Settings, channel_id: int | None, output: Path | None) -> int:
     """Write what is followed (everywhere, or in `channel_id`) as OPML to `output` or stdout."""
     database = settings.storage.database
-    if not database.exists():
+    if settings.storage.url is None and not database.exists():
         print(
             f"error: storage.database: there is no database at {database} yet (the bot "
             "creates it when it first runs; `feeds import` does too)",
@@ -146,7 +147,7 @@ def export_feeds(settings: Settings, channel_id: int | None, output: Path | None
 
 
 async def _export(settings: Settings, title: str, channel_id: int | None) -> ExportedList:
-    store = await Store.open(settings.storage.database, clock=system_clock)
+    store = await Store.open(settings.storage.location, clock=system_clock)
     try:
         lists = FeedLists(
             store=store, allow_private_networks=settings.network.allow_private_networks
