@@ -89,8 +89,7 @@ def main(argv: Sequence[str] | None = None) -> int:
             return backup(settings, Path(args.destination))
         return run_bot(settings, Role(args.role), args.shard)
     except StoreOpenError as exc:
-        key = "storage.url" if settings.storage.url else "storage.database"
-        print(f"error: {key}: {exc}", file=sys.stderr)
+        print(f"error: {settings.storage.key}: {exc}", file=sys.stderr)
         return EXIT_USAGE
     except KeyboardInterrupt:
         return EXIT_OK

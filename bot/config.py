@@ -84,6 +84,11 @@ class StorageSettings:
         return self.url or self.database
 
     @property
+    def key(self) -> str:
+        """The config key that says where the database is, for error messages."""
+        return "storage.url" if self.url else "storage.database"
+
+    @property
     def shown(self) -> str:
         """Where the database is, for logs and messages (a URL without its password)."""
         if self.url is None:

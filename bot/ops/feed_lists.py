@@ -41,8 +41,7 @@ def feeds_command(args: argparse.Namespace) -> int:
             return import_file(settings, Path(args.file), args.channel)
         return export_feeds(settings, args.channel, Path(args.output) if args.output else None)
     except StoreOpenError as exc:
-        key = "storage.url" if settings.storage.url else "storage.database"
-        print(f"error: {key}: {exc}", file=sys.stderr)
+        print(f"error: {settings.storage.key}: {exc}", file=sys.stderr)
         return EXIT_USAGE
 
 
