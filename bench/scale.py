@@ -127,7 +127,7 @@ async def run_layout(
     directory = workdir / layout
     directory.mkdir()
     # Outside the private work directory: as root, the cluster runs as the postgres user.
-    postgres_dir = Path(tempfile.gettempdir()) / f"bazaar-scale-pg-{os.getpid()}"
+    postgres_dir = Path(tempfile.gettempdir()) / f"bazaar-scale-pg-{os.getpid()}-{farm.feeds}"
     if layout == "postgres":
         dsn = await asyncio.to_thread(_postgres, "start", postgres_dir)
         location, storage = dsn, f'url = "{dsn}"'
