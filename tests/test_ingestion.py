@@ -251,19 +251,24 @@ async def test_the_same_story_from_two_feeds_is_posted_once_and_noted_in_its_thr
     ]
 
 
-async def test_a_link_that_joined_a_story_by_its_headline_brings_later_items_with_it(
-    clock: TestClock, feed_server: FeedServer, store: Store, http: httpx.AsyncClient
-) -> None:
-    now = clock()
-    a, b = serve_one_story_twice(feed_server, now, same_link=False)
-    # A third source links AI Wire's page under a headline of its own: the same story.
-    c = feed_server.serve(
+def serve_a_third_source_by_link(feed_server: FeedServer, now: datetime) -> str:
+    """A third source linking AI Wire's page (of `serve_one_story_twice`) under a headline
+    of its own: the same story."""
+    return feed_server.serve(
         "/c.xml",
         rss("Digest", [
             FeedItem("Weights of the new French model are out", "https://b.example/x",
                      guid="c", published=now - timedelta(minutes=30)),
         ]),
     )  # fmt: skip
+
+
+async def test_a_link_that_joined_a_story_by_its_headline_brings_later_items_with_it(
+    clock: TestClock, feed_server: FeedServer, store: Store, http: httpx.AsyncClient
+) -> None:
+    now = clock()
+    a, b = serve_one_story_twice(feed_server, now, same_link=False)
+    c = serve_a_third_source_by_link(feed_server, now)
     for url in (a, b, c):
         await follow(store, url)
     poller = pipeline(store, http)
@@ -271,11 +276,40 @@ async def test_a_link_that_joined_a_story_by_its_headline_brings_later_items_wit
         await poller.poll_feeds([feed], now=now)
 
     kinds = sorted((r.kind.value, r.item.title) for r in await store.pending_posts())
-    assert kinds == [
-        ("note", "Mistral Releases Large 3 Under Apache 2.0 - AI Wire"),
-        ("note", "Weights of the new French model are out"),
-        ("post", "Mistral releases Large 3 under Apache 2.0"),
-    ]
+    assert kinds == THREE_SOURCES_ONE_STORY
+
+
+THREE_SOURCES_ONE_STORY = [
+    ("note", "Mistral Releases Large 3 Under Apache 2.0 - AI Wire"),
+    ("note", "Weights of the new French model are out"),
+    ("post", "Mistral releases Large 3 under Apache 2.0"),
+]
+
+
+async def test_a_database_from_before_story_links_learns_them_from_its_items(
+    clock: TestClock, feed_server: FeedServer, tmp_path: Path, http: httpx.AsyncClient
+) -> None:
+    now = clock()
+    a, b = serve_one_story_twice(feed_server, now, same_link=False)
+    c = serve_a_third_source_by_link(feed_server, now)
+    path = tmp_path / "old.db"
+    store = await Store.open(path, clock=clock)
+    for url in (a, b, c):
+        await follow(store, url)
+    first, second, third = await store.followed_feeds()
+    await pipeline(store, http).poll_feeds([first], now=now)
+    await pipeline(store, http).poll_feeds([second], now=now)
+    await store._db.execute("DROP TABLE story_links")  # as schema 13 had it
+    await store._db.execute("PRAGMA user_version = 13")
+    await store.close()
+
+    store = await Store.open(path, clock=clock)
+    try:
+        await pipeline(store, http).poll_feeds([third], now=now)
+        kinds = sorted((r.kind.value, r.item.title) for r in await store.pending_posts())
+    finally:
+        await store.close()
+    assert kinds == THREE_SOURCES_ONE_STORY
 
 
 async def test_two_poller_processes_on_one_database_match_each_others_stories(
