@@ -251,28 +251,29 @@ async def test_the_same_story_from_two_feeds_is_posted_once_and_noted_in_its_thr
     ]
 
 
-def serve_a_third_source_by_link(feed_server: FeedServer, now: datetime) -> str:
-    """A third source linking AI Wire's page (of `serve_one_story_twice`) under a headline
-    of its own: the same story."""
-    return feed_server.serve(
+async def follow_three_sources(feed_server: FeedServer, store: Store, now: datetime) -> list[Feed]:
+    """The two feeds of `serve_one_story_twice` (one story in other words) and a third
+    linking AI Wire's page under a headline of its own: the same story. Followed; returned
+    in that order."""
+    a, b = serve_one_story_twice(feed_server, now, same_link=False)
+    c = feed_server.serve(
         "/c.xml",
         rss("Digest", [
             FeedItem("Weights of the new French model are out", "https://b.example/x",
                      guid="c", published=now - timedelta(minutes=30)),
         ]),
     )  # fmt: skip
+    for url in (a, b, c):
+        await follow(store, url)
+    return await store.followed_feeds()
 
 
 async def test_a_link_that_joined_a_story_by_its_headline_brings_later_items_with_it(
     clock: TestClock, feed_server: FeedServer, store: Store, http: httpx.AsyncClient
 ) -> None:
     now = clock()
-    a, b = serve_one_story_twice(feed_server, now, same_link=False)
-    c = serve_a_third_source_by_link(feed_server, now)
-    for url in (a, b, c):
-        await follow(store, url)
     poller = pipeline(store, http)
-    for feed in await store.followed_feeds():
+    for feed in await follow_three_sources(feed_server, store, now):
         await poller.poll_feeds([feed], now=now)
 
     kinds = sorted((r.kind.value, r.item.title) for r in await store.pending_posts())
@@ -290,13 +291,9 @@ async def test_a_database_from_before_story_links_learns_them_from_its_items(
     clock: TestClock, feed_server: FeedServer, tmp_path: Path, http: httpx.AsyncClient
 ) -> None:
     now = clock()
-    a, b = serve_one_story_twice(feed_server, now, same_link=False)
-    c = serve_a_third_source_by_link(feed_server, now)
     path = tmp_path / "old.db"
     store = await Store.open(path, clock=clock)
-    for url in (a, b, c):
-        await follow(store, url)
-    first, second, third = await store.followed_feeds()
+    first, second, third = await follow_three_sources(feed_server, store, now)
     await pipeline(store, http).poll_feeds([first], now=now)
     await pipeline(store, http).poll_feeds([second], now=now)
     await store._db.execute("DROP TABLE story_links")  # as schema 13 had it
