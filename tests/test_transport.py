@@ -189,3 +189,22 @@ async def test_a_cookie_one_feed_sets_is_never_sent_with_the_next_request() -> N
 
     assert len(requests) == 2
     assert all(b"cookie" not in request.lower() for request in requests)
+
+
+async def test_the_headers_kept_for_the_schedule_are_read_whatever_their_case_and_repeats() -> None:
+    async def cache_hints(reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
+        await read_request(reader)
+        writer.write(
+            response(
+                b"<rss/>",
+                b"CACHE-CONTROL: public",
+                b"Cache-Control: max-age=600",
+                b"retry-after: 120",
+                b"X-Other: not kept",
+            )
+        )
+        await writer.drain()
+
+    async with raw_server(cache_hints) as (url, _), fetcher() as fetch:
+        fetched = await fetch.get_body(f"{url}/feed")
+    assert fetched.headers == {"cache-control": "public, max-age=600", "retry-after": "120"}

@@ -199,7 +199,7 @@ async def _fetch(
     if last_modified:
         headers["If-Modified-Since"] = last_modified
     try:
-        async with client.stream("GET", url, headers=headers) as response:
+        async with client.stream("GET", _parsed_url(url), headers=headers) as response:
             headers = _kept_headers(response)
             if response.status_code == 304:
                 return NotModified(headers=headers, moved_to=permanent_redirect(response))
@@ -233,11 +233,24 @@ async def _fetch(
         raise FetchError(f"the request failed ({type(exc).__name__}: {_first_line(exc)})") from None
 
 
-_KEPT_HEADERS = ("retry-after", "cache-control", "expires", "content-type")
+@functools.lru_cache(maxsize=16384)
+def _parsed_url(url: str) -> httpx.URL:
+    """`url` parsed (a feed is fetched every cycle: parsing its address again each time was
+    a ninth of a 304's CPU). httpx's URLs are immutable, so one may serve every fetch."""
+    return httpx.URL(url)
+
+
+_KEPT_HEADERS = frozenset({"retry-after", "cache-control", "expires", "content-type"})
 
 
 def _kept_headers(response: httpx.Response) -> dict[str, str]:
-    return {name: response.headers[name] for name in _KEPT_HEADERS if name in response.headers}
+    # One pass over the headers (each lookup by name is a scan of them all); the last of
+    # a repeated header wins, as `Headers.__getitem__` would join them.
+    kept = {}
+    for name, value in response.headers.multi_items():
+        if name in _KEPT_HEADERS:
+            kept[name] = f"{kept[name]}, {value}" if name in kept else value
+    return kept
 
 
 def permanent_redirect(response: httpx.Response) -> str | None:

@@ -9,6 +9,7 @@ would have seen from httpx's own transport.
 
 from __future__ import annotations
 
+import functools
 import ssl
 from collections.abc import AsyncIterator, Callable, Iterator
 from contextlib import contextmanager
@@ -79,16 +80,13 @@ class AiohttpTransport(httpx.AsyncBaseTransport):
         with _as_httpx_errors(request):
             response = await self._session.request(
                 request.method,
-                yarl.URL(str(request.url), encoded=True),
+                _yarl_url(str(request.url)),
                 headers=CIMultiDict(request.headers.multi_items()),
                 data=body or None,
                 allow_redirects=False,
                 compress=None,
-                timeout=aiohttp.ClientTimeout(
-                    total=None,
-                    # aiohttp's connect covers waiting for the pool, resolving and connecting.
-                    connect=_sum(timeout.get("pool"), timeout.get("connect")),
-                    sock_read=timeout.get("read"),
+                timeout=_client_timeout(
+                    timeout.get("pool"), timeout.get("connect"), timeout.get("read")
                 ),
             )
         return httpx.Response(
@@ -125,6 +123,21 @@ class _ResponseStream(httpx.AsyncByteStream):
             self._response.release()
         else:
             self._response.close()
+
+
+# Feeds are fetched every cycle at the same addresses, with the same timeouts: each is
+# parsed once (yarl's URLs and aiohttp's timeouts are immutable).
+@functools.lru_cache(maxsize=16384)
+def _yarl_url(url: str) -> yarl.URL:
+    return yarl.URL(url, encoded=True)
+
+
+@functools.lru_cache(maxsize=64)
+def _client_timeout(
+    pool: float | None, connect: float | None, read: float | None
+) -> aiohttp.ClientTimeout:
+    # aiohttp's connect covers waiting for the pool, resolving and connecting.
+    return aiohttp.ClientTimeout(total=None, connect=_sum(pool, connect), sock_read=read)
 
 
 def _sum(*seconds: float | None) -> float | None:
