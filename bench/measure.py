@@ -52,6 +52,8 @@ class PhaseResult:
     profile: str = ""
     # Bazaar: the search index brought up to date after the cycle (items, wall s, CPU s)
     search: tuple[int, float, float] | None = None
+    # CPU seconds by thread (named as Python names them) and "workers" (child processes)
+    cpu_split: tuple[tuple[str, float], ...] = ()
 
 
 def child_pids() -> list[int]:
@@ -92,6 +94,33 @@ def _peak_rss_kib(proc: str) -> int:
     return 0
 
 
+def cpu_by_thread() -> dict[str, float]:
+    """CPU seconds of each thread of this process, by its Python name (threads of one pool
+    share a name: "ThreadPoolExecutor-0_1" counts as "ThreadPoolExecutor-0"), and of the
+    live children together as "workers"."""
+    ticks = os.sysconf("SC_CLK_TCK")
+    names = {thread.native_id: _pool_name(thread.name) for thread in threading.enumerate()}
+    split: dict[str, float] = {}
+    for task in Path("/proc/self/task").iterdir():
+        seconds = _stat_seconds(task / "stat", ticks)
+        name = names.get(int(task.name), "other")
+        split[name] = split.get(name, 0.0) + seconds
+    split["workers"] = sum(_stat_seconds(Path(f"/proc/{pid}/stat"), ticks) for pid in child_pids())
+    return split
+
+
+def _pool_name(name: str) -> str:
+    return name.rsplit("_", 1)[0] if "_" in name and name.rsplit("_", 1)[1].isdigit() else name
+
+
+def _stat_seconds(stat: Path, ticks: int) -> float:
+    try:
+        fields = stat.read_text().rsplit(")", 1)[1].split()
+    except OSError:
+        return 0.0
+    return (int(fields[11]) + int(fields[12])) / ticks  # utime, stime
+
+
 def cpu_seconds() -> float:
     """CPU seconds of this process and of its live children (their worker processes)."""
     ticks = os.sysconf("SC_CLK_TCK")
@@ -115,12 +144,18 @@ class PhaseMeter:
 
     def __enter__(self) -> PhaseMeter:
         self._resettable = reset_peak_rss()
+        self._split = cpu_by_thread()
         self._cpu, self._wall = cpu_seconds(), time.perf_counter()
         return self
 
     def __exit__(self, *exc: object) -> None:
         self.wall = time.perf_counter() - self._wall
         self.cpu = cpu_seconds() - self._cpu
+        after = cpu_by_thread()
+        # A thread that ended during the phase is gone from /proc: its CPU is not split.
+        self.split = tuple(
+            (name, seconds - self._split.get(name, 0.0)) for name, seconds in after.items()
+        )
         self.peak_rss_mib = peak_rss_mib()
 
     def result(
@@ -146,6 +181,7 @@ class PhaseMeter:
             stories,
             outbox,
             lag,
+            cpu_split=tuple(sorted(self.split, key=lambda part: -part[1])),
         )
 
 

@@ -235,6 +235,8 @@ def report(run: Run, profiled: str | None) -> str:
     for phase in PHASES:
         for row in (r for r in run.rows if r.result.phase == phase):
             lines.append(_line(row))
+            if row.result.contender == "bazaar" and row.result.cpu_split:
+                lines.append(f"{'':<8}CPU by thread: {_split(row.result)}")
             if (search := row.result.search) is not None:
                 lines.append(
                     f"{'':<8}then the search index (after the cycle, as the poller does): "
@@ -253,6 +255,11 @@ def _line(row: Row) -> str:
         f"{_maybe(r.stories):>8}{_maybe(r.outbox):>8}{row.served.gets:>7}"
         f"{row.served.not_modified:>7}{lag:>21}"
     )
+
+
+def _split(result: PhaseResult) -> str:
+    parts = [(name, seconds) for name, seconds in result.cpu_split if seconds >= 0.01]
+    return ", ".join(f"{name} {seconds:.2f} s" for name, seconds in parts)
 
 
 def _stored_before(run: Run, result: PhaseResult) -> int:
