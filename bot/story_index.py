@@ -13,6 +13,7 @@ and items (one process writes them: the bot's).
 
 from __future__ import annotations
 
+import functools
 from collections import deque
 from collections.abc import Iterable, Iterator
 from datetime import datetime
@@ -28,7 +29,6 @@ from bot.decide.stories import (
 )
 
 Headline = tuple[str, ...]  # a headline's words, sorted (each word held once, shared)
-_NONE: frozenset[Headline] = frozenset()
 # How many of the words looked up a compared headline must have: more means more lists
 # intersected (in C) and fewer headlines compared (in Python); three is the best trade on
 # headlines of a few fixed words around names, as news headlines are.
@@ -169,6 +169,12 @@ class RecentStories:
         if not self._could_be_near(when):
             return set()
         words = frozenset(title_key.split())
+        # The very same words are as alike as can be: nothing else needs looking at.
+        same = self._stories.get(tuple(sorted(words)))
+        if same is not None:
+            joinable = {i for i in same if self._may_join(i, when, feed_id)}
+            if joinable:
+                return joinable
         best, found = 0.0, set()
         for headline, shared in self._alike(words):
             # As `match_story` computes it: |a ∩ b| / |a ∪ b|.
@@ -190,12 +196,10 @@ class RecentStories:
 
     def _alike(self, words: frozenset[str]) -> Iterator[tuple[Headline, int]]:
         """The headlines alike enough to `words`, each with how many words they share."""
-        rarest = sorted(words, key=lambda word: (self._having.get(word, 0), word))
-        for length in alike_lengths(len(words)):
-            shared = min_shared(len(words), length)
-            together = min(_TOGETHER, shared)
-            looked_up = rarest[: words_to_look_up(len(words), length, together)]
-            for headline in self._candidates(looked_up, length, together):
+        having = self._having
+        rarest = sorted(words, key=lambda word: (having.get(word, 0), word))
+        for length, shared, together, look_up in _lookups(len(words)):
+            for headline in self._candidates(rarest[:look_up], length, together):
                 common = len(words.intersection(headline))
                 if common >= shared:
                     yield headline, common
@@ -205,12 +209,16 @@ class RecentStories:
         by_word = self._by_length.get(length)
         if not by_word:
             return set()
-        postings = [by_word.get(word, _NONE) for word in words]
+        # Smallest first, so each group (combinations keep the order) starts from its
+        # smallest list and the intersections stay small; a group with a word no headline
+        # has finds nothing.
+        postings = sorted((found for word in words if (found := by_word.get(word))), key=len)
         candidates: set[Headline] = set()
-        for group in combinations(postings, together):
-            smallest, *others = sorted(group, key=len)
+        for smallest, *others in combinations(postings, together):
             having = smallest
             for other in others:
+                if not having:
+                    break
                 having = having & other
             candidates |= having
         return candidates
@@ -222,3 +230,16 @@ class RecentStories:
             return False
         oldest = self._order[0][0]
         return oldest - STORY_WINDOW <= when <= self._newest + STORY_WINDOW
+
+
+@functools.cache
+def _lookups(words: int) -> tuple[tuple[int, int, int, int], ...]:
+    """For a headline of `words` words, each length an alike headline may have, with the
+    words it must share, how many of the looked-up words it has together, and how many of
+    the rarest words to look up (the same for every headline of that many words)."""
+    plan = []
+    for length in alike_lengths(words):
+        shared = min_shared(words, length)
+        together = min(_TOGETHER, shared)
+        plan.append((length, shared, together, words_to_look_up(words, length, together)))
+    return tuple(plan)

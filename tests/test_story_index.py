@@ -231,3 +231,40 @@ def test_the_most_alike_stories_an_entry_may_join_give_match_story_the_same_answ
         assert chosen(recent, recent.most_alike(headline, when, feed_id), **case) == everything
         matched += everything is not None
     assert matched > 50  # most entries join a story: the choice is put to the test
+
+
+def test_the_most_alike_are_every_joinable_story_of_the_best_likeness_told_again_or_not() -> None:
+    # News told again word for word (the same headline from many feeds) is the commonest
+    # match: those stories, when one may be joined, are the most alike and the only ones.
+    rng = random.Random(8)
+    words = VOCABULARY[:16]
+    headlines = [" ".join(rng.sample(words, rng.randint(4, 8))) for _ in range(60)]
+    recent = RecentStories()
+    told: dict[int, tuple[str, set[int], datetime]] = {}
+    for story_id in range(900):
+        headline, feeds = rng.choice(headlines), {rng.randrange(5)}
+        first_seen = WHEN - timedelta(hours=rng.uniform(0, 60))
+        recent.add([StoryRef(story_id, None, headline, frozenset(feeds), first_seen)])
+        told[story_id] = (headline, feeds, first_seen)
+        if rng.random() < 0.3:
+            feed = rng.randrange(5)
+            recent.told_by(story_id, feed)
+            feeds.add(feed)
+    exact = 0
+    for _ in range(300):
+        base = rng.choice(headlines).split()
+        if rng.random() < 0.4:
+            base = [*base[1:], rng.choice(words)]
+        headline, feed_id = " ".join(base), rng.randrange(5)
+        when = WHEN + timedelta(hours=rng.uniform(-12, 12))
+        alike = {
+            story_id: jaccard(set(headline.split()), set(other.split()))
+            for story_id, (other, feeds, first_seen) in told.items()
+            if feed_id not in feeds and abs(when - first_seen) <= timedelta(hours=48)
+        }
+        alike = {i: s for i, s in alike.items() if s >= TITLE_SIMILARITY}
+        best = max(alike.values(), default=None)
+        expected = {i for i, s in alike.items() if s == best}
+        assert recent.most_alike(headline, when, feed_id) == expected, headline
+        exact += best == 1.0
+    assert exact > 100
