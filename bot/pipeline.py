@@ -51,6 +51,7 @@ from bot.preparation import (
     Preparing,
     cleaned_all,
     prepare_entries,
+    read_and_prepare,
     score_all,
     score_and_summarize,
     summarize_all,
@@ -83,6 +84,9 @@ IN_FLIGHT = 24
 # At most this many feeds' writes in one transaction: enough that a commit is paid once for
 # many feeds, few enough that a batch ends quickly (the publisher's writes wait for it).
 COMMIT_BATCH = 32
+# A feed read again with at most this many entries its previous document did not have gets
+# them prepared in the same call to a worker (a steady poll brings one or two).
+PREPARE_WITH_READING = 8
 # How a feed's outcome is decided, in the store's transaction (see `_queue`).
 Decide = Callable[[RecentStories, PollFacts], PollResult]
 
@@ -228,6 +232,19 @@ class Pipeline:
                 # The very same document (a server without validators): nothing to parse.
                 same = NotModified(fetched.headers, fetched.moved_to)
                 return await self._not_modified(feed, same, subscriptions, now)
+            document, ready = await self._read(feed, fetched, subscriptions)
+        except (FetchError, NotAFeedError) as exc:
+            return await self._failed(feed, exc, now)
+        return await self._updated(feed, fetched, document, subscriptions, now, ready)
+
+    async def _read(
+        self, feed: Feed, fetched: FetchedBody, subscriptions: Sequence[Subscription]
+    ) -> tuple[FeedDocument, Prepared | None]:
+        """The document, and the few entries it adds to the previous one prepared in the
+        same call to a worker when nothing has to happen between (no full article to fetch,
+        a local summarizer): a feed polled again costs one trip to a worker, not two."""
+        local = self._summarizer if isinstance(self._summarizer, LocalSummarizer) else None
+        if local is None or self._articles is not None or not feed.entry_identities:
             document = await self._off_loop(
                 read_feed,
                 fetched.body,
@@ -235,9 +252,17 @@ class Pipeline:
                 content_type=fetched.content_type,
                 seen=feed.entry_identities,
             )
-        except (FetchError, NotAFeedError) as exc:
-            return await self._failed(feed, exc, now)
-        return await self._updated(feed, fetched, document, subscriptions, now)
+            return document, None
+        rule = PostRule.of(subscriptions, await self._thresholds(subscriptions))
+        return await self._off_loop(
+            read_and_prepare,
+            fetched.body,
+            url=fetched.url,
+            content_type=fetched.content_type,
+            seen=feed.entry_identities,
+            how=Preparing(feed.url, feed.title, self._lexicon, local, rule),
+            at_most=PREPARE_WITH_READING,
+        )
 
     async def _not_modified(
         self,
@@ -303,6 +328,7 @@ class Pipeline:
         document: FeedDocument,
         subscriptions: Sequence[Subscription],
         now: datetime,
+        ready: Prepared | None = None,
     ) -> FeedReport:
         known = await self._store.known_identities(
             feed.id,
@@ -322,7 +348,9 @@ class Pipeline:
             body_digest=fetched.digest,
             entry_identities=document.identities,
         )
-        return await self._queue(feed, subscriptions, state, new_entries, FeedStatus.UPDATED, now)
+        return await self._queue(
+            feed, subscriptions, state, new_entries, FeedStatus.UPDATED, now, ready
+        )
 
     async def _queue(
         self,
@@ -332,6 +360,7 @@ class Pipeline:
         new_entries: list[Entry],
         status: FeedStatus,
         now: datetime,
+        ready: Prepared | None = None,
     ) -> FeedReport:
         """Decide what each following channel gets, prepare what will be posted (full
         article, relevance, summary) and the story of every new entry, and write it all with
@@ -353,7 +382,7 @@ class Pipeline:
         )
         feed_title = state.title or feed.title
         entries, relevance, posts, summaries = await self._plan_with_relevance(
-            feed, feed_title, subscriptions, new_entries, stored, now
+            feed, feed_title, subscriptions, new_entries, stored, now, ready
         )
         posted = {post.item_key for post in posts.posts}
         summaries.update(
@@ -405,6 +434,7 @@ class Pipeline:
         entries: list[Entry],
         stored: Sequence[Item],
         now: datetime,
+        ready: Prepared | None = None,
     ) -> tuple[list[Entry], dict[str, Relevance], PostPlan, dict[str, Summary]]:
         """The post plan, with relevance scored only for what it may post.
 
@@ -412,7 +442,8 @@ class Pipeline:
         then completed (full article) and scored, on the text that is summarized, and the
         plan made again, until it posts only scored items. Entries only stored are never
         scored or summarized. A local summarizer summarizes in the same call as the scoring
-        what some channel would post at that score (the summaries are returned).
+        what some channel would post at that score (the summaries are returned). Entries
+        `ready` (prepared while the feed was read) are planned with their scores at once.
         """
         relevance: dict[str, Relevance] = {}  # new scores, to be stored
         summaries: dict[str, Summary] = {}
@@ -421,6 +452,14 @@ class Pipeline:
         thresholds = await self._thresholds(subscriptions)
         rule = PostRule.of(subscriptions, thresholds)
         by_key = {e.key: e for e in entries}
+        if ready is not None:
+            prepared_new = [e for e in ready.entries if e.key in by_key]  # not stored yet
+            by_key.update({e.key: e for e in prepared_new})
+            entries = [by_key[e.key] for e in entries]
+            relevance.update({e.key: ready.relevance[e.key] for e in prepared_new})
+            summaries.update({e.key: s for e in prepared_new if (s := ready.summaries.get(e.key))})
+            relevant.update({key: score.relevant for key, score in relevance.items()})
+            scores.update({key: score.score for key, score in relevance.items()})
         stored_by_key = {i.key: i for i in stored}
         while True:
             plan = plan_posts(
@@ -463,9 +502,8 @@ class Pipeline:
             entries = [by_key[e.key] for e in entries]
             relevance.update(prepared.relevance)
             summaries.update(prepared.summaries)
-            relevance.update(
-                await self._relevance_of_items([stored_by_key[k] for k in unscored - by_key.keys()])
-            )
+            if stored_unscored := [stored_by_key[k] for k in unscored - by_key.keys()]:
+                relevance.update(await self._relevance_of_items(stored_unscored))
             relevant.update({key: score.relevant for key, score in relevance.items()})
             scores.update({key: score.score for key, score in relevance.items()})
 

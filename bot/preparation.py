@@ -7,12 +7,12 @@ and every module it imports is memory it holds (the pipeline's imports would dou
 from __future__ import annotations
 
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 from bot.content.relevance import Lexicon, score_relevance
 from bot.cpu import Shared
 from bot.decide.entries import PostRule
-from bot.feeds.parse import cleaned
+from bot.feeds.parse import FeedDocument, cleaned, read_feed, with_html
 from bot.models import Entry, Relevance, Summary
 from bot.summarize import LocalSummarizer
 from bot.summarize.source import SourceContext, entry_context
@@ -43,6 +43,26 @@ class Preparing:
 def prepare_entries(entries: Sequence[Entry], how: Preparing) -> Prepared:
     """`entries` cleaned from their HTML, then `score_and_summarize`."""
     return score_and_summarize(cleaned_all(entries, how.feed_url), how)
+
+
+def read_and_prepare(
+    body: bytes,
+    *,
+    url: str,
+    content_type: str | None,
+    seen: bytes | None,
+    how: Preparing,
+    at_most: int,
+) -> tuple[FeedDocument, Prepared | None]:
+    """`read_feed`, and when it finds at most `at_most` entries its previous document did
+    not have (a feed polled again, with a few new entries: the common case), those entries
+    prepared too, in the same call: they are new, and every new entry is likely posted.
+    Saves the feed a second trip to a worker."""
+    document = read_feed(body, url=url, content_type=content_type, seen=seen)
+    if not document.identities or not 0 < len(document.entries) <= at_most:
+        return document, None
+    how = replace(how, feed_title=document.title or how.feed_title)  # as the pipeline names it
+    return document, prepare_entries(with_html(document, document.entries), how)
 
 
 def score_and_summarize(entries: Sequence[Entry], how: Preparing) -> Prepared:

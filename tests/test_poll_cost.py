@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Callable
 from contextlib import asynccontextmanager
+from typing import Any, TypeVar
 
 import httpx
 import pytest
 
+import bot.pipeline
 from bot.models import Summary
 from bot.reports import FeedStatus
 from bot.store import Store
@@ -16,6 +18,8 @@ from bot.summarize.source import NO_CONTEXT, SourceContext
 from tests.clock import TestClock
 from tests.feed_server import FeedServer, rss
 from tests.polling import GENERAL, follow, items, pending_titles, pipeline
+
+T = TypeVar("T")
 
 
 class CountingSummarizer:
@@ -156,3 +160,41 @@ async def test_a_poll_whose_write_failed_leaves_every_entry_to_be_read_again(
     assert failed.feeds[0].status is FeedStatus.FAILED
     assert report.feeds[0].new_items == 3
     assert await pending_titles(store) == ["Story 2", "Story 1", "Story 0"]
+
+
+@pytest.mark.parametrize(
+    ("at_most", "trips"),
+    [(8, ["read_and_prepare"]), (1, ["read_and_prepare", "prepare_entries"])],
+    ids=["prepared-while-read", "too-many-prepared-after"],
+)
+async def test_a_feed_read_again_with_a_few_new_entries_is_prepared_in_the_same_trip(
+    clock: TestClock,
+    feed_server: FeedServer,
+    store: Store,
+    http: httpx.AsyncClient,
+    monkeypatch: pytest.MonkeyPatch,
+    at_most: int,
+    trips: list[str],
+) -> None:
+    monkeypatch.setattr(bot.pipeline, "PREPARE_WITH_READING", at_most)
+    url = feed_server.serve("/feed.xml", rss("F", items(3, start=2, now=clock())))
+    await follow(store, url)
+    poller = pipeline(store, http)
+    await poller.poll_due()
+    feed_server.serve("/feed.xml", rss("F", items(5, now=clock())))  # Stories 0 and 1 are new
+    called: list[str] = []
+    off_loop = poller._off_loop
+
+    async def counted(fn: Callable[..., T], /, *args: Any, **kwargs: Any) -> T:
+        called.append(fn.__name__)
+        return await off_loop(fn, *args, **kwargs)
+
+    poller._off_loop = counted
+    await poller.poll_feeds(await store.followed_feeds(), now=clock())
+
+    assert called == trips
+    # Either way, the same posts: each new story summarized and scored, nothing else.
+    posts = {r.item.title: r.item for r in await store.pending_posts()}
+    for title in ("Story 0", "Story 1"):
+        assert posts[title].summary == f"{title} is about open weights. It matters."
+        assert posts[title].relevance is not None
