@@ -71,7 +71,11 @@ def run_contender(config: ContenderConfig, conn: Connection) -> None:
         if config.name == "reader":
             _serve_reader(config, conn)
         else:
-            asyncio.run(_serve_async(config, conn))
+            # The loop the bot's processes run on (bot/event_loop.py), for the floor too.
+            import bot.event_loop
+
+            with bot.event_loop.fastest_event_loop():
+                asyncio.run(_serve_async(config, conn))
     except BaseException:
         conn.send(("error", traceback.format_exc()))
         raise

@@ -29,6 +29,7 @@ from bot.decide.digest import Digest
 from bot.digest import DigestService, Period
 from bot.discussions.comments import DiscussionRef, discussion_url
 from bot.discussions.service import discussion_recaps, summarize_discussion
+from bot.event_loop import fastest_event_loop
 from bot.http.clients import HttpClients, open_http_clients
 from bot.http.fetch import Fetcher, FetchError
 from bot.logs import LogOptions, configure_logging, log_options_parser
@@ -268,7 +269,8 @@ def run_bot(settings: Settings, role: Role = Role.ALL, shard: Shard | None = Non
     if not WorkerPlan.of(role).connects_to_discord:  # a poller needs no token
         from bot.poll_worker import run_poller_until_stopped
 
-        asyncio.run(run_poller_until_stopped(settings, shard or EVERY_FEED))
+        with fastest_event_loop():
+            asyncio.run(run_poller_until_stopped(settings, shard or EVERY_FEED))
         return EXIT_OK
     if not settings.discord.token:
         print(
@@ -281,7 +283,8 @@ def run_bot(settings: Settings, role: Role = Role.ALL, shard: Shard | None = Non
     from bot.client import StartError, run_until_stopped
 
     try:
-        asyncio.run(run_until_stopped(settings, role=role, shard=shard or EVERY_CHANNEL))
+        with fastest_event_loop():
+            asyncio.run(run_until_stopped(settings, role=role, shard=shard or EVERY_CHANNEL))
     except StartError as exc:
         print(f"error: {exc}", file=sys.stderr)
         return EXIT_USAGE
