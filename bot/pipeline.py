@@ -443,7 +443,9 @@ class Pipeline:
         plan made again, until it posts only scored items. Entries only stored are never
         scored or summarized. A local summarizer summarizes in the same call as the scoring
         what some channel would post at that score (the summaries are returned). Entries
-        `ready` (prepared while the feed was read) are planned with their scores at once.
+        `ready` (the few new entries of a feed read again, prepared while it was read) are
+        planned with their scores at once; they keep their scores and summaries even if the
+        plan then posts one of them nowhere (a keyword filter, too old).
         """
         relevance: dict[str, Relevance] = {}  # new scores, to be stored
         summaries: dict[str, Summary] = {}

@@ -244,8 +244,8 @@ _KEPT_HEADERS = frozenset({"retry-after", "cache-control", "expires", "content-t
 
 
 def _kept_headers(response: httpx.Response) -> dict[str, str]:
-    # One pass over the headers (each lookup by name is a scan of them all); the last of
-    # a repeated header wins, as `Headers.__getitem__` would join them.
+    # One pass over the headers (each lookup by name is a scan of them all); a repeated
+    # header's values are joined, as `Headers.__getitem__` joins them.
     kept = {}
     for name, value in response.headers.multi_items():
         if name in _KEPT_HEADERS:
