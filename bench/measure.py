@@ -114,6 +114,7 @@ def _pool_name(name: str) -> str:
 
 
 def _stat_seconds(stat: Path, ticks: int) -> float:
+    """User and system CPU seconds of a /proc stat file (0 if the task has ended)."""
     try:
         fields = stat.read_text().rsplit(")", 1)[1].split()
     except OSError:
@@ -124,14 +125,8 @@ def _stat_seconds(stat: Path, ticks: int) -> float:
 def cpu_seconds() -> float:
     """CPU seconds of this process and of its live children (their worker processes)."""
     ticks = os.sysconf("SC_CLK_TCK")
-    total = time.process_time()
-    for pid in child_pids():
-        try:
-            fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
-        except OSError:
-            continue
-        total += (int(fields[11]) + int(fields[12])) / ticks  # utime, stime
-    return total
+    children = (_stat_seconds(Path(f"/proc/{pid}/stat"), ticks) for pid in child_pids())
+    return time.process_time() + sum(children)
 
 
 class PhaseMeter:
