@@ -120,6 +120,8 @@ class Pipeline:
         self._now = clock
         self._fetcher = fetcher
         self._summarizer = summarizer
+        # A local summarizer runs in the same worker call as the scoring (see `_prepare`).
+        self._local = summarizer if isinstance(summarizer, LocalSummarizer) else None
         self._lexicon = Shared.of(lexicon)
         self._recaps = recaps
         self._settings = settings
@@ -243,8 +245,7 @@ class Pipeline:
         """The document, and the few entries it adds to the previous one prepared in the
         same call to a worker when nothing has to happen between (no full article to fetch,
         a local summarizer): a feed polled again costs one trip to a worker, not two."""
-        local = self._summarizer if isinstance(self._summarizer, LocalSummarizer) else None
-        if local is None or self._articles is not None or not feed.entry_identities:
+        if self._local is None or self._articles is not None or not feed.entry_identities:
             document = await self._off_loop(
                 read_feed,
                 fetched.body,
@@ -260,7 +261,7 @@ class Pipeline:
             url=fetched.url,
             content_type=fetched.content_type,
             seen=feed.entry_identities,
-            how=Preparing(feed.url, feed.title, self._lexicon, local, rule),
+            how=Preparing(feed.url, feed.title, self._lexicon, self._local, rule),
             at_most=PREPARE_WITH_READING,
         )
 
@@ -454,16 +455,17 @@ class Pipeline:
         thresholds = await self._thresholds(subscriptions)
         rule = PostRule.of(subscriptions, thresholds)
         by_key = {e.key: e for e in entries}
-        if ready is not None:
-            prepared_new = [e for e in ready.entries if e.key in by_key]  # not stored yet
-            by_key.update({e.key: e for e in prepared_new})
-            entries = [by_key[e.key] for e in entries]
-            relevance.update({e.key: ready.relevance[e.key] for e in prepared_new})
-            summaries.update({e.key: s for e in prepared_new if (s := ready.summaries.get(e.key))})
+        stored_by_key = {i.key: i for i in stored}
+        # Of those prepared while the feed was read, the entries not stored yet.
+        prepared = ready.only(by_key.keys()) if ready is not None else None
+        while True:
+            if prepared is not None:
+                by_key.update({e.key: e for e in prepared.entries})
+                entries = [by_key[e.key] for e in entries]
+                relevance.update(prepared.relevance)
+                summaries.update(prepared.summaries)
             relevant.update({key: score.relevant for key, score in relevance.items()})
             scores.update({key: score.score for key, score in relevance.items()})
-        stored_by_key = {i.key: i for i in stored}
-        while True:
             plan = plan_posts(
                 feed_id=feed.id,
                 subscriptions=subscriptions,
@@ -500,14 +502,8 @@ class Pipeline:
             prepared = await self._prepare(
                 [by_key[k] for k in unscored if k in by_key], feed.url, feed_title, rule
             )
-            by_key.update({e.key: e for e in prepared.entries})
-            entries = [by_key[e.key] for e in entries]
-            relevance.update(prepared.relevance)
-            summaries.update(prepared.summaries)
             if stored_unscored := [stored_by_key[k] for k in unscored - by_key.keys()]:
                 relevance.update(await self._relevance_of_items(stored_unscored))
-            relevant.update({key: score.relevant for key, score in relevance.items()})
-            scores.update({key: score.score for key, score in relevance.items()})
 
     async def _prepare(
         self, entries: list[Entry], feed_url: str, feed_title: str | None, rule: PostRule
@@ -515,8 +511,7 @@ class Pipeline:
         """New entries that may be posted, cleaned, completed (full article), scored, and
         summarized if the summarizer is local and `rule` says some channel would post them:
         in one call to a worker when no article is to be fetched between."""
-        local = self._summarizer if isinstance(self._summarizer, LocalSummarizer) else None
-        how = Preparing(feed_url, feed_title, self._lexicon, local, rule)
+        how = Preparing(feed_url, feed_title, self._lexicon, self._local, rule)
         if self._articles is None:
             return await self._off_loop(prepare_entries, entries, how)
         completed = await self._complete(await self._off_loop(cleaned_all, entries, feed_url))
@@ -646,9 +641,9 @@ class Pipeline:
         if not entries:
             return {}
         contexts = [entry_context(e, feed_url=feed_url, feed_title=feed_title) for e in entries]
-        if isinstance(self._summarizer, LocalSummarizer):
+        if self._local is not None:
             texts = [(e.key, e.title, e.text, c) for e, c in zip(entries, contexts, strict=True)]
-            return await self._off_loop(summarize_all, texts, self._summarizer)
+            return await self._off_loop(summarize_all, texts, self._local)
         results = await asyncio.gather(
             *(
                 self._summarizer.summarize(title=e.title, text=e.text, context=c)

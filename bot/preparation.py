@@ -6,7 +6,7 @@ and every module it imports is memory it holds (the pipeline's imports would dou
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Collection, Sequence
 from dataclasses import dataclass, replace
 
 from bot.content.relevance import Lexicon, score_relevance
@@ -25,6 +25,14 @@ class Prepared:
     entries: list[Entry]
     relevance: dict[str, Relevance]
     summaries: dict[str, Summary]
+
+    def only(self, keys: Collection[str]) -> Prepared:
+        """What was prepared of the entries with `keys`."""
+        return Prepared(
+            [e for e in self.entries if e.key in keys],
+            {k: score for k, score in self.relevance.items() if k in keys},
+            {k: summary for k, summary in self.summaries.items() if k in keys},
+        )
 
 
 @dataclass(frozen=True)
