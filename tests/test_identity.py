@@ -46,6 +46,19 @@ def test_title_keys_ignore_case_punctuation_and_a_trailing_source_name() -> None
     )
 
 
+def test_title_keys_keep_dots_inside_words_only() -> None:
+    assert title_key("...llama.cpp. b7214 speeds up Qwen2.5.. on M3 #1") == (
+        "llama.cpp b7214 speeds up qwen2.5 on m3 #1"
+    )
+    assert title_key("Ｑｗｅｎ ﬁne-tunes") == "qwen fine tunes"  # NFKC: full-width, ligature
+
+
+def test_link_keys_are_the_same_for_plain_and_parsed_links() -> None:
+    assert url_key("https://www.example.org") == url_key("https://example.org/") == "example.org/"
+    assert url_key("https://example.org/a/b/") == "example.org/a/b"
+    assert url_key("https://Example.org:8080/a/?q=1") == "Example.org:8080/a?q=1"
+
+
 def story(
     id: int, title: str, *, url: str | None = None, feed: int = 1, hours: float = 1
 ) -> StoryRef:

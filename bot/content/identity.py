@@ -17,7 +17,8 @@ _TRACKING_PREFIXES = ("utm_", "oly_", "vero_", "pk_", "mtm_", "at_")
 _DEFAULT_PORTS = {"http": 80, "https": 443}
 # " - The Verge", " | TechCrunch", " — Hugging Face": a source name appended to a headline.
 _SOURCE_SUFFIX = re.compile(r"\s+[-|–—:]\s+[^-|–—:]{2,40}$")
-_WORD = re.compile(r"[\w.+#]+")
+# A word may hold dots ("llama.cpp", "3.1") but not start or end with one.
+_WORD = re.compile(r"[\w+#]+(?:\.+[\w+#]+)*")
 # Already canonical: lowercase http(s), lowercase host, no port, query, fragment or space.
 _PLAIN_URL = re.compile(r"https?://[a-z0-9.-]+(/[^?#;\s]*)?", re.ASCII)
 
@@ -51,6 +52,9 @@ def canonical_url(link: str, base: str | None = None) -> str | None:
 
 def url_key(url: str) -> str:
     """What two links to the same page have in common: no scheme, no www., no trailing slash."""
+    if _PLAIN_URL.fullmatch(url):  # most links (canonical ones): no parsing needed
+        host, _, path = url.partition("://")[2].partition("/")
+        return host.removeprefix("www.") + (("/" + path).rstrip("/") or "/")
     parts = urlsplit(url)
     host = parts.netloc.removeprefix("www.")
     path = parts.path.rstrip("/") or "/"
@@ -69,9 +73,8 @@ def entry_key(*, guid: str | None, link: str | None, title: str, published: str 
 
 def title_key(title: str) -> str:
     """A headline reduced to its words, lowercased, with any trailing " - Source" removed."""
-    text = unicodedata.normalize("NFKC", title).lower()
-    text = _SOURCE_SUFFIX.sub("", text)
-    return " ".join(word.strip(".") for word in _WORD.findall(text) if word.strip("."))
+    text = title if title.isascii() else unicodedata.normalize("NFKC", title)
+    return " ".join(_WORD.findall(_SOURCE_SUFFIX.sub("", text.lower())))
 
 
 def _is_tracking(name: str) -> bool:
