@@ -5,8 +5,10 @@ index it costs what its rarest words find: headlines are indexed by length and w
 only those of a length it can be alike to having three of its rarest words are compared.
 Stories with the very same headline words (one piece of news, told again outside the
 window, or by a feed that tells it twice) share one entry of the index, so they are
-compared once, not once each. What matching needs of each story (its link, the feeds that
-told it) is kept too, so it reads nothing from the database for a story within the window.
+compared once, not once each. What matching needs of each story (the feeds that told it,
+when it was first seen) is kept too, so it reads nothing from the database for a story
+within the window. Its link is not: a story with an entry's link is found by that link
+(`PollFacts.stories_with_urls`), whatever its headline.
 Loaded once from the database, then kept up to date by the pipeline as it writes stories
 and items (one process writes them: the bot's).
 """
@@ -37,15 +39,15 @@ _TOGETHER = 3
 
 class RecentStories:
     """The index holds every story first seen in the window (a first poll of 10,000 feeds
-    brings 186,000), so each is kept small: its words as a tuple of strings held once for
-    the whole index, and what matching needs of it (link, feeds, first seen) as a tuple;
-    a `StoryRef` is made only for a story found."""
+    brings 186,000), so each is kept small: one tuple of its words (strings held once for
+    the whole index), the feeds that told it and when it was first seen; a `StoryRef` is
+    made only for a story found."""
 
     def __init__(self) -> None:
-        self._headline: dict[int, Headline] = {}  # story → its words
-        # story → (its link's key, the feed that told it or the feeds, first seen)
-        self._told: dict[int, tuple[str | None, int | frozenset[int], datetime]] = {}
-        self._stories: dict[Headline, list[int]] = {}  # words → the stories with them
+        # story → (its words, the feed that told it or the feeds, first seen)
+        self._told: dict[int, tuple[Headline, int | frozenset[int], datetime]] = {}
+        # words → the story with them, or the stories (most words have one: no list)
+        self._stories: dict[Headline, int | list[int]] = {}
         self._having: dict[str, int] = {}  # word → how many headlines have it
         self._words: dict[str, str] = {}  # each word of the index, held once
         # length → word → the headlines of that many words having it
@@ -55,10 +57,10 @@ class RecentStories:
         self._newest: datetime | None = None
 
     def __len__(self) -> int:
-        return len(self._headline)
+        return len(self._told)
 
     def __contains__(self, story_id: object) -> bool:
-        return story_id in self._headline
+        return story_id in self._told
 
     def add(self, stories: Iterable[StoryRef]) -> None:
         """Index stories (first seen not earlier than those already in)."""
@@ -67,10 +69,9 @@ class RecentStories:
             if self._newest is None or first_seen > self._newest:
                 self._newest = first_seen
             words = self._headline_of(story.title_key)
-            self._headline[story_id] = words
             feeds = story.feed_ids
             self._told[story_id] = (
-                story.url_key,
+                words,
                 next(iter(feeds)) if len(feeds) == 1 else feeds,
                 first_seen,
             )
@@ -80,17 +81,26 @@ class RecentStories:
                 self._order.append((first_seen, [story_id]))
             same = self._stories.get(words)
             if same is None:
-                self._stories[words] = [story_id]
+                self._stories[words] = story_id
                 by_word = self._by_length.setdefault(len(words), {})
                 for word in words:
                     by_word.setdefault(word, set()).add(words)
                     self._having[word] = self._having.get(word, 0) + 1
+            elif isinstance(same, int):
+                self._stories[words] = [same, story_id]
             else:
                 same.append(story_id)
 
     def _headline_of(self, title_key: str) -> Headline:
         held = self._words
         return tuple(sorted({held.setdefault(word, word) for word in title_key.split()}))
+
+    def _with(self, headline: Headline) -> list[int]:
+        """The stories whose words are `headline`'s."""
+        same = self._stories.get(headline)
+        if same is None:
+            return []
+        return [same] if isinstance(same, int) else same
 
     def forget_before(self, cutoff: datetime) -> None:
         """Drop the stories first seen before `cutoff` (out of the story window)."""
@@ -100,13 +110,15 @@ class RecentStories:
                 self._forget(story_id)
 
     def _forget(self, story_id: int) -> None:
-        words = self._headline.pop(story_id, None)
-        if words is None:
+        told = self._told.pop(story_id, None)
+        if told is None:
             return
-        del self._told[story_id]
+        words = told[0]
         same = self._stories[words]
-        same.remove(story_id)
-        if same:
+        if isinstance(same, list):
+            same.remove(story_id)
+            if len(same) == 1:
+                self._stories[words] = same[0]
             return
         del self._stories[words]
         by_word = self._by_length[len(words)]
@@ -125,24 +137,24 @@ class RecentStories:
         told = self._told.get(story_id)
         if told is None:
             return
-        url_key, feeds, first_seen = told
+        words, feeds, first_seen = told
         if isinstance(feeds, int):
             feeds = frozenset({feeds})
         if feed_id not in feeds:
-            self._told[story_id] = (url_key, feeds | {feed_id}, first_seen)
+            self._told[story_id] = (words, feeds | {feed_id}, first_seen)
 
     def refs(self, story_ids: Iterable[int]) -> dict[int, StoryRef]:
-        """The indexed stories among `story_ids` (those out of the window are not)."""
+        """The indexed stories among `story_ids` (those out of the window are not), without
+        their link (`url_key` None: the index does not hold it)."""
         found = {}
         for story_id in story_ids:
             told = self._told.get(story_id)
             if told is None:
                 continue
-            url_key, feeds, first_seen = told
-            words = self._headline[story_id]
+            words, feeds, first_seen = told
             found[story_id] = StoryRef(
                 story_id,
-                url_key,
+                None,
                 " ".join(words),
                 frozenset({feeds}) if isinstance(feeds, int) else feeds,
                 first_seen,
@@ -158,7 +170,7 @@ class RecentStories:
             return set()
         found: set[int] = set()
         for headline, _ in self._alike(frozenset(title_key.split())):
-            found.update(self._stories[headline])
+            found.update(self._with(headline))
         return found
 
     def most_alike(self, title_key: str, when: datetime, feed_id: int) -> set[int]:
@@ -170,8 +182,8 @@ class RecentStories:
             return set()
         words = frozenset(title_key.split())
         # The very same words are as alike as can be: nothing else needs looking at.
-        same = self._stories.get(tuple(sorted(words)))
-        if same is not None:
+        same = self._with(tuple(sorted(words)))
+        if same:
             joinable = {i for i in same if self._may_join(i, when, feed_id)}
             if joinable:
                 return joinable
@@ -181,7 +193,7 @@ class RecentStories:
             similarity = shared / (len(words) + len(headline) - shared)
             if similarity < best:
                 continue
-            joinable = [i for i in self._stories[headline] if self._may_join(i, when, feed_id)]
+            joinable = [i for i in self._with(headline) if self._may_join(i, when, feed_id)]
             if not joinable:
                 continue
             if similarity > best:
