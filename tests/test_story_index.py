@@ -108,6 +108,24 @@ def test_recent_stories_find_alike_headlines_and_forget_those_out_of_the_window(
     assert len(recent) == 2
 
 
+def test_stories_with_the_same_headline_are_found_until_each_is_forgotten() -> None:
+    recent = RecentStories()
+    headline = "llama 4 scout released with open weights"
+    recent.add([story(1, headline, WHEN - timedelta(hours=50))])
+    recent.add([story(2, headline, WHEN - timedelta(hours=49))])
+    recent.add([story(3, headline, WHEN - timedelta(hours=1))])
+
+    assert recent.similar(headline) == {1, 2, 3}
+    recent.forget_before(WHEN - timedelta(hours=49, minutes=30))
+    assert recent.similar(headline) == {2, 3}
+    recent.forget_before(WHEN - timedelta(hours=48))
+    assert recent.similar(headline) == {3}
+    assert recent.most_alike(headline, WHEN, feed_id=2) == {3}  # another feed's story
+    recent.forget_before(WHEN)
+    assert recent.similar(headline) == set()
+    assert len(recent) == 0
+
+
 async def test_a_pipeline_started_later_knows_the_stories_of_the_window(
     clock: TestClock, store: Store
 ) -> None:
