@@ -46,7 +46,7 @@ class RecentStories:
     def __init__(self) -> None:
         # story → (its words, the feed that told it or the feeds, first seen)
         self._told: dict[int, tuple[Headline, int | frozenset[int], datetime]] = {}
-        # words → the story with them, or the stories (most words have one: no list)
+        # words → the story with them, or the stories (most headlines have one: no list)
         self._stories: dict[Headline, int | list[int]] = {}
         self._having: dict[str, int] = {}  # word → how many headlines have it
         self._words: dict[str, str] = {}  # each word of the index, held once
