@@ -1,3 +1,7 @@
+import asyncio
+import sqlite3
+import threading
+from concurrent.futures import ThreadPoolExecutor
 from datetime import UTC, datetime
 from pathlib import Path
 
@@ -7,6 +11,7 @@ import pytest
 from bot.config import FeedSettings
 from bot.models import SubscriptionSource
 from bot.store import Store
+from bot.store.base import CHECKPOINT_EVERY, _Checkpoints
 from bot.store.schema import MIGRATIONS
 
 
@@ -67,3 +72,47 @@ async def test_the_write_ahead_log_is_copied_into_the_database_as_writes_go_on(
         assert path.stat().st_size > 50_000_000  # the notices are in the file
     finally:
         await store.close()
+
+
+async def test_a_store_closed_in_the_middle_of_a_checkpoint_closes_its_connection_after_it(
+    tmp_path: Path,
+) -> None:
+    # Shutting down cancels the checkpoint's task, but not its statement, which runs on in
+    # its thread: closing the connection under that statement crashed the process.
+    calls: list[str] = []
+    started, release = threading.Event(), threading.Event()
+
+    class SlowConnection(sqlite3.Connection):
+        def execute(self, sql: str, *args: object) -> sqlite3.Cursor:
+            calls.append("checkpoint")
+            started.set()
+            release.wait(10)
+            cursor = super().execute(sql, *args)
+            calls.append("checkpoint done")
+            return cursor
+
+        def close(self) -> None:
+            calls.append("close")
+            super().close()
+
+    connection = sqlite3.connect(
+        tmp_path / "bazaar.db", factory=SlowConnection, check_same_thread=False
+    )
+    checkpoints = _Checkpoints(connection, ThreadPoolExecutor(max_workers=1))
+    for _ in range(CHECKPOINT_EVERY):
+        checkpoints.after_write()
+    await asyncio.to_thread(started.wait, 10)
+    for task in asyncio.all_tasks() - {asyncio.current_task()}:
+        task.cancel()  # as asyncio.run does on the way out
+
+    closing = asyncio.create_task(checkpoints.close())
+    await asyncio.sleep(0.05)
+    assert calls == ["checkpoint"]  # the close waits for the statement
+    release.set()
+    await closing
+    assert calls == ["checkpoint", "checkpoint done", "close"]
+
+    for _ in range(CHECKPOINT_EVERY):
+        checkpoints.after_write()  # a closed store starts no checkpoint
+    await asyncio.sleep(0)
+    assert calls == ["checkpoint", "checkpoint done", "close"]

@@ -8,6 +8,7 @@ import logging
 import os
 import sqlite3
 from collections.abc import AsyncIterator, Awaitable, Callable, Iterable, Sequence
+from concurrent.futures import ThreadPoolExecutor
 from contextlib import asynccontextmanager
 from pathlib import Path
 from typing import Any, Self, TypeVar
@@ -232,36 +233,50 @@ class _Checkpoints:
     beside the writes instead of inside one of them. PASSIVE: it never waits for, nor
     blocks, a reader or the writer; what it cannot copy yet is copied by a later one."""
 
-    def __init__(self, connection: sqlite3.Connection) -> None:
+    def __init__(self, connection: sqlite3.Connection, thread: ThreadPoolExecutor) -> None:
         self._connection = connection
+        # One thread runs the connection's calls in the order given, so its close comes
+        # after a checkpoint still running, even one whose task was cancelled: closing a
+        # connection in the middle of its statement crashes the process.
+        self._thread = thread
         self._writes = 0
         self._running: asyncio.Task[None] | None = None
+        self._closed = False
 
     @classmethod
     async def open(cls, path: Path) -> _Checkpoints:
-        connection = await asyncio.to_thread(
+        thread = ThreadPoolExecutor(max_workers=1, thread_name_prefix="bazaar-checkpoints")
+        connect = functools.partial(
             sqlite3.connect, str(path), isolation_level=None, check_same_thread=False
         )
-        return cls(connection)
+        try:
+            connection = await asyncio.get_running_loop().run_in_executor(thread, connect)
+        except BaseException:
+            thread.shutdown(wait=False)
+            raise
+        return cls(connection, thread)
 
     def after_write(self) -> None:
         self._writes += 1
-        if self._writes >= CHECKPOINT_EVERY and self._running is None:
+        if self._writes >= CHECKPOINT_EVERY and self._running is None and not self._closed:
             self._writes = 0
             self._running = asyncio.create_task(self._checkpoint())
 
     async def _checkpoint(self) -> None:
+        checkpoint = functools.partial(self._connection.execute, "PRAGMA wal_checkpoint(PASSIVE)")
         try:
-            await asyncio.to_thread(self._connection.execute, "PRAGMA wal_checkpoint(PASSIVE)")
+            await asyncio.get_running_loop().run_in_executor(self._thread, checkpoint)
         except sqlite3.Error as exc:  # busy or locked: the next one copies what this did not
             log.debug("checkpoint skipped: %s", exc)
         finally:
             self._running = None
 
     async def close(self) -> None:
-        if self._running is not None:
-            await asyncio.gather(self._running, return_exceptions=True)
-        await asyncio.to_thread(self._connection.close)
+        self._closed = True
+        try:
+            await asyncio.get_running_loop().run_in_executor(self._thread, self._connection.close)
+        finally:
+            self._thread.shutdown(wait=False)
 
 
 def _transaction(work: Callable[[sqlite3.Connection], T], db: sqlite3.Connection) -> T:
