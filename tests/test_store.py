@@ -116,3 +116,9 @@ async def test_a_store_closed_in_the_middle_of_a_checkpoint_closes_its_connectio
         checkpoints.after_write()  # a closed store starts no checkpoint
     await asyncio.sleep(0)
     assert calls == ["checkpoint", "checkpoint done", "close"]
+
+
+async def test_a_store_closed_twice_is_closed_once(tmp_path: Path) -> None:
+    store = await Store.open(tmp_path / "bazaar.db")
+    await store.close()
+    await store.close()  # as a caller's own close and then its fixture's

@@ -272,6 +272,8 @@ class _Checkpoints:
             self._running = None
 
     async def close(self) -> None:
+        if self._closed:
+            return
         self._closed = True
         try:
             await asyncio.get_running_loop().run_in_executor(self._thread, self._connection.close)
