@@ -4,8 +4,10 @@ once and frozen, so later full collections walk only what came after, not the wh
 (a full collection of a 250 MiB heap paused the event loop for about 80 ms).
 
 During a cycle that grows the heap (a first poll of many feeds builds the index), what was
-written is frozen as it is written, uncollected: otherwise the heap grows unfrozen and each
-full collection walks more of it (one of them paused the loop for 150 ms).
+written is frozen as it is written: otherwise the heap grows unfrozen and each full
+collection walks more of it (one of them paused the loop for 150 ms). What is not frozen yet
+is collected first (a batch's worth, quick to walk): garbage frozen with the rest would stay
+until the next refreeze (at 3,000 feeds, 110 MiB by the end of a cycle).
 
 Frozen objects are still freed when nothing refers to them; only a reference cycle among
 them that dies later would be kept, so every `REFREEZE_CYCLES` cycles everything is
@@ -27,8 +29,9 @@ class HeapSettler:
         self._refreeze_every = refreeze_every
 
     def after_write(self) -> None:
-        """Freeze what is alive now (moving lists, not walking them: cheap), so the
-        collections the rest of the cycle makes walk only what comes after."""
+        """Collect what is not frozen yet, then freeze what survives, so the collections
+        the rest of the cycle makes walk only what comes after."""
+        gc.collect()
         gc.freeze()
 
     def after_cycle(self) -> None:

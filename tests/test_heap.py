@@ -4,6 +4,7 @@ many cycles it is unfrozen and collected whole, so no reference cycle is kept fo
 from __future__ import annotations
 
 import gc
+import weakref
 from collections.abc import Iterator
 
 import pytest
@@ -19,6 +20,9 @@ def unfrozen() -> Iterator[None]:
 
 
 class Node:
+    # Weak references to it tell whether it was freed.
+    __slots__ = ("__weakref__", "me")
+
     def __init__(self) -> None:
         self.me = self  # a reference cycle: only the cyclic collector frees it
 
@@ -37,6 +41,21 @@ def test_survivors_are_frozen_and_a_cycle_that_dies_later_is_freed_at_the_refree
 
     settler.after_cycle()  # the third: unfrozen and collected whole
     assert not any(isinstance(obj, Node) for obj in _frozen_and_tracked())
+
+
+def test_a_cycle_already_dead_when_a_write_ends_is_freed_not_frozen() -> None:
+    # A cycle of a feed done with (its document, held by a future's callbacks) must not be
+    # kept until the next refreeze: at 3,000 feeds that held 110 MiB more by the cycle's end.
+    settler = HeapSettler()
+    alive, dead = Node(), Node()
+    dead_ref = weakref.ref(dead)
+    del dead
+
+    settler.after_write()
+
+    assert dead_ref() is None
+    assert gc.get_freeze_count() > 0
+    assert not any(obj is alive for obj in gc.get_objects())  # what lives is frozen
 
 
 def _frozen_and_tracked() -> list[object]:
