@@ -44,8 +44,8 @@ def test_survivors_are_frozen_and_a_cycle_that_dies_later_is_freed_at_the_refree
 
 
 def test_a_cycle_already_dead_when_a_write_ends_is_freed_not_frozen() -> None:
-    # A cycle of a feed done with (its document, held by a future's callbacks) must not be
-    # kept until the next refreeze: at 3,000 feeds that held 110 MiB more by the cycle's end.
+    # A reference cycle already dead when a batch is written must not be kept until the
+    # next refreeze: at 3,000 feeds such garbage held 110 MiB more by the cycle's end.
     settler = HeapSettler()
     alive, dead = Node(), Node()
     dead_ref = weakref.ref(dead)
