@@ -14,7 +14,7 @@ from __future__ import annotations
 import asyncio
 import functools
 import logging
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from datetime import datetime, timedelta
 from typing import Protocol
 
@@ -43,7 +43,7 @@ from bot.feeds.parse import (
 from bot.heap import HeapSettler
 from bot.http.clients import HttpClients
 from bot.http.fetch import FetchedBody, Fetcher, FetchError, NotModified
-from bot.http.limits import HostLimiter
+from bot.http.limits import HostLimiter, HostQueue, host_of
 from bot.models import Entry, Feed, Item, NewItem, Subscription, Summary
 from bot.notices import pause_notice
 from bot.preparation import (
@@ -81,6 +81,9 @@ log = logging.getLogger(__name__)
 # database busy while fetches wait on the network, few enough to bound the bodies held and
 # the work each turn of the event loop does (at 64 the loop woke up to 70 ms late).
 IN_FLIGHT = 24
+# Feeds admitted to a cycle at once (the others wait in a list, not as tasks): room for those
+# worked on and as many again waiting for their host's turn.
+ADMITTED = 2 * IN_FLIGHT
 # At most this many feeds' writes in one transaction: enough that a commit is paid once for
 # many feeds, few enough that a batch ends quickly (the publisher's writes wait for it).
 COMMIT_BATCH = 32
@@ -157,9 +160,7 @@ class Pipeline:
     async def poll_feeds(self, feeds: Sequence[Feed], *, now: datetime) -> CycleReport:
         """Poll `feeds` concurrently (bounded); one failing feed never stops the others."""
         subscriptions = await self._store.subscriptions_of([feed.id for feed in feeds])
-        reports = await asyncio.gather(
-            *(self._poll_with_slot(feed, now, subscriptions[feed.id]) for feed in feeds)
-        )
+        reports = await self._poll_admitted(feeds, subscriptions, now)
         report = CycleReport(tuple(reports))
         if feeds and self._settings.freeze_heap:
             self._heap.after_cycle()
@@ -174,11 +175,72 @@ class Pipeline:
             )
         return report
 
+    async def _poll_admitted(
+        self,
+        feeds: Sequence[Feed],
+        subscriptions: Mapping[int, Sequence[Subscription]],
+        now: datetime,
+    ) -> list[FeedReport]:
+        """Each feed's report, in order. At most `ADMITTED` feeds are under way at once
+        (10,000 feeds waiting as tasks held 30 MiB), and of each host only as many waiting
+        for it or being fetched from it as it serves at once, the hosts taking turns: a
+        host with hundreds of feeds behind a politeness gap fills no more places than
+        that, and the others go on."""
+        limiter = self._fetcher.limiter
+        queue = HostQueue(
+            range(len(feeds)),
+            host=lambda i: host_of(feeds[i].url),
+            per_host=limiter.concurrency if limiter else None,
+        )
+        by_feed: dict[int, FeedReport] = {}
+        running: set[asyncio.Task[FeedReport]] = set()
+        progress = asyncio.Event()
+
+        def finished(i: int, task: asyncio.Task[FeedReport]) -> None:
+            running.discard(task)
+            if not task.cancelled():
+                by_feed[i] = task.result()
+            progress.set()
+
+        def turn_over(i: int) -> None:
+            queue.done(i)
+            progress.set()
+
+        try:
+            while running or len(queue):
+                while len(running) < ADMITTED and (i := queue.take()) is not None:
+                    feed = feeds[i]
+                    task = asyncio.create_task(
+                        self._poll_with_slot(
+                            feed,
+                            now,
+                            subscriptions[feed.id],
+                            turn_over=functools.partial(turn_over, i),
+                        )
+                    )
+                    task.add_done_callback(functools.partial(finished, i))
+                    running.add(task)
+                progress.clear()
+                await progress.wait()
+        finally:
+            # Cancelled (the bot stopping): what is under way stops too, as it ends.
+            for task in running:
+                task.cancel()
+            await asyncio.gather(*running, return_exceptions=True)
+        return [by_feed[i] for i in range(len(feeds))]
+
     async def _poll_with_slot(
-        self, feed: Feed, now: datetime, subscriptions: Sequence[Subscription]
+        self,
+        feed: Feed,
+        now: datetime,
+        subscriptions: Sequence[Subscription],
+        *,
+        turn_over: Callable[[], None],
     ) -> FeedReport:
         try:
-            return await self.poll_feed(feed, now=now, subscriptions=subscriptions)
+            return await self.poll_feed(
+                feed, now=now, subscriptions=subscriptions, turn_over=turn_over
+            )
         except Exception:
             # One broken feed must never stop the others or the loop, nor be retried
             # every second: it backs off like any failing feed.
@@ -187,7 +249,12 @@ class Pipeline:
             return await self._failed(feed, error, now)
 
     async def poll_feed(
-        self, feed: Feed, *, now: datetime, subscriptions: Sequence[Subscription] | None = None
+        self,
+        feed: Feed,
+        *,
+        now: datetime,
+        subscriptions: Sequence[Subscription] | None = None,
+        turn_over: Callable[[], None] | None = None,
     ) -> FeedReport:
         """Fetch, parse and store one feed; queue its posts for its `subscriptions` (read
         from the store if not given).
@@ -196,27 +263,32 @@ class Pipeline:
         feeds being worked on (`IN_FLIGHT`: what memory holds at once), and takes one of the
         `max_concurrent_fetches` slots only for the fetch itself: a feed queued behind its
         host's politeness gap never blocks a feed on another host, and a feed being parsed
-        or written never keeps another from being fetched.
+        or written never keeps another from being fetched. `turn_over` is called when its
+        host's turn ends, fetched or not.
         """
         failure: FetchError | None = None
-        async with self._fetcher.host_turn(feed.url):
-            await self._in_flight.acquire()
-            try:
-                async with self._fetch_slots:
-                    fetched = await self._fetcher.get(
-                        feed.url, etag=feed.etag, last_modified=feed.last_modified, in_turn=True
-                    )
-            except FetchError as exc:
-                failure = exc
-            except BaseException:
-                self._in_flight.release()
-                raise
+        try:
+            async with self._fetcher.host_turn(feed.url):
+                await self._in_flight.acquire()
+                try:
+                    async with self._fetch_slots:
+                        body = await self._fetcher.get(
+                            feed.url, etag=feed.etag, last_modified=feed.last_modified, in_turn=True
+                        )
+                except FetchError as exc:
+                    failure = exc
+                except BaseException:
+                    self._in_flight.release()
+                    raise
+        finally:
+            if turn_over is not None:
+                turn_over()
         try:
             if failure is not None:
                 return await self._failed(feed, failure, now)
             if subscriptions is None:
                 subscriptions = await self._store.feed_subscriptions(feed.id)
-            return await self._process(feed, fetched, subscriptions, now)
+            return await self._process(feed, body, subscriptions, now)
         finally:
             self._in_flight.release()
 

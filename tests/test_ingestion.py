@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import gzip
 import itertools
 from datetime import datetime, timedelta
@@ -12,6 +13,8 @@ import httpx
 from bot.http.fetch import Fetcher, make_http_client
 from bot.http.limits import HostLimiter
 from bot.models import Feed, FeedFilter, SubscriptionSource, Summary
+from bot.pipeline import ADMITTED
+from bot.reports import FeedStatus
 from bot.store import Store
 from bot.teasers import PageArticles
 from tests.clock import TestClock
@@ -438,6 +441,56 @@ async def test_a_feed_waiting_for_its_host_does_not_hold_a_slot_another_host_cou
     first_b = min(r.arrived for r in other_host.requests)
     second_a = sorted(r.arrived for r in feed_server.requests)[1]
     assert first_b < second_a
+
+
+async def test_a_cycle_of_many_feeds_holds_a_bounded_number_of_them_under_way(
+    clock: TestClock, feed_server: FeedServer, store: Store, http: httpx.AsyncClient
+) -> None:
+    # 10,000 feeds gathered as 10,000 waiting tasks held 30 MiB: the others wait in a list.
+    feeds = ADMITTED * 3
+    for n in range(feeds):
+        await follow(store, feed_server.serve(f"/f{n}.xml", rss(f"F{n}", items(1, now=clock()))))
+    peak = 0
+
+    async def count_tasks() -> None:
+        nonlocal peak
+        while True:
+            peak = max(peak, len(asyncio.all_tasks()))
+            await asyncio.sleep(0.001)
+
+    counting = asyncio.create_task(count_tasks())
+    try:
+        limiter = HostLimiter(concurrency=8, delay=0)
+        report = await pipeline(store, http, limiter=limiter, max_concurrent_fetches=8).poll_due()
+    finally:
+        counting.cancel()
+
+    assert len(report.feeds) == feeds
+    assert all(feed.status is FeedStatus.UPDATED for feed in report.feeds)
+    # The feeds admitted, and the test's, the server's and the store's own tasks.
+    assert peak < ADMITTED + 20, peak
+
+
+async def test_a_host_with_more_feeds_than_a_cycle_admits_does_not_keep_another_waiting(
+    clock: TestClock, feed_server: FeedServer, store: Store, http: httpx.AsyncClient
+) -> None:
+    other_host = FeedServer(host="127.0.0.2")
+    await other_host.start()
+    try:
+        for n in range(ADMITTED + 4):
+            await follow(store, feed_server.serve(f"/a{n}.xml", rss("A", items(1, now=clock()))))
+        await follow(store, other_host.serve("/b.xml", rss("B", items(1, now=clock()))))
+        limiter = HostLimiter(concurrency=1, delay=0.02)
+
+        report = await pipeline(store, http, limiter=limiter, max_concurrent_fetches=4).poll_due()
+    finally:
+        await other_host.stop()
+
+    # Host B's feed, the last of the cycle, went out among host A's first few: not once
+    # A's feeds, one every 20 ms, had left room for it.
+    assert len(report.feeds) == ADMITTED + 5
+    (b,) = other_host.requests
+    assert sum(r.arrived < b.arrived for r in feed_server.requests) <= 2
 
 
 async def test_with_the_guard_on_a_feed_on_a_private_address_is_refused_with_the_reason(

@@ -4,9 +4,18 @@ from __future__ import annotations
 
 import asyncio
 import time
-from collections.abc import AsyncIterator
+from collections import deque
+from collections.abc import AsyncIterator, Callable, Hashable, Iterable
 from contextlib import asynccontextmanager
+from typing import Generic, TypeVar
 from urllib.parse import urlsplit
+
+T = TypeVar("T", bound=Hashable)
+
+
+def host_of(url: str) -> str:
+    """The host that politeness counts `url`'s requests against."""
+    return (urlsplit(url).hostname or "").lower()
 
 
 class HostLimiter:
@@ -23,9 +32,14 @@ class HostLimiter:
         self._gates: dict[str, asyncio.Lock] = {}
         self._last_start: dict[str, float] = {}
 
+    @property
+    def concurrency(self) -> int:
+        """Requests to one host at once."""
+        return self._concurrency
+
     @asynccontextmanager
     async def slot(self, url: str) -> AsyncIterator[None]:
-        host = (urlsplit(url).hostname or "").lower()
+        host = host_of(url)
         semaphore = self._slots.setdefault(host, asyncio.Semaphore(self._concurrency))
         async with semaphore:
             await self._wait_for_gap(host)
@@ -40,3 +54,57 @@ class HostLimiter:
                 if wait > 0:
                     await asyncio.sleep(wait)
             self._last_start[host] = time.monotonic()
+
+
+class HostQueue(Generic[T]):
+    """Work for many hosts, handed out so that what waits for a busy host never keeps
+    another host's work from starting: the next item comes from a host with fewer than
+    `per_host` under way (None: no limit), the hosts taking turns; within a host, in the
+    order given. Only bookkeeping: the caller starts the work, and says when it is `done`.
+    """
+
+    def __init__(
+        self, items: Iterable[T], *, host: Callable[[T], str], per_host: int | None
+    ) -> None:
+        self._per_host = per_host
+        self._host: dict[T, str] = {}
+        self._waiting: dict[str, deque[T]] = {}
+        for item in items:
+            self._host[item] = name = host(item)
+            self._waiting.setdefault(name, deque()).append(item)
+        self._left = len(self._host)
+        self._under_way: dict[str, int] = {}
+        # The hosts that have work waiting and may start one more now, next turn first.
+        self._turns: deque[str] = deque(self._waiting)
+
+    def __len__(self) -> int:
+        """Items not handed out yet."""
+        return self._left
+
+    def take(self) -> T | None:
+        """The next item that may start now, or None (nothing left, or every host that
+        has work waiting is at its limit until some of its work is `done`)."""
+        if not self._turns:
+            return None
+        host = self._turns.popleft()
+        waiting = self._waiting[host]
+        item = waiting.popleft()
+        self._left -= 1
+        self._under_way[host] = under_way = self._under_way.get(host, 0) + 1
+        if not waiting:
+            del self._waiting[host]
+        elif self._per_host is None or under_way < self._per_host:
+            self._turns.append(host)
+        return item
+
+    def done(self, item: T) -> None:
+        """`item`, handed out by `take`, is done with its host: the host may start another."""
+        host = self._host.pop(item)
+        under_way = self._under_way[host] - 1
+        if under_way:
+            self._under_way[host] = under_way
+        else:
+            del self._under_way[host]
+        # At its limit until now, so not in the turns: its turn comes again.
+        if host in self._waiting and self._per_host is not None and under_way == self._per_host - 1:
+            self._turns.append(host)
