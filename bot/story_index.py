@@ -50,6 +50,8 @@ class RecentStories:
         self._stories: dict[Headline, int | list[int]] = {}
         self._having: dict[str, int] = {}  # word → how many headlines have it
         self._words: dict[str, str] = {}  # each word of the index, held once
+        # each headline of the index, held once (a story told again shares its headline)
+        self._headlines: dict[Headline, Headline] = {}
         # length → word → the headlines of that many words having it
         self._by_length: dict[int, dict[str, set[Headline]]] = {}
         # first seen, oldest first, and the stories first seen then
@@ -69,19 +71,21 @@ class RecentStories:
             if self._newest is None or first_seen > self._newest:
                 self._newest = first_seen
             words = self._headline_of(story.title_key)
+            if self._order and self._order[-1][0] == first_seen:
+                first_seen = self._order[-1][0]  # one object for the stories of an instant
+                self._order[-1][1].append(story_id)
+            else:
+                self._order.append((first_seen, [story_id]))
             feeds = story.feed_ids
             self._told[story_id] = (
                 words,
                 next(iter(feeds)) if len(feeds) == 1 else feeds,
                 first_seen,
             )
-            if self._order and self._order[-1][0] == first_seen:
-                self._order[-1][1].append(story_id)
-            else:
-                self._order.append((first_seen, [story_id]))
             same = self._stories.get(words)
             if same is None:
                 self._stories[words] = story_id
+                self._headlines[words] = words
                 by_word = self._by_length.setdefault(len(words), {})
                 for word in words:
                     by_word.setdefault(word, set()).add(words)
@@ -93,7 +97,8 @@ class RecentStories:
 
     def _headline_of(self, title_key: str) -> Headline:
         held = self._words
-        return tuple(sorted({held.setdefault(word, word) for word in title_key.split()}))
+        words = tuple(sorted({held.setdefault(word, word) for word in title_key.split()}))
+        return self._headlines.get(words, words)
 
     def _with(self, headline: Headline) -> list[int]:
         """The stories whose words are `headline`'s."""
@@ -121,6 +126,7 @@ class RecentStories:
                 self._stories[words] = same[0]
             return
         del self._stories[words]
+        del self._headlines[words]
         by_word = self._by_length[len(words)]
         for word in words:
             headlines = by_word[word]
