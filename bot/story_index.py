@@ -44,8 +44,9 @@ class RecentStories:
     made only for a story found."""
 
     def __init__(self) -> None:
-        # story → (its words, the feed that told it or the feeds, first seen)
-        self._told: dict[int, tuple[Headline, int | frozenset[int], datetime]] = {}
+        # story → (its words, the feed that told it or the feeds, first seen); feeds in a
+        # tuple, not a set: a story is told by a few, and a set of them is four times the size
+        self._told: dict[int, tuple[Headline, int | tuple[int, ...], datetime]] = {}
         # words → the story with them, or the stories (most headlines have one: no list)
         self._stories: dict[Headline, int | list[int]] = {}
         self._having: dict[str, int] = {}  # word → how many headlines have it
@@ -79,7 +80,7 @@ class RecentStories:
             feeds = story.feed_ids
             self._told[story_id] = (
                 words,
-                next(iter(feeds)) if len(feeds) == 1 else feeds,
+                next(iter(feeds)) if len(feeds) == 1 else tuple(feeds),
                 first_seen,
             )
             same = self._stories.get(words)
@@ -145,9 +146,9 @@ class RecentStories:
             return
         words, feeds, first_seen = told
         if isinstance(feeds, int):
-            feeds = frozenset({feeds})
+            feeds = (feeds,)
         if feed_id not in feeds:
-            self._told[story_id] = (words, feeds | {feed_id}, first_seen)
+            self._told[story_id] = (words, (*feeds, feed_id), first_seen)
 
     def refs(self, story_ids: Iterable[int]) -> dict[int, StoryRef]:
         """The indexed stories among `story_ids` (those out of the window are not), without
@@ -162,7 +163,7 @@ class RecentStories:
                 story_id,
                 None,
                 " ".join(words),
-                frozenset({feeds}) if isinstance(feeds, int) else feeds,
+                frozenset((feeds,) if isinstance(feeds, int) else feeds),
                 first_seen,
                 words=frozenset(words),
             )
