@@ -93,7 +93,7 @@ class StorageSettings:
         """Where the database is, for logs and messages (a URL without its password)."""
         if self.url is None:
             return str(self.database)
-        from bot.store.postgres import redacted  # psycopg, only for a PostgreSQL store
+        from bot.store.urls import redacted
 
         return redacted(self.url)
 
@@ -426,7 +426,7 @@ def _storage_url(table: Mapping[str, Any]) -> str | None:
     import psycopg
     from psycopg.conninfo import conninfo_to_dict
 
-    from bot.store.postgres import redacted
+    from bot.store.urls import redacted
 
     try:
         conninfo_to_dict(url)

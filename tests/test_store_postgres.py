@@ -16,10 +16,11 @@ from bot.models import Entry, NewItem, SubscriptionSource
 from bot.search import parse_query
 from bot.store import Store, StoreOpenError
 from bot.store.dialect import tsquery
-from bot.store.postgres import Connection, PostgresDatabase, redacted, translate
+from bot.store.postgres import Connection, PostgresDatabase, translate
 from bot.store.results import FeedState, PollResult
 from bot.store.schema import MIGRATIONS
 from bot.store.schema_pg import MIGRATIONS as PG_MIGRATIONS
+from bot.store.urls import redacted
 
 NOW = datetime(2026, 11, 24, 12, 0, tzinfo=UTC)
 

@@ -11,13 +11,16 @@ from collections.abc import AsyncIterator, Awaitable, Callable, Iterable, Sequen
 from concurrent.futures import ThreadPoolExecutor
 from contextlib import asynccontextmanager
 from pathlib import Path
-from typing import Any, Self, TypeVar
+from typing import TYPE_CHECKING, Any, Self, TypeVar
 
 import aiosqlite
 
 from bot.clock import Clock, system_clock
 from bot.store.dialect import POSTGRESQL, SQLITE, Dialect
-from bot.store.postgres import PostgresDatabase, is_postgres_url, redacted
+from bot.store.urls import is_postgres_url, redacted
+
+if TYPE_CHECKING:
+    from bot.store.postgres import PostgresDatabase
 
 log = logging.getLogger("bot.store")
 _CHUNK = 500  # SQLite's limit on bound parameters is generous, but not unlimited
@@ -92,6 +95,8 @@ class StoreBase:
 
     @classmethod
     async def _open_postgres(cls, url: str, clock: Clock) -> Self:
+        from bot.store.postgres import PostgresDatabase  # psycopg, only for a PostgreSQL store
+
         try:
             database = await PostgresDatabase.connect(url)
         except sqlite3.Error as exc:  # bot.store.postgres: psycopg's errors as sqlite3's
@@ -173,7 +178,7 @@ class StoreBase:
         from the event loop. (aiosqlite runs its own calls the same way; it has no public
         name for it, so this is the one place that uses its private `_execute`. On
         PostgreSQL, `connection` is `bot.store.postgres.Connection`, of the same API.)"""
-        if isinstance(self._db, PostgresDatabase):
+        if not isinstance(self._db, aiosqlite.Connection):
             return await self._db.run(work)  # type: ignore[arg-type]
         return await self._db._execute(work, self._db._conn)
 
