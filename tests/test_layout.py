@@ -82,3 +82,16 @@ def test_a_worker_process_imports_only_what_its_work_needs() -> None:
     loaded = set(done.stdout.split())
     heavy = {"bot.cli", "bot.pipeline", "bot.store", "bot.http", "aiohttp", "httpx", "discord"}
     assert loaded & heavy == set()
+
+
+def test_a_bot_on_sqlite_loads_no_postgresql_driver_nor_article_extractor_until_needed() -> None:
+    # psycopg (11 MiB) only for a PostgreSQL store, trafilatura (10 MiB) only once an
+    # article page is read: memory a bot on SQLite reading feeds would hold for nothing.
+    probe = (
+        "import sys, bot.cli, bot.pipeline, bot.poller, bot.store; "
+        "print(' '.join(sorted(sys.modules)))"
+    )
+    done = subprocess.run(
+        [sys.executable, "-c", probe], capture_output=True, text=True, check=True, timeout=60
+    )
+    assert {"psycopg", "trafilatura"} & set(done.stdout.split()) == set()

@@ -16,10 +16,8 @@ from html import unescape
 from urllib.parse import urljoin
 
 import lxml.html
-import trafilatura
 from lxml.etree import LxmlError, _Element
 from lxml.html import HtmlElement
-from trafilatura.utils import decode_file
 
 from bot.content.glued import (
     NEXT_ARTICLE_MARKER,
@@ -202,6 +200,8 @@ def _decode(data: bytes) -> str:
     try:
         return data.decode("cp1252")
     except UnicodeDecodeError:
+        from trafilatura.utils import decode_file  # see _trafilatura_text
+
         return decode_file(data)  # trafilatura's detector (charset_normalizer)
 
 
@@ -249,6 +249,10 @@ def _drop_hidden(tree: HtmlElement) -> None:
 
 
 def _trafilatura_text(tree: HtmlElement, url: str) -> str:
+    # Imported at the first page read, not with the bot: trafilatura and what it loads are
+    # 10 MiB of memory that a bot reading only feeds (`full_articles` off) never uses.
+    import trafilatura
+
     # bare_extraction rather than extract(): its txt output keeps the page's own line breaks
     # inside a paragraph on some paths, while the extracted tree says where paragraphs are.
     document = trafilatura.bare_extraction(
