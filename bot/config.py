@@ -93,7 +93,7 @@ class StorageSettings:
         """Where the database is, for logs and messages (a URL without its password)."""
         if self.url is None:
             return str(self.database)
-        from bot.store.urls import redacted
+        from bot.store.urls import redacted  # here: reading a config loads no store package
 
         return redacted(self.url)
 
