@@ -779,28 +779,38 @@ def _with_stories(
     facts: PollFacts,
     now: datetime,
 ) -> list[NewItem]:
-    """The new items, each with the story it tells (None: a new story): candidates from the
-    headline index and by canonical link, then `match_story` decides."""
+    """The new items, each with the story it tells (None: a new story): a story with the
+    entry's canonical link, else the headline index's best match, then `match_story`
+    decides."""
     if not entries:
         return []
-    similar = {
-        e.key: recent.most_alike(e.title_key, e.published_at or now, feed_id) for e in entries
+    first_linked = {
+        url_key: ids[0]
+        for url_key, ids in facts.stories_with_urls(e.url_key for e in entries if e.url_key).items()
     }
-    linked = facts.stories_with_urls(e.url_key for e in entries if e.url_key)
-    linked_ids = {story for ids in linked.values() for story in ids}
-    by_id = recent.refs({story for found in similar.values() for story in found} | linked_ids)
+    by_id = recent.refs(first_linked.values())
     # A story with the same link may be older than the window (and so not in the index).
-    by_id.update({story.id: story for story in facts.story_refs(linked_ids - by_id.keys())})
+    by_id.update(
+        {story.id: story for story in facts.story_refs(set(first_linked.values()) - by_id.keys())}
+    )
+    # A story found by its link is chosen whatever its headline: its entry needs no other.
+    by_headline = {
+        e.key: recent.best_match(e.title_key, e.published_at or now, feed_id)
+        for e in entries
+        if first_linked.get(e.url_key or "") not in by_id
+    }
+    by_id.update(recent.refs(i for i in by_headline.values() if i is not None))
     new_items = []
     for entry in entries:
-        same_link = linked.get(entry.url_key, []) if entry.url_key else []
+        same_link = first_linked.get(entry.url_key or "")
+        alike = by_headline.get(entry.key)
         story = match_story(
             feed_id=feed_id,
             url_key=entry.url_key,
             title_key=entry.title_key,
             when=entry.published_at or now,
-            stories=[by_id[i] for i in sorted(similar[entry.key]) if i in by_id],
-            linked=by_id.get(same_link[0]) if same_link else None,
+            stories=[by_id[alike]] if alike in by_id else [],
+            linked=by_id.get(same_link) if same_link is not None else None,
         )
         new_items.append(
             NewItem(

@@ -120,7 +120,7 @@ def test_stories_with_the_same_headline_are_found_until_each_is_forgotten() -> N
     assert recent.similar(headline) == {2, 3}
     recent.forget_before(WHEN - timedelta(hours=48))
     assert recent.similar(headline) == {3}
-    assert recent.most_alike(headline, WHEN, feed_id=2) == {3}  # another feed's story
+    assert recent.best_match(headline, WHEN, feed_id=2) == 3  # another feed's story
     recent.forget_before(WHEN)
     assert recent.similar(headline) == set()
     assert len(recent) == 0
@@ -230,7 +230,7 @@ def chosen(
     )
 
 
-def test_the_most_alike_stories_an_entry_may_join_give_match_story_the_same_answer() -> None:
+def test_the_best_match_is_the_story_match_story_chooses_among_all_alike() -> None:
     rng = random.Random(5)
     words = [f"w{n}" for n in range(10)] + VOCABULARY[:14]  # few words: many ties
     recent = RecentStories()
@@ -246,14 +246,16 @@ def test_the_most_alike_stories_an_entry_may_join_give_match_story_the_same_answ
         feed_id, when = rng.randrange(6), WHEN + timedelta(hours=rng.uniform(-50, 50))
         case = {"feed_id": feed_id, "headline": headline, "when": when}
         everything = chosen(recent, recent.similar(headline, when), **case)
-        assert chosen(recent, recent.most_alike(headline, when, feed_id), **case) == everything
+        best = recent.best_match(headline, when, feed_id)
+        assert chosen(recent, {best} if best is not None else set(), **case) == everything
+        assert best == (everything.id if everything else None)
         matched += everything is not None
     assert matched > 50  # most entries join a story: the choice is put to the test
 
 
-def test_the_most_alike_are_every_joinable_story_of_the_best_likeness_told_again_or_not() -> None:
+def test_the_best_match_is_the_first_joinable_story_of_the_best_likeness() -> None:
     # News told again word for word (the same headline from many feeds) is the commonest
-    # match: those stories, when one may be joined, are the most alike and the only ones.
+    # match: of those stories, the first one that may be joined is the match.
     rng = random.Random(8)
     words = VOCABULARY[:16]
     headlines = [" ".join(rng.sample(words, rng.randint(4, 8))) for _ in range(60)]
@@ -282,7 +284,7 @@ def test_the_most_alike_are_every_joinable_story_of_the_best_likeness_told_again
         }
         alike = {i: s for i, s in alike.items() if s >= TITLE_SIMILARITY}
         best = max(alike.values(), default=None)
-        expected = {i for i, s in alike.items() if s == best}
-        assert recent.most_alike(headline, when, feed_id) == expected, headline
+        expected = min((i for i, s in alike.items() if s == best), default=None)
+        assert recent.best_match(headline, when, feed_id) == expected, headline
         exact += best == 1.0
     assert exact > 100
