@@ -38,7 +38,6 @@ from bot.feeds.parse import (
     item_source,
     read_feed,
     richest_text,
-    with_html,
 )
 from bot.heap import HeapSettler
 from bot.http.clients import HttpClients
@@ -410,7 +409,7 @@ class Pipeline:
         )
         # What is known is recognized by its key; what is new carries its HTML, cleaned only
         # if it is used (posted, or read by a command).
-        new_entries = with_html(document, select_new_entries(document.entries, known))
+        new_entries = select_new_entries(document.entries, known)
         hints = server_hints(fetched.headers, now, document.interval_hint)
         state = FeedState(
             next_poll_at=next_poll_after_success(now, self._policy, hints),

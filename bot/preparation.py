@@ -12,7 +12,7 @@ from dataclasses import dataclass, replace
 from bot.content.relevance import Lexicon, score_relevance
 from bot.cpu import Shared
 from bot.decide.entries import PostRule
-from bot.feeds.parse import FeedDocument, cleaned, read_feed, with_html
+from bot.feeds.parse import FeedDocument, cleaned, read_feed
 from bot.models import Entry, Relevance, Summary
 from bot.summarize import LocalSummarizer
 from bot.summarize.source import SourceContext, entry_context
@@ -70,7 +70,7 @@ def read_and_prepare(
     if not document.identities or not 0 < len(document.entries) <= at_most:
         return document, None
     how = replace(how, feed_title=document.title or how.feed_title)  # as the pipeline names it
-    return document, prepare_entries(with_html(document, document.entries), how)
+    return document, prepare_entries(document.entries, how)
 
 
 def score_and_summarize(entries: Sequence[Entry], how: Preparing) -> Prepared:

@@ -1,8 +1,8 @@
 """An RSS/Atom document → our entries (the fast reader, or feedparser), off the event loop.
 
-In two steps when the caller knows some entries already (`read_feed`, then `clean_entries`
-for the new ones only): an entry already stored is recognized by its key before its text,
-the costly part, is cleaned.
+In two steps when the caller knows some entries already (`read_feed`, then `cleaned` for
+the new ones only): an entry already stored is recognized by its key before its text, the
+costly part, is cleaned.
 """
 
 from __future__ import annotations
@@ -36,12 +36,12 @@ class NotAFeedError(ValueError):
 @dataclass(frozen=True)
 class FeedDocument:
     """A feed read as far as recognizing its entries: each `Entry` has its key, title and
-    link, and an empty text until `clean_entries` cleans it from `html` (by entry key)."""
+    link, and carries its HTML (its content blocks and summary) with an empty text, until
+    `cleaned` cleans it: only if it is used (posted, or read by a command)."""
 
     title: str
     link: str | None
     entries: tuple[Entry, ...]
-    html: dict[str, tuple[str, ...]]  # each entry's content blocks and summary, by key
     url: str = ""  # where it was fetched: what relative links in it are relative to
     interval_hint: timedelta | None = None
     # Every entry's identity in this document (`IDENTITY_SIZE` bytes each; empty when
@@ -88,17 +88,15 @@ def read_feed(
             raise NotAFeedError(_not_a_feed_reason(parsed, body, url))
         feed_info, raw_entries = parsed.get("feed", {}), parsed.entries
     title = collapse_whitespace(html_to_text(feed_info.get("title", ""))) or url
-    entries, html = [], {}
-    for raw in raw_entries:
-        entry = _titled(_entry(raw, url), feed_url=url, feed_title=title)
-        entries.append(entry)
-        html.setdefault(entry.key, _html_blocks(raw))
+    html: dict[str, tuple[str, ...]] = {}  # by key: entries with one key share the first's
+    entries = tuple(
+        _titled(_entry(raw, url, html), feed_url=url, feed_title=title) for raw in raw_entries
+    )
     return FeedDocument(
         title=title,
         link=feed_info.get("link"),
         url=url,
-        entries=tuple(entries),
-        html=html,
+        entries=entries,
         interval_hint=feed_interval_hint(
             feed_info.get("ttl"),
             feed_info.get("sy_updateperiod"),
@@ -108,19 +106,9 @@ def read_feed(
     )
 
 
-def clean_entries(document: FeedDocument, entries: Sequence[Entry]) -> list[Entry]:
-    """`entries` (of `document`) with their text: the richest of their content blocks and
-    summary (feeds differ on which one is full), cleaned from HTML."""
-    return [_with_text(e, document.html.get(e.key, ()), document.url) for e in entries]
-
-
-def with_html(document: FeedDocument, entries: Sequence[Entry]) -> list[Entry]:
-    """`entries` (of `document`) carrying their HTML, to be cleaned only if they are used."""
-    return [replace(e, html=document.html.get(e.key, ())) for e in entries]
-
-
 def cleaned(entry: Entry, *, feed_url: str) -> Entry:
-    """The entry with its text cleaned from the HTML it carries (if it carries any)."""
+    """The entry with its text: the richest of the content blocks and summary it carries
+    (feeds differ on which one is full), cleaned from HTML."""
     if not entry.html:
         return entry
     return _with_text(entry, entry.html, feed_url)
@@ -162,7 +150,7 @@ def parse_feed(
     return ParsedFeed(
         title=document.title,
         link=document.link,
-        entries=tuple(clean_entries(document, document.entries)),
+        entries=tuple(cleaned(e, feed_url=url) for e in document.entries),
         interval_hint=document.interval_hint,
     )
 
@@ -182,16 +170,20 @@ def _titled(entry: Entry, *, feed_url: str, feed_title: str) -> Entry:
     return replace(entry, title=title, title_key=title_key(title))
 
 
-def _entry(raw: Any, feed_url: str) -> Entry:
+def _entry(raw: Any, feed_url: str, html: dict[str, tuple[str, ...]]) -> Entry:
+    """The entry, carrying the HTML of the first entry with its key (kept in `html`)."""
     title = collapse_whitespace(html_to_text(raw.get("title", "")))
     link = canonical_url(raw.get("link") or "", base=feed_url)
     guid = (raw.get("id") or "").strip() or None
     published_struct = raw.get("published_parsed") or raw.get("updated_parsed")
     published_at = _to_datetime(published_struct)
+    key = entry_key(
+        guid=guid, link=link, title=title, published=raw.get("published") or raw.get("updated")
+    )
+    if key not in html:
+        html[key] = _html_blocks(raw)
     return Entry(
-        key=entry_key(
-            guid=guid, link=link, title=title, published=raw.get("published") or raw.get("updated")
-        ),
+        key=key,
         title=title or "(untitled)",
         link=link,
         guid=guid,
@@ -202,6 +194,7 @@ def _entry(raw: Any, feed_url: str) -> Entry:
         comments_url=canonical_url(raw.get("comments") or "", base=feed_url),
         title_key=title_key(title),
         image_url=entry_image(raw, feed_url),
+        html=html[key],
     )
 
 
