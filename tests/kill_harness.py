@@ -38,6 +38,9 @@ RECAP_PREFIX = "💬 Discussion recap"
 HN_COMMENTS = f"https://news.ycombinator.com/item?id={HN_STORY}"
 FINAL_STATUSES = ("posted", "skipped")
 BUSY_SERVER_SETTINGS = {"posts_per_hour": "200", "catch_up_above": "0"}
+# The most the config allows: more than a feed here ever holds (its items and the fresh
+# stories, at most four a round).
+BACKFILL = 100
 
 
 # ---- The world the bot reads ------------------------------------------------------------------
@@ -164,7 +167,9 @@ class NewsWorld:
             f'[discord]\ntoken = "fake-token"\nguild_ids = [{guild_id}]\n'
             f"[storage]\n{state.storage_setting}\n"
             "[polling]\ninterval_seconds = 1\nmin_interval_seconds = 1\n"
-            f"backfill = {self.items_per_feed}\nfull_articles = false\n"
+            # Every item is expected posted: also the fresh stories that reach a feed whose
+            # first poll a SIGKILL cut short (its first poll then finds them as well).
+            f"backfill = {BACKFILL}\nfull_articles = false\n"
             "[network]\nallow_private_networks = true\nper_host_delay_seconds = 0\n"
             f'[discussions]\nhn_api = "{hn_api}"\n' + feeds
         )
