@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import functools
 import time
 from collections import deque
 from collections.abc import AsyncIterator, Callable, Hashable, Iterable
@@ -13,6 +14,7 @@ from urllib.parse import urlsplit
 T = TypeVar("T", bound=Hashable)
 
 
+@functools.lru_cache(maxsize=32_768)  # asked twice a cycle for every feed, the same URLs
 def host_of(url: str) -> str:
     """The host that politeness counts `url`'s requests against."""
     return (urlsplit(url).hostname or "").lower()
