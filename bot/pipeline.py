@@ -46,6 +46,7 @@ from bot.http.limits import HostLimiter, HostQueue, host_of
 from bot.models import Entry, Feed, Item, NewItem, Subscription, Summary
 from bot.notices import pause_notice
 from bot.preparation import (
+    Backfill,
     Prepared,
     Preparing,
     cleaned_all,
@@ -305,18 +306,28 @@ class Pipeline:
                 # The very same document (a server without validators): nothing to parse.
                 same = NotModified(fetched.headers, fetched.moved_to)
                 return await self._not_modified(feed, same, subscriptions, now)
-            document, ready = await self._read(feed, fetched, subscriptions)
+            document, ready = await self._read(feed, fetched, subscriptions, now)
         except (FetchError, NotAFeedError) as exc:
             return await self._failed(feed, exc, now)
         return await self._updated(feed, fetched, document, subscriptions, now, ready)
 
     async def _read(
-        self, feed: Feed, fetched: FetchedBody, subscriptions: Sequence[Subscription]
+        self,
+        feed: Feed,
+        fetched: FetchedBody,
+        subscriptions: Sequence[Subscription],
+        now: datetime,
     ) -> tuple[FeedDocument, Prepared | None]:
-        """The document, and the few entries it adds to the previous one prepared in the
-        same call to a worker when nothing has to happen between (no full article to fetch,
-        a local summarizer): a feed polled again costs one trip to a worker, not two."""
-        if self._local is None or self._articles is not None or not feed.entry_identities:
+        """The document, and the entries likely to be posted (the few it adds to the
+        previous one; in a first poll, what a channel's backfill takes) prepared in the same
+        call to a worker when nothing has to happen between (no full article to fetch, a
+        local summarizer): a feed costs one trip to a worker, not two."""
+        backfill = self._first_backfill(feed, subscriptions, now)
+        if (
+            self._local is None
+            or self._articles is not None
+            or not (feed.entry_identities or backfill)
+        ):
             document = await self._off_loop(
                 read_feed,
                 fetched.body,
@@ -334,7 +345,17 @@ class Pipeline:
             seen=feed.entry_identities,
             how=Preparing(feed.url, feed.title, self._lexicon, self._local, rule),
             at_most=PREPARE_WITH_READING,
+            backfill=backfill,
         )
+
+    def _first_backfill(
+        self, feed: Feed, subscriptions: Sequence[Subscription], now: datetime
+    ) -> Backfill | None:
+        """For a feed read for the first time while a channel waits for its backfill."""
+        count = self._settings.backfill
+        if feed.entry_identities or not count or all(s.initialized for s in subscriptions):
+            return None
+        return Backfill(count, now, now - timedelta(days=self._settings.max_age_days))
 
     async def _not_modified(
         self,

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from collections.abc import Collection, Sequence
 from dataclasses import dataclass, replace
+from datetime import datetime
 
 from bot.content.relevance import Lexicon, score_relevance
 from bot.cpu import Shared
@@ -53,6 +54,23 @@ def prepare_entries(entries: Sequence[Entry], how: Preparing) -> Prepared:
     return score_and_summarize(cleaned_all(entries, how.feed_url), how)
 
 
+@dataclass(frozen=True)
+class Backfill:
+    """A feed read for the first time for channels that start following it: they get its
+    newest `count` entries, those dated after `oldest` (an undated entry counts as `now`)."""
+
+    count: int
+    now: datetime
+    oldest: datetime
+
+    def likely_posted(self, entries: Sequence[Entry]) -> list[Entry]:
+        """The entries a channel's backfill posts when its filters take them all, as
+        `plan_posts` chooses them: the newest, none too old."""
+        dated = [(e.published_at or self.now, e) for e in entries]
+        newest = sorted(dated, key=lambda pair: pair[0], reverse=True)[: self.count]
+        return [entry for when, entry in newest if when >= self.oldest]
+
+
 def read_and_prepare(
     body: bytes,
     *,
@@ -61,16 +79,22 @@ def read_and_prepare(
     seen: bytes | None,
     how: Preparing,
     at_most: int,
+    backfill: Backfill | None = None,
 ) -> tuple[FeedDocument, Prepared | None]:
-    """`read_feed`, and when it finds at most `at_most` entries its previous document did
-    not have (a feed polled again, with a few new entries: the common case), those entries
-    prepared too, in the same call: they are new, and every new entry is likely posted.
-    Saves the feed a second trip to a worker."""
+    """`read_feed`, and the entries it finds likely to be posted prepared too, in the same
+    call: saves the feed a second trip to a worker. Those are, for a feed polled again, the
+    entries its previous document did not have if there are at most `at_most` (a few new
+    entries: the common case; every new entry is likely posted); for a feed read for the
+    first time, those its `backfill` would post."""
     document = read_feed(body, url=url, content_type=content_type, seen=seen)
-    if not document.identities or not 0 < len(document.entries) <= at_most:
+    if backfill is not None:
+        entries = backfill.likely_posted(document.entries)
+    elif document.identities and 0 < len(document.entries) <= at_most:
+        entries = document.entries
+    else:
         return document, None
     how = replace(how, feed_title=document.title or how.feed_title)  # as the pipeline names it
-    return document, prepare_entries(document.entries, how)
+    return document, prepare_entries(entries, how)
 
 
 def score_and_summarize(entries: Sequence[Entry], how: Preparing) -> Prepared:

@@ -4,20 +4,22 @@ from __future__ import annotations
 
 from collections.abc import AsyncIterator, Callable
 from contextlib import asynccontextmanager
+from datetime import UTC, datetime, timedelta
 from typing import Any, TypeVar
 
 import httpx
 import pytest
 
 import bot.pipeline
-from bot.models import Summary
+from bot.models import NO_RULES, Entry, KeywordFilter, SubscriptionSource, Summary
+from bot.preparation import Backfill
 from bot.reports import FeedStatus
 from bot.store import Store
 from bot.summarize.extractive import ExtractiveSummarizer
 from bot.summarize.source import NO_CONTEXT, SourceContext
 from tests.clock import TestClock
 from tests.feed_server import FeedServer, rss
-from tests.polling import GENERAL, follow, items, pending_titles, pipeline
+from tests.polling import GENERAL, NEWS, follow, items, pending_titles, pipeline
 
 T = TypeVar("T")
 
@@ -160,6 +162,66 @@ async def test_a_poll_whose_write_failed_leaves_every_entry_to_be_read_again(
     assert failed.feeds[0].status is FeedStatus.FAILED
     assert report.feeds[0].new_items == 3
     assert await pending_titles(store) == ["Story 2", "Story 1", "Story 0"]
+
+
+@pytest.mark.parametrize(
+    ("rules", "trips", "posted"),
+    [
+        (NO_RULES, ["read_and_prepare"], ["Story 2", "Story 1", "Story 0"]),
+        # Story 0 is filtered out: the backfill takes Story 3 instead, prepared after.
+        (
+            KeywordFilter(exclude=("Story 0",)),
+            ["read_and_prepare", "prepare_entries"],
+            ["Story 3", "Story 2", "Story 1"],
+        ),
+    ],
+    ids=["backfill-prepared-while-read", "filtered-backfill-prepared-after"],
+)
+async def test_a_new_feeds_backfill_is_prepared_in_the_same_trip_as_its_reading(
+    clock: TestClock,
+    feed_server: FeedServer,
+    store: Store,
+    http: httpx.AsyncClient,
+    rules: KeywordFilter,
+    trips: list[str],
+    posted: list[str],
+) -> None:
+    # Story 6 is older than max_age (5 days): never posted, so never prepared either.
+    feed = items(6, now=clock()) + items(1, start=6 * 24, now=clock())
+    url = feed_server.serve("/feed.xml", rss("F", feed))
+    await store.subscribe(url, NEWS, source=SubscriptionSource.COMMAND, guild_id=7, rules=rules)
+    poller = pipeline(store, http, backfill=3, max_age_days=5)
+    called: list[str] = []
+    off_loop = poller._off_loop
+
+    async def counted(fn: Callable[..., T], /, *args: Any, **kwargs: Any) -> T:
+        called.append(fn.__name__)
+        return await off_loop(fn, *args, **kwargs)
+
+    poller._off_loop = counted
+    await poller.poll_due()
+
+    assert called == trips
+    assert await pending_titles(store) == posted
+    by_title = {i.title: i for i in await store.recent_items(1, 10)}
+    for title in posted:
+        assert by_title[title].summary == f"{title} is about open weights. It matters."
+    # What no channel gets is only stored: neither cleaned nor summarized.
+    assert by_title["Story 5"].summary == "" and by_title["Story 5"].text == ""
+    assert by_title["Story 144"].summary == ""
+
+
+def test_a_backfill_is_likely_to_post_the_newest_entries_none_too_old() -> None:
+    now = datetime(2026, 3, 1, tzinfo=UTC)
+    backfill = Backfill(count=2, now=now, oldest=now - timedelta(days=1))
+
+    def entry(key: str, hours_ago: float | None) -> Entry:
+        published = now - timedelta(hours=hours_ago) if hours_ago is not None else None
+        return Entry(key, key, None, None, "", published)
+
+    entries = [entry("a", 5), entry("b", 2), entry("undated", None), entry("old", 30)]
+    assert [e.key for e in backfill.likely_posted(entries)] == ["undated", "b"]
+    assert [e.key for e in backfill.likely_posted(entries[3:])] == []  # only too old
 
 
 @pytest.mark.parametrize(
