@@ -12,6 +12,7 @@ import pytest
 
 import bot.pipeline
 from bot.models import NO_RULES, Entry, KeywordFilter, SubscriptionSource, Summary
+from bot.pipeline import Pipeline
 from bot.preparation import Backfill
 from bot.reports import FeedStatus
 from bot.store import Store
@@ -47,6 +48,19 @@ async def statements(store: Store) -> AsyncIterator[list[str]]:
         yield seen
     finally:
         await store._db.set_trace_callback(None)
+
+
+def count_trips(poller: Pipeline) -> list[str]:
+    """The name of each function the pipeline sends off the event loop from now on."""
+    called: list[str] = []
+    off_loop = poller._off_loop
+
+    async def counted(fn: Callable[..., T], /, *args: Any, **kwargs: Any) -> T:
+        called.append(fn.__name__)
+        return await off_loop(fn, *args, **kwargs)
+
+    poller._off_loop = counted
+    return called
 
 
 def reading(table: str, sql: list[str]) -> list[str]:
@@ -186,19 +200,12 @@ async def test_a_new_feeds_backfill_is_prepared_in_the_same_trip_as_its_reading(
     trips: list[str],
     posted: list[str],
 ) -> None:
-    # Story 6 is older than max_age (5 days): never posted, so never prepared either.
+    # Story 144 is older than max_age (5 days): never posted, so never prepared either.
     feed = items(6, now=clock()) + items(1, start=6 * 24, now=clock())
     url = feed_server.serve("/feed.xml", rss("F", feed))
     await store.subscribe(url, NEWS, source=SubscriptionSource.COMMAND, guild_id=7, rules=rules)
     poller = pipeline(store, http, backfill=3, max_age_days=5)
-    called: list[str] = []
-    off_loop = poller._off_loop
-
-    async def counted(fn: Callable[..., T], /, *args: Any, **kwargs: Any) -> T:
-        called.append(fn.__name__)
-        return await off_loop(fn, *args, **kwargs)
-
-    poller._off_loop = counted
+    called = count_trips(poller)
     await poller.poll_due()
 
     assert called == trips
@@ -244,14 +251,7 @@ async def test_a_feed_read_again_with_a_few_new_entries_is_prepared_in_the_same_
     poller = pipeline(store, http)
     await poller.poll_due()
     feed_server.serve("/feed.xml", rss("F", items(5, now=clock())))  # Stories 0 and 1 are new
-    called: list[str] = []
-    off_loop = poller._off_loop
-
-    async def counted(fn: Callable[..., T], /, *args: Any, **kwargs: Any) -> T:
-        called.append(fn.__name__)
-        return await off_loop(fn, *args, **kwargs)
-
-    poller._off_loop = counted
+    called = count_trips(poller)
     await poller.poll_feeds(await store.followed_feeds(), now=clock())
 
     assert called == trips
