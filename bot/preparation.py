@@ -12,7 +12,7 @@ from datetime import datetime
 
 from bot.content.relevance import Lexicon, score_relevance
 from bot.cpu import Shared
-from bot.decide.entries import PostRule
+from bot.decide.entries import PostRule, newest
 from bot.feeds.parse import FeedDocument, cleaned, read_feed
 from bot.models import Entry, Relevance, Summary
 from bot.summarize import LocalSummarizer
@@ -66,9 +66,11 @@ class Backfill:
     def likely_posted(self, entries: Sequence[Entry]) -> list[Entry]:
         """The entries a channel's backfill posts when its filters take them all, as
         `plan_posts` chooses them: the newest, none too old."""
-        dated = [(e.published_at or self.now, e) for e in entries]
-        newest = sorted(dated, key=lambda pair: pair[0], reverse=True)[: self.count]
-        return [entry for when, entry in newest if when >= self.oldest]
+        chosen = newest(entries, self.count, time=self._time_of)
+        return [entry for entry in chosen if self._time_of(entry) >= self.oldest]
+
+    def _time_of(self, entry: Entry) -> datetime:
+        return entry.published_at or self.now  # as the pipeline dates a candidate
 
 
 def read_and_prepare(

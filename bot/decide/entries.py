@@ -5,9 +5,10 @@ Nothing here does I/O; it looks only at data, so every rule is testable on its o
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
+from typing import TypeVar
 
 from bot.decide.filters import filter_verdict
 from bot.models import (
@@ -19,6 +20,8 @@ from bot.models import (
     SkipReason,
     Subscription,
 )
+
+T = TypeVar("T")
 
 
 @dataclass(frozen=True)
@@ -127,7 +130,7 @@ def plan_posts(
             else:
                 skips.append(skip)
         if not subscription.initialized:
-            chosen = _newest(wanted, backfill)
+            chosen = newest(wanted, backfill, time=lambda c: c.time)
             kept = {c.key for c in chosen}
             skips += [
                 Skip(c.key, channel, SkipReason.BEYOND_BACKFILL, str(backfill))
@@ -165,5 +168,7 @@ def _unique(candidates: Iterable[Candidate]) -> list[Candidate]:
     return list({c.key: c for c in reversed(list(candidates))}.values())
 
 
-def _newest(candidates: Sequence[Candidate], count: int) -> list[Candidate]:
-    return sorted(candidates, key=lambda c: c.time, reverse=True)[:count]
+def newest(items: Sequence[T], count: int, *, time: Callable[[T], datetime]) -> list[T]:
+    """The `count` newest of `items` by `time`, newest first (of equal times, the first
+    given first): what a channel's backfill takes."""
+    return sorted(items, key=time, reverse=True)[:count]
