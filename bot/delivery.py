@@ -28,6 +28,7 @@ from bot.decide.outbox import (
 )
 from bot.decide.pings import ping_role
 from bot.decide.server_settings import ServerSettings
+from bot.item_summaries import ItemSummaries
 from bot.models import Notice, OutboxKind, OutboxRow, Post
 from bot.notices import catch_up_pages
 from bot.posts import post_for_item
@@ -89,6 +90,7 @@ class DeliveryService:
         self._now = clock
         self._servers = server_settings
         self._shard = shard  # the channels this publisher sends to
+        self._summaries = ItemSummaries(store)
         # (the newest outbox row, when) at the last count of the channels' backlogs
         self._folds_checked: tuple[int, datetime] = (-1, datetime.min.replace(tzinfo=UTC))
 
@@ -217,7 +219,14 @@ class DeliveryService:
 
     async def _job(self, row: OutboxRow, step: Send) -> Job:
         kind = JobKind(row.kind.value)
-        post = post_for_item(row.item, row.source_name) if kind is not JobKind.RECAP else None
+        item = row.item
+        if kind is JobKind.POST:
+            # Its summary is made now, if the poll left it to be (a post folded into a
+            # catch-up list never needs one).
+            item = await self._summaries.summarized(
+                item, feed_url=row.feed_url, feed_title=row.feed_title
+            )
+        post = post_for_item(item, row.source_name) if kind is not JobKind.RECAP else None
         server = await self._servers.get(row.guild_id) if self._servers else None
         return Job(
             kind,
@@ -231,7 +240,7 @@ class DeliveryService:
                 row.kind,
                 feed_role=row.role_id,
                 tag_roles=server.tag_roles if server else {},
-                tags=row.item.tags,
+                tags=item.tags,
             ),
             settings=server,
         )

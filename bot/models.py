@@ -33,8 +33,8 @@ class Entry:
     title_key: str = ""  # the headline's words, for matching the same story across sources
     partial_reason: str | None = None  # set when only a teaser or paywall stub could be read
     image_url: str | None = None  # the feed's picture for it (media thumbnail, enclosure)
-    # The feed's HTML for the entry (content blocks, summary) while `text` is not cleaned
-    # from it yet: an entry that is only stored is never cleaned unless it is used.
+    # The feed's HTML for the entry (content blocks, summary), `text` empty until it is
+    # cleaned from it: an entry that is only stored is never cleaned unless it is used.
     html: tuple[str, ...] = ()
     # Read from that HTML when it is cleaned: the links it makes (a roundup's items) and the
     # paragraphs it quotes (a comment quoting its parent), which are not the author's words.
@@ -161,7 +161,7 @@ class Item:
     relevant: bool = True
     tags: tuple[str, ...] = ()
     comments_url: str | None = None
-    html: tuple[str, ...] = ()  # the feed's HTML, for an item whose text is not cleaned yet
+    html: tuple[str, ...] = ()  # the feed's HTML (its text may not be cleaned from it yet)
     image_url: str | None = None  # the feed's picture for it
 
     @property
@@ -252,6 +252,10 @@ class OutboxRow:
     story_thread_id: int | None = None
     guild_id: int | None = None  # of the channel, when known
     role_id: int | None = None  # the feed's role to mention in this channel (opted in)
+    # The feed it came from, as the poll knew it: what an offline summary made as the post
+    # is sent reads of its source (a release feed's).
+    feed_url: str | None = None
+    feed_title: str | None = None
 
 
 @dataclass(frozen=True)

@@ -1,8 +1,10 @@
 """One poll cycle, end to end:
 
-    due feeds | fetch (polite, conditional) | parse (thread) | new? | which channels
-              | article | relevance | summarize | story | post, note or recap
+    due feeds | fetch (polite, conditional) | parse (worker) | new? | which channels
+              | article | relevance | an LLM's summary | story | post, note or recap
               | store + outbox (one transaction per feed)
+
+(The offline summary is made as the post is sent: `bot.item_summaries`.)
 
 The pipeline carries out decisions made in `bot.decide` (entries, schedule, stories,
 deliveries); it decides nothing itself. `preview` runs this same pipeline on a scratch copy
@@ -23,7 +25,7 @@ from bot.config import PollingSettings, Settings
 from bot.content.relevance import DEFAULT_LEXICON, Lexicon, Relevance
 from bot.cpu import Shared, in_worker
 from bot.decide.deliveries import plan_deliveries
-from bot.decide.entries import Candidate, PostPlan, PostRule, plan_posts, select_new_entries
+from bot.decide.entries import Candidate, PostPlan, plan_posts, select_new_entries
 from bot.decide.schedule import (
     SchedulePolicy,
     after_failure,
@@ -53,8 +55,7 @@ from bot.preparation import (
     prepare_entries,
     read_and_prepare,
     score_all,
-    score_and_summarize,
-    summarize_all,
+    scored,
 )
 from bot.reports import CycleReport, FeedReport, FeedStatus
 from bot.roles import EVERY_FEED, Shard
@@ -122,9 +123,9 @@ class Pipeline:
         self.shard = shard  # the feeds this pipeline polls when they are due
         self._now = clock
         self._fetcher = fetcher
-        self._summarizer = summarizer
-        # A local summarizer runs in the same worker call as the scoring (see `_prepare`).
-        self._local = summarizer if isinstance(summarizer, LocalSummarizer) else None
+        # An LLM summarizes what will be posted as it is polled (it is slow: ahead of the
+        # sending); an offline summary is made as the post is sent (`bot.item_summaries`).
+        self._ahead = None if isinstance(summarizer, LocalSummarizer) else summarizer
         self._lexicon = Shared.of(lexicon)
         self._recaps = recaps
         self._settings = settings
@@ -148,7 +149,7 @@ class Pipeline:
         self._commits = GroupCommit(self._commit_batch, max_batch=COMMIT_BATCH, name="commits")
         self._successes = SuccessWriter(store)
         self._heap = HeapSettler()
-        # Reading feed documents, scoring and summarizing are the heavy CPU work of a poll:
+        # Reading feed documents, cleaning and scoring entries are the heavy CPU work of a poll:
         # in worker processes it uses every core and leaves the GIL to the event loop.
         self._off_loop = in_worker if settings.parse_in_processes else asyncio.to_thread
 
@@ -320,14 +321,10 @@ class Pipeline:
     ) -> tuple[FeedDocument, Prepared | None]:
         """The document, and the entries likely to be posted (the few it adds to the
         previous one; in a first poll, what a channel's backfill takes) prepared in the same
-        call to a worker when nothing has to happen between (no full article to fetch, a
-        local summarizer): a feed costs one trip to a worker, not two."""
+        call to a worker when nothing has to happen between (no full article to fetch): a
+        feed costs one trip to a worker, not two."""
         backfill = self._first_backfill(feed, subscriptions, now)
-        if (
-            self._local is None
-            or self._articles is not None
-            or not (feed.entry_identities or backfill)
-        ):
+        if self._articles is not None or not (feed.entry_identities or backfill):
             document = await self._off_loop(
                 read_feed,
                 fetched.body,
@@ -336,14 +333,13 @@ class Pipeline:
                 seen=feed.entry_identities,
             )
             return document, None
-        rule = PostRule.of(subscriptions, await self._thresholds(subscriptions))
         return await self._off_loop(
             read_and_prepare,
             fetched.body,
             url=fetched.url,
             content_type=fetched.content_type,
             seen=feed.entry_identities,
-            how=Preparing(feed.url, feed.title, self._lexicon, self._local, rule),
+            how=Preparing(feed.url, self._lexicon),
             at_most=PREPARE_WITH_READING,
             backfill=backfill,
         )
@@ -474,16 +470,12 @@ class Pipeline:
             else []
         )
         feed_title = state.title or feed.title
-        entries, relevance, posts, summaries = await self._plan_with_relevance(
-            feed, feed_title, subscriptions, new_entries, stored, now, ready
+        entries, relevance, posts = await self._plan_with_relevance(
+            feed, subscriptions, new_entries, stored, now, ready
         )
         posted = {post.item_key for post in posts.posts}
-        summaries.update(
-            await self._summaries(
-                [e for e in entries if e.key in posted and e.key not in summaries],
-                feed_url=feed.url,
-                feed_title=feed_title,
-            )
+        summaries = await self._summaries(
+            [e for e in entries if e.key in posted], feed_url=feed.url, feed_title=feed_title
         )
         stored_updates = await self._prepare_stored(
             stored, posted, relevance, feed_url=feed.url, feed_title=feed_title
@@ -522,30 +514,25 @@ class Pipeline:
     async def _plan_with_relevance(
         self,
         feed: Feed,
-        feed_title: str | None,
         subscriptions: Sequence[Subscription],
         entries: list[Entry],
         stored: Sequence[Item],
         now: datetime,
         ready: Prepared | None = None,
-    ) -> tuple[list[Entry], dict[str, Relevance], PostPlan, dict[str, Summary]]:
+    ) -> tuple[list[Entry], dict[str, Relevance], PostPlan]:
         """The post plan, with relevance scored only for what it may post.
 
         Unscored items count as relevant while planning; whatever the plan would post is
         then completed (full article) and scored, on the text that is summarized, and the
         plan made again, until it posts only scored items. Entries only stored are never
-        scored or summarized. A local summarizer summarizes in the same call as the scoring
-        what some channel would post at that score (the summaries are returned). Entries
-        `ready` (the few new entries of a feed read again, prepared while it was read) are
-        planned with their scores at once; they keep their scores and summaries even if the
+        scored. Entries `ready` (the few new entries of a feed read again, prepared while it
+        was read) are planned with their scores at once; they keep their scores even if the
         plan then posts one of them nowhere (a keyword filter, too old).
         """
         relevance: dict[str, Relevance] = {}  # new scores, to be stored
-        summaries: dict[str, Summary] = {}
         relevant = {i.key: i.relevant for i in stored if i.relevance is not None}
         scores = {i.key: i.relevance for i in stored if i.relevance is not None}
         thresholds = await self._thresholds(subscriptions)
-        rule = PostRule.of(subscriptions, thresholds)
         by_key = {e.key: e for e in entries}
         stored_by_key = {i.key: i for i in stored}
         # Of those prepared while the feed was read, the entries not stored yet.
@@ -555,7 +542,6 @@ class Pipeline:
                 by_key.update({e.key: e for e in prepared.entries})
                 entries = [by_key[e.key] for e in entries]
                 relevance.update(prepared.relevance)
-                summaries.update(prepared.summaries)
             relevant.update({key: score.relevant for key, score in relevance.items()})
             scores.update({key: score.score for key, score in relevance.items()})
             plan = plan_posts(
@@ -590,24 +576,19 @@ class Pipeline:
             )
             unscored = {p.item_key for p in plan.posts} - relevant.keys()
             if not unscored:
-                return entries, relevance, plan, summaries
-            prepared = await self._prepare(
-                [by_key[k] for k in unscored if k in by_key], feed.url, feed_title, rule
-            )
+                return entries, relevance, plan
+            prepared = await self._prepare([by_key[k] for k in unscored if k in by_key], feed.url)
             if stored_unscored := [stored_by_key[k] for k in unscored - by_key.keys()]:
                 relevance.update(await self._relevance_of_items(stored_unscored))
 
-    async def _prepare(
-        self, entries: list[Entry], feed_url: str, feed_title: str | None, rule: PostRule
-    ) -> Prepared:
-        """New entries that may be posted, cleaned, completed (full article), scored, and
-        summarized if the summarizer is local and `rule` says some channel would post them:
-        in one call to a worker when no article is to be fetched between."""
-        how = Preparing(feed_url, feed_title, self._lexicon, self._local, rule)
+    async def _prepare(self, entries: list[Entry], feed_url: str) -> Prepared:
+        """New entries that may be posted, cleaned, completed (full article) and scored: in
+        one call to a worker when no article is to be fetched between."""
         if self._articles is None:
+            how = Preparing(feed_url, self._lexicon)
             return await self._off_loop(prepare_entries, entries, how)
         completed = await self._complete(await self._off_loop(cleaned_all, entries, feed_url))
-        return await self._off_loop(score_and_summarize, completed, how)
+        return await self._off_loop(scored, completed, self._lexicon)
 
     async def _thresholds(self, subscriptions: Sequence[Subscription]) -> dict[int, float]:
         """The relevance threshold of each subscription whose server set its own."""
@@ -627,21 +608,21 @@ class Pipeline:
         feed_url: str,
         feed_title: str | None,
     ) -> list[StoredItemUpdate]:
-        """Summaries (and scores) for stored items about to be posted that have none yet:
-        entries that were only stored when they arrived, now a new channel's backfill."""
+        """Scores (and an LLM's summaries) for stored items about to be posted that have
+        none yet: entries that were only stored when they arrived, now a new channel's
+        backfill."""
         updates = []
         for item in stored:
-            if item.key not in posted or (item.summary and item.relevance is not None):
+            if item.key not in posted:
                 continue
             summary = None
-            if not item.summary:
+            if not item.summary and self._ahead is not None:
                 text, context = await asyncio.to_thread(
                     item_source, item, feed_url=feed_url, feed_title=feed_title
                 )
-                summary = await self._summarizer.summarize(
-                    title=item.title, text=text, context=context
-                )
-            updates.append(StoredItemUpdate(item.id, summary, relevance.get(item.key)))
+                summary = await self._ahead.summarize(title=item.title, text=text, context=context)
+            if summary is not None or item.key in relevance:
+                updates.append(StoredItemUpdate(item.id, summary, relevance.get(item.key)))
         return updates
 
     async def _commit_batch(
@@ -728,17 +709,15 @@ class Pipeline:
     async def _summaries(
         self, entries: Sequence[Entry], *, feed_url: str, feed_title: str | None
     ) -> dict[str, Summary]:
-        """The configured summarizer for what will be posted: a local one in one call off
-        the loop, an LLM concurrently."""
-        if not entries:
+        """An LLM's summaries of what will be posted, made concurrently (none from the
+        offline summarizer: it summarizes a post as it is sent)."""
+        if not entries or self._ahead is None:
             return {}
         contexts = [entry_context(e, feed_url=feed_url, feed_title=feed_title) for e in entries]
-        if self._local is not None:
-            texts = [(e.key, e.title, e.text, c) for e, c in zip(entries, contexts, strict=True)]
-            return await self._off_loop(summarize_all, texts, self._local)
+        summarizer = self._ahead
         results = await asyncio.gather(
             *(
-                self._summarizer.summarize(title=e.title, text=e.text, context=c)
+                summarizer.summarize(title=e.title, text=e.text, context=c)
                 for e, c in zip(entries, contexts, strict=True)
             )
         )

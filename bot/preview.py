@@ -13,7 +13,7 @@ import asyncio
 import sqlite3
 import tempfile
 import textwrap
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 
 from bot.clock import Clock
@@ -21,6 +21,7 @@ from bot.config import Settings
 from bot.discussions.llm_recap import recapper_from_settings
 from bot.discussions.service import DiscussionRecaps, RecapWriter
 from bot.http.clients import open_http_clients
+from bot.item_summaries import ItemSummaries
 from bot.models import Notice, OutboxKind, OutboxRow, Post
 from bot.pipeline import build_pipeline
 from bot.posts import post_for_item
@@ -69,8 +70,24 @@ async def _cycle(settings: Settings, store: Store, clock: Clock) -> Preview | No
         )
         await RecapWriter(store, recaps, clock=clock).write_pending()
     queued = [row for row in await store.pending_posts(limit=100_000) if row.id > earlier_rows]
+    queued = await _summarized(queued, ItemSummaries(store))
     notices = [n for n in await store.pending_notices() if n.id not in earlier_notices]
     return Preview(report, tuple(queued), tuple(notices), already_queued)
+
+
+async def _summarized(rows: list[OutboxRow], summaries: ItemSummaries) -> list[OutboxRow]:
+    """The posts with the summaries the publisher makes as it sends them."""
+    return [
+        replace(
+            row,
+            item=await summaries.summarized(
+                row.item, feed_url=row.feed_url, feed_title=row.feed_title
+            ),
+        )
+        if row.kind is OutboxKind.POST
+        else row
+        for row in rows
+    ]
 
 
 def _copy_database(source: Path, target: Path) -> None:

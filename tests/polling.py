@@ -10,6 +10,7 @@ import httpx
 from bot.config import PollingSettings
 from bot.http.fetch import Fetcher
 from bot.http.limits import HostLimiter
+from bot.item_summaries import ItemSummaries
 from bot.models import OutboxKind, Post, SubscriptionSource
 from bot.pipeline import ArticleSource, Pipeline
 from bot.posts import post_for_item
@@ -74,9 +75,14 @@ async def follow(store: Store, url: str, channel: int = NEWS) -> None:
 
 
 async def queued_posts(store: Store, channel: int | None = None) -> list[Post]:
-    """The posts (not notes or recaps) waiting in the outbox, as they will be sent."""
+    """The posts (not notes or recaps) waiting in the outbox, as they will be sent: with
+    the summary the publisher makes as it sends them."""
+    summaries = ItemSummaries(store)
     return [
-        post_for_item(row.item, row.source_name)
+        post_for_item(
+            await summaries.summarized(row.item, feed_url=row.feed_url, feed_title=row.feed_title),
+            row.source_name,
+        )
         for row in await store.pending_posts()
         if row.kind is OutboxKind.POST and channel in (None, row.channel_id)
     ]

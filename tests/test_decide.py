@@ -1,12 +1,11 @@
 from dataclasses import replace
 from datetime import UTC, datetime, timedelta
 
-from bot.decide.entries import Candidate, PostRule, plan_posts, select_new_entries
+from bot.decide.entries import Candidate, plan_posts, select_new_entries
 from bot.decide.filters import keyword_filter
 from bot.models import (
     Entry,
     FeedFilter,
-    Relevance,
     SkipReason,
     Subscription,
     SubscriptionSource,
@@ -151,19 +150,3 @@ def test_a_new_channel_is_told_which_items_were_beyond_its_backfill() -> None:
         "item-3",
         "item-4",
     }
-
-
-def test_an_entry_is_summarized_ahead_only_if_some_channel_would_post_it_at_its_score() -> None:
-    everything = subscription(1, 10, initialized=True)
-    relevant_only = replace(subscription(2, 11, initialized=True), filter=FeedFilter.RELEVANT)
-    strict = replace(subscription(3, 12, initialized=True), filter=FeedFilter.RELEVANT)
-    weak, fair, strong = (Relevance(score, (), ()) for score in (0.1, 0.5, 0.8))
-
-    assert PostRule.of([everything, relevant_only], {}).may_post(weak)
-    only_relevant = PostRule.of([relevant_only], {})
-    assert not only_relevant.may_post(weak) and only_relevant.may_post(fair)
-    # A server's own threshold counts for its channel, the lexicon's for the others.
-    assert not PostRule.of([strict], {3: 0.7}).may_post(fair)
-    assert PostRule.of([strict], {3: 0.7}).may_post(strong)
-    assert PostRule.of([strict, relevant_only], {3: 0.7}).may_post(fair)
-    assert not PostRule.of([], {}).may_post(strong)

@@ -11,22 +11,26 @@ import httpx
 import pytest
 
 import bot.pipeline
+from bot.decide.server_settings import ServerSettings
+from bot.delivery import DeliveryService, JobKind
 from bot.models import NO_RULES, Entry, KeywordFilter, SubscriptionSource, Summary
 from bot.pipeline import Pipeline
 from bot.preparation import Backfill
 from bot.reports import FeedStatus
+from bot.server_settings import ServerSettingsService
 from bot.store import Store
 from bot.summarize.extractive import ExtractiveSummarizer
 from bot.summarize.source import NO_CONTEXT, SourceContext
 from tests.clock import TestClock
 from tests.feed_server import FeedServer, rss
-from tests.polling import GENERAL, NEWS, follow, items, pending_titles, pipeline
+from tests.polling import GENERAL, NEWS, follow, items, pending_titles, pipeline, queued_posts
 
 T = TypeVar("T")
 
 
 class CountingSummarizer:
-    """The offline summarizer, counting what it is asked to summarize."""
+    """The offline summarizer's summaries, counting what it is asked to summarize; run by
+    the pipeline as it polls, as it runs an LLM (it is not a `LocalSummarizer`)."""
 
     def __init__(self) -> None:
         self.titles: list[str] = []
@@ -211,11 +215,14 @@ async def test_a_new_feeds_backfill_is_prepared_in_the_same_trip_as_its_reading(
     assert called == trips
     assert await pending_titles(store) == posted
     by_title = {i.title: i for i in await store.recent_items(1, 10)}
-    for title in posted:
-        assert by_title[title].summary == f"{title} is about open weights. It matters."
-    # What no channel gets is only stored: neither cleaned nor summarized.
-    assert by_title["Story 5"].summary == "" and by_title["Story 5"].text == ""
-    assert by_title["Story 144"].summary == ""
+    for title in posted:  # cleaned and scored; summarized only as it is sent
+        assert by_title[title].text and by_title[title].relevance is not None
+        assert by_title[title].summary == ""
+    # What no channel gets is only stored: neither cleaned nor scored.
+    assert by_title["Story 5"].text == "" and by_title["Story 5"].relevance is None
+    assert by_title["Story 144"].text == "" and by_title["Story 144"].relevance is None
+    summaries = [post.summary for post in await queued_posts(store)]
+    assert summaries == [f"{title} is about open weights. It matters." for title in posted]
 
 
 def test_a_backfill_is_likely_to_post_the_newest_entries_none_too_old() -> None:
@@ -255,8 +262,32 @@ async def test_a_feed_read_again_with_a_few_new_entries_is_prepared_in_the_same_
     await poller.poll_feeds(await store.followed_feeds(), now=clock())
 
     assert called == trips
-    # Either way, the same posts: each new story summarized and scored, nothing else.
-    posts = {r.item.title: r.item for r in await store.pending_posts()}
-    for title in ("Story 0", "Story 1"):
-        assert posts[title].summary == f"{title} is about open weights. It matters."
-        assert posts[title].relevance is not None
+    # Either way, the same posts: each new story scored, and summarized as it is sent.
+    new = ("Story 0", "Story 1")
+    scores = {r.item.title: r.item.relevance for r in await store.pending_posts()}
+    assert None not in [scores[title] for title in new]
+    summaries = {post.title: post.summary for post in await queued_posts(store)}
+    assert [summaries[t] for t in new] == [f"{t} is about open weights. It matters." for t in new]
+
+
+async def test_an_offline_summary_is_made_as_its_post_is_sent_never_for_a_folded_one(
+    clock: TestClock, feed_server: FeedServer, store: Store, http: httpx.AsyncClient
+) -> None:
+    sent = feed_server.serve("/sent.xml", rss("Sent", items(2, now=clock())))
+    folded = feed_server.serve("/folded.xml", rss("Folded", items(3, start=5, now=clock())))
+    await store.subscribe(sent, NEWS, source=SubscriptionSource.COMMAND, guild_id=7)
+    await store.subscribe(folded, GENERAL, source=SubscriptionSource.COMMAND, guild_id=8)
+    servers = ServerSettingsService(store, ServerSettings())
+    await servers.set(8, "catch_up_above", "2")  # GENERAL's 3 posts come as one list
+    await pipeline(store, http).poll_due()
+    assert {row.item.summary for row in await store.pending_posts()} == {""}  # left to sending
+
+    jobs = await DeliveryService(store, clock=clock, server_settings=servers).due()
+
+    summary = "{} is about open weights. It matters."
+    posts = [(job.post.title, job.post.summary) for job in jobs if job.kind is JobKind.POST]
+    assert posts == [(title, summary.format(title)) for title in ("Story 1", "Story 0")]
+    kept = {item.title: item.summary for item in await store.recent_items(1, 10)}
+    assert kept == {title: summary.format(title) for title in ("Story 1", "Story 0")}
+    # What the catch-up list folded is never summarized: it shows titles only.
+    assert {item.summary for item in await store.recent_items(2, 10)} == {""}

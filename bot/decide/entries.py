@@ -15,7 +15,6 @@ from bot.models import (
     Entry,
     FeedFilter,
     PlannedPost,
-    Relevance,
     Skip,
     SkipReason,
     Subscription,
@@ -61,30 +60,6 @@ def select_new_entries(entries: Iterable[Entry], known: set[str]) -> list[Entry]
             seen.add(entry.url_key)
         fresh.append(entry)
     return fresh
-
-
-@dataclass(frozen=True)
-class PostRule:
-    """Whether some channel following a feed would post an entry of a given relevance (its
-    filters aside): one that posts everything would, one that posts only relevant items
-    would if the score reaches its server's threshold, or the lexicon's."""
-
-    posts_all: bool
-    thresholds: tuple[float | None, ...]  # of the channels posting relevant items only
-
-    @classmethod
-    def of(cls, subscriptions: Sequence[Subscription], thresholds: Mapping[int, float]) -> PostRule:
-        relevant_only = [s for s in subscriptions if s.filter is FeedFilter.RELEVANT]
-        return cls(
-            posts_all=len(relevant_only) < len(subscriptions),
-            thresholds=tuple(thresholds.get(s.id) for s in relevant_only),
-        )
-
-    def may_post(self, relevance: Relevance) -> bool:
-        return self.posts_all or any(
-            relevance.relevant if threshold is None else relevance.score >= threshold
-            for threshold in self.thresholds
-        )
 
 
 def plan_posts(

@@ -108,8 +108,9 @@ def read_feed(
 
 def cleaned(entry: Entry, *, feed_url: str) -> Entry:
     """The entry with its text: the richest of the content blocks and summary it carries
-    (feeds differ on which one is full), cleaned from HTML."""
-    if not entry.html:
+    (feeds differ on which one is full), cleaned from HTML. The HTML stays: a summary
+    made later, as the entry is posted, reads its structure (links, quotes) again."""
+    if entry.text or not entry.html:
         return entry
     return _with_text(entry, entry.html, feed_url)
 
@@ -119,7 +120,7 @@ def _with_text(entry: Entry, blocks: Sequence[str], feed_url: str) -> Entry:
     relative to the feed, as feedparser resolves them)."""
     markup, text = richest_block(blocks)
     structure = read_structure(markup, base=feed_url)
-    return replace(entry, text=text, html=(), links=structure.links, quoted=structure.quoted)
+    return replace(entry, text=text, links=structure.links, quoted=structure.quoted)
 
 
 def richest_text(blocks: Sequence[str]) -> str:
@@ -145,12 +146,13 @@ def richest_block(blocks: Sequence[str]) -> tuple[str, str]:
 def parse_feed(
     body: bytes, *, url: str, content_type: str | None = None, fast: bool = True
 ) -> ParsedFeed:
-    """Parse an RSS/Atom document fetched from `url`, every entry's text cleaned."""
+    """Parse an RSS/Atom document fetched from `url`, every entry's text cleaned (and its
+    HTML, read, left out)."""
     document = read_feed(body, url=url, content_type=content_type, fast=fast)
     return ParsedFeed(
         title=document.title,
         link=document.link,
-        entries=tuple(cleaned(e, feed_url=url) for e in document.entries),
+        entries=tuple(replace(cleaned(e, feed_url=url), html=()) for e in document.entries),
         interval_hint=document.interval_hint,
     )
 

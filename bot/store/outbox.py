@@ -57,6 +57,7 @@ class OutboxQueries(StoreBase):
                 SELECT o.id AS outbox_id, o.channel_id, o.status, o.attempts, o.kind,
                       o.first_attempt_at, o.body, i.*,
                       COALESCE(s.name, f.title, f.url) AS source_name,
+                      f.url AS feed_url, f.title AS feed_title,
                       s.guild_id AS sub_guild, s.role_id AS sub_role,
                       p.status AS story_post_status, p.thread_id AS story_thread_id
                FROM due
@@ -87,6 +88,8 @@ class OutboxQueries(StoreBase):
                 story_thread_id=row["story_thread_id"],
                 guild_id=row["sub_guild"],
                 role_id=row["sub_role"],
+                feed_url=row["feed_url"],
+                feed_title=row["feed_title"],
             )
             for row in rows
         ]

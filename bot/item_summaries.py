@@ -1,0 +1,36 @@
+"""Offline summaries made when an item is first read: a post as it is sent, an item a member
+opens. The poll does not make them: of a first poll's posts, most wait in a backlog that goes
+out as one catch-up list of titles, and a summary nobody reads is CPU the cycle spends for
+nothing. Once made, a summary is stored: it is made once.
+"""
+
+from __future__ import annotations
+
+import asyncio
+from dataclasses import replace
+
+from bot.feeds.parse import item_source
+from bot.models import Item
+from bot.store import Store
+from bot.summarize.extractive import ExtractiveSummarizer
+
+
+class ItemSummaries:
+    def __init__(self, store: Store) -> None:
+        self._store = store
+        self._summarizer = ExtractiveSummarizer()
+
+    async def summarized(
+        self, item: Item, *, feed_url: str | None = None, feed_title: str | None = None
+    ) -> Item:
+        """The item with its summary: made now (and stored) if it has none. `feed_url` and
+        `feed_title` are the context the poll would have given it (a release feed's)."""
+        if item.summary:
+            return item
+        summary = await asyncio.to_thread(self._summarize, item, feed_url, feed_title)
+        await self._store.set_summary(item.id, summary)
+        return replace(item, summary=summary)
+
+    def _summarize(self, item: Item, feed_url: str | None, feed_title: str | None) -> str:
+        text, context = item_source(item, feed_url=feed_url, feed_title=feed_title)
+        return self._summarizer.summarize_sync(title=item.title, text=text, context=context).text
