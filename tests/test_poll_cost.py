@@ -22,7 +22,7 @@ from bot.store import Store
 from bot.summarize.extractive import ExtractiveSummarizer
 from bot.summarize.source import NO_CONTEXT, SourceContext
 from tests.clock import TestClock
-from tests.feed_server import FeedServer, rss
+from tests.feed_server import FeedItem, FeedServer, atom, rss
 from tests.polling import GENERAL, NEWS, follow, items, pending_titles, pipeline, queued_posts
 
 T = TypeVar("T")
@@ -291,3 +291,33 @@ async def test_an_offline_summary_is_made_as_its_post_is_sent_never_for_a_folded
     assert kept == {title: summary.format(title) for title in ("Story 1", "Story 0")}
     # What the catch-up list folded is never summarized: it shows titles only.
     assert {item.summary for item in await store.recent_items(2, 10)} == {""}
+
+
+async def test_a_summary_made_as_the_post_is_sent_reads_its_feed_as_the_poll_would(
+    clock: TestClock, feed_server: FeedServer, store: Store, http: httpx.AsyncClient
+) -> None:
+    # Only the feed's address says this is a release (GitHub's release feeds end so): a
+    # summary made without it would read the notes as news.
+    notes = (
+        "<p>This build loads GGUF files twice as fast on Windows machines with many cores.</p>"
+        "<p>It also fixes a crash in the server when the prompt is empty.</p>"
+        "<p>Thanks to everyone who reported the problem.</p>"
+    )
+    release = FeedItem("Faster GGUF loading and a server fix",
+                       "https://mirror.example/llama.cpp/b7214", notes,
+                       published=clock() - timedelta(hours=1))  # fmt: skip
+    url = feed_server.serve("/ggml-org/llama.cpp/releases.atom", atom("llama.cpp", [release]))
+    await follow(store, url)
+    await pipeline(store, http).poll_due()
+
+    [job] = await DeliveryService(store, clock=clock).due()
+
+    assert job.post is not None
+    [item] = await store.recent_items(1, 1)
+    summarizer = ExtractiveSummarizer()
+    text = item.text  # cleaned by the poll: it was to be posted
+    as_polled = SourceContext(link=item.link, feed_url=url, feed_title="llama.cpp")
+    expected = summarizer.summarize_sync(title=item.title, text=text, context=as_polled).text
+    assert job.post.summary == expected
+    as_news = summarizer.summarize_sync(title=item.title, text=text).text
+    assert expected != as_news  # the feed's address made the difference
