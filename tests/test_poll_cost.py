@@ -293,6 +293,26 @@ async def test_an_offline_summary_is_made_as_its_post_is_sent_never_for_a_folded
     assert {item.summary for item in await store.recent_items(2, 10)} == {""}
 
 
+@pytest.mark.sqlite_only("counts statements with SQLite's trace callback")
+async def test_an_item_posted_in_two_channels_is_summarized_once(
+    clock: TestClock, feed_server: FeedServer, store: Store, http: httpx.AsyncClient
+) -> None:
+    url = feed_server.serve("/feed.xml", rss("F", items(1, now=clock())))
+    await follow(store, url, NEWS)
+    await follow(store, url, GENERAL)
+    await pipeline(store, http).poll_due()
+
+    async with statements(store) as sql:
+        jobs = await DeliveryService(store, clock=clock).due()
+
+    summary = "Story 0 is about open weights. It matters."
+    assert [(job.target_id, job.post and job.post.summary) for job in jobs] == [
+        (NEWS, summary),
+        (GENERAL, summary),
+    ]
+    assert len([s for s in sql if s.startswith("UPDATE items SET summary")]) == 1
+
+
 async def test_a_summary_made_as_the_post_is_sent_reads_its_feed_as_the_poll_would(
     clock: TestClock, feed_server: FeedServer, store: Store, http: httpx.AsyncClient
 ) -> None:
