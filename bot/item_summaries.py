@@ -14,8 +14,9 @@ from bot.models import Item
 from bot.store import Store
 from bot.summarize.extractive import ExtractiveSummarizer
 
-# The summaries made lately, by item: a batch of posts read from the outbox before the first
-# was summarized holds the same item once for each channel that posts it.
+# The summaries made lately, by item (its id and key: an id may be given again once its item
+# is deleted): a batch of posts read from the outbox before the first was summarized holds
+# the same item once for each channel that posts it.
 _REMEMBERED = 1024
 
 
@@ -23,7 +24,7 @@ class ItemSummaries:
     def __init__(self, store: Store) -> None:
         self._store = store
         self._summarizer = ExtractiveSummarizer()
-        self._made: dict[int, str] = {}
+        self._made: dict[tuple[int, str], str] = {}
 
     async def summarized(
         self, item: Item, *, feed_url: str | None = None, feed_title: str | None = None
@@ -32,13 +33,13 @@ class ItemSummaries:
         `feed_title` are the context the poll would have given it (a release feed's)."""
         if item.summary:
             return item
-        summary = self._made.get(item.id)
+        summary = self._made.get((item.id, item.key))
         if summary is None:
             summary = await asyncio.to_thread(self._summarize, item, feed_url, feed_title)
             await self._store.set_summary(item.id, summary)
             if len(self._made) >= _REMEMBERED:
                 del self._made[next(iter(self._made))]  # the oldest
-            self._made[item.id] = summary
+            self._made[item.id, item.key] = summary
         return replace(item, summary=summary)
 
     def _summarize(self, item: Item, feed_url: str | None, feed_title: str | None) -> str:
