@@ -175,7 +175,9 @@ async def open_bazaar(database: Path) -> Bazaar:
     settings = bazaar_settings(database)
     store = await bot.store.Store.open(settings.storage.database)
     clients = bot.http.clients.open_http_clients(settings)
-    return Bazaar(store, clients, bot.pipeline.build_pipeline(settings, store, clients))
+    pipeline = bot.pipeline.build_pipeline(settings, store, clients)
+    await pipeline.start_workers()  # as the bot does when it starts
+    return Bazaar(store, clients, pipeline)
 
 
 class BazaarRunner(AsyncRunner):

@@ -222,6 +222,8 @@ class BazaarBot(commands.Bot):
             clock=self.clock,
             servers=self.server_settings,
         )
+        if self.plan.polls:
+            await self.pipeline.start_workers()
         self.poller = Poller(
             self.pipeline, self.store, on_cycle=self._after_cycle, clock=self.clock
         )

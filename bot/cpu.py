@@ -1,8 +1,9 @@
 """CPU-heavy work in worker processes: reading feed documents uses every core, and never
 holds the GIL that the event loop (and with it the gateway heartbeat) needs.
 
-One pool per process, started at first use and shared by every pipeline in it (the bot has
-one; a test session has many, and must not start a pool for each). Worker processes are
+One pool per process, started at first use (or when the bot starts: `start_workers`) and
+shared by every pipeline in it (the bot has one; a test session has many, and must not start
+a pool for each). Worker processes are
 spawned, not forked: the bot has threads (aiosqlite's, the resolver's) that a fork would copy
 mid-operation. The pool ends with the interpreter (concurrent.futures joins it at exit), or
 earlier with `shutdown`.
@@ -30,6 +31,8 @@ P = ParamSpec("P")
 T = TypeVar("T")
 
 PARENT_CHECK_SECONDS = 1.0
+READY_CHECK_SECONDS = 0.02
+READY_TIMEOUT_SECONDS = 30.0
 
 _lock = threading.Lock()
 _pool: ProcessPoolExecutor | None = None
@@ -55,6 +58,37 @@ async def in_worker(fn: Callable[P, T], /, *args: P.args, **kwargs: P.kwargs) ->
         log.warning("a CPU worker process died; starting new ones")
         _discard_pool()
         return await asyncio.to_thread(call)
+
+
+async def start_workers(touch: Callable[..., object]) -> int:
+    """Start every worker process now and have each import the module of `touch` (a
+    function of the module the work sent to them comes from: sending it imports its
+    module), so that the first cycle after the bot starts does not wait for interpreters
+    to start and import, nor pay for it. Returns how many workers are ready (fewer only if
+    `READY_TIMEOUT_SECONDS` passed first, or the pool broke)."""
+    loop = asyncio.get_running_loop()
+    wanted = worker_count()
+    ready: set[int] = set()
+    deadline = loop.time() + READY_TIMEOUT_SECONDS
+    try:
+        # A worker still starting takes no call, and a ready one may take every call of a
+        # round: ask again until each has answered.
+        while True:
+            pool = _shared_pool()
+            calls = [loop.run_in_executor(pool, _pid_after, touch) for _ in range(wanted)]
+            ready.update(await asyncio.gather(*calls))
+            if len(ready) >= wanted or loop.time() >= deadline:
+                return len(ready)
+            await asyncio.sleep(READY_CHECK_SECONDS)
+    except BrokenProcessPool:
+        log.warning("a CPU worker process died while starting; new ones start with the work")
+        _discard_pool()
+        return 0
+
+
+def _pid_after(touch: Callable[..., object]) -> int:
+    # `touch` itself is not called: unpickling it here imported its module.
+    return os.getpid()
 
 
 @dataclass(frozen=True)

@@ -23,7 +23,7 @@ from typing import Protocol
 from bot.clock import Clock, system_clock
 from bot.config import PollingSettings, Settings
 from bot.content.relevance import DEFAULT_LEXICON, Lexicon, Relevance
-from bot.cpu import Shared, in_worker
+from bot.cpu import Shared, in_worker, start_workers
 from bot.decide.deliveries import plan_deliveries
 from bot.decide.entries import Candidate, PostPlan, plan_posts, select_new_entries
 from bot.decide.schedule import (
@@ -152,6 +152,14 @@ class Pipeline:
         # Reading feed documents, cleaning and scoring entries are the heavy CPU work of a poll:
         # in worker processes it uses every core and leaves the GIL to the event loop.
         self._off_loop = in_worker if settings.parse_in_processes else asyncio.to_thread
+
+    async def start_workers(self) -> None:
+        """Start the worker processes that read feeds, before the first poll needs them: a
+        process that starts and polls at once would wait for them, and pay for starting
+        them, in its first cycle."""
+        if self._off_loop is in_worker:
+            ready = await start_workers(read_and_prepare)
+            log.info("%d CPU worker process(es) ready", ready)
 
     async def poll_due(self, *, now: datetime | None = None) -> CycleReport:
         """Poll every feed of this pipeline's shard whose time has come."""

@@ -53,6 +53,7 @@ async def run_poller_until_stopped(
             servers=ServerSettingsService(store, defaults_from(settings)),
             shard=shard,
         )
+        await pipeline.start_workers()
         recaps = RecapWriter(store, discussion_recaps(settings, clients, clock=clock), clock=clock)
 
         async def after_cycle(report: CycleReport) -> None:
