@@ -1,6 +1,7 @@
 """Benchmark: one poll of N feeds by Bazaar's pipeline against lemon24/reader, on a local farm.
 
     python bench/poll.py --feeds 1000     # the full run
+    python bench/poll.py --feeds 1000 --runs 3   # three full runs, and each ratio's median
     python bench/poll.py --quick          # 20 feeds, a smoke test for CI (exit 1 if broken)
     python bench/poll.py --feeds 200 --profile   # also cProfile Bazaar's changed phase
 
@@ -27,6 +28,7 @@ from __future__ import annotations
 import argparse
 import dataclasses
 import multiprocessing
+import statistics
 import sys
 import tempfile
 import time
@@ -296,12 +298,35 @@ def _stored_before(run: Run, result: PhaseResult) -> int:
 
 
 def _ratio(run: Run, phase: str) -> str:
+    ratios = _ratios(run, phase)
+    if ratios is None:
+        return ""
+    wall, cpu = ratios
+    return f"{'':<8}reader/Bazaar: wall {wall:.3g}x, CPU {cpu:.3g}x\n"
+
+
+def _ratios(run: Run, phase: str) -> tuple[float, float] | None:
+    """reader/Bazaar in `phase`: wall and CPU; None without both."""
     reader, bazaar = run.get("reader", phase), run.get("bazaar", phase)
     if reader is None or bazaar is None:
-        return ""
-    wall = reader.result.wall / bazaar.result.wall
-    cpu = reader.result.cpu / max(bazaar.result.cpu, 1e-9)
-    return f"{'':<8}reader/Bazaar: wall {wall:.3g}x, CPU {cpu:.3g}x\n"
+        return None
+    return (
+        reader.result.wall / bazaar.result.wall,
+        reader.result.cpu / max(bazaar.result.cpu, 1e-9),
+    )
+
+
+def summary(runs: list[Run]) -> str:
+    """Each phase's reader/Bazaar wall ratio in every run, and their median: the machine's
+    speed moves by a third within minutes, and one run lands on whatever it gives then."""
+    lines = [f"reader/Bazaar (wall) over {len(runs)} runs, each on fresh databases and farm:"]
+    for phase in PHASES:
+        walls = [ratios[0] for run in runs if (ratios := _ratios(run, phase)) is not None]
+        if not walls:
+            continue
+        each = ", ".join(f"{wall:.3g}x" for wall in walls)
+        lines.append(f"  {phase:<8} median {statistics.median(walls):.3g}x  ({each})")
+    return "\n".join(lines) if len(lines) > 1 else ""
 
 
 def _maybe(value: int | None) -> str:
@@ -338,6 +363,14 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
         help="seconds any one phase (or set-up) may take (default: 120 + 1.5 per feed)",
     )
     parser.add_argument(
+        "--runs",
+        type=int,
+        default=1,
+        metavar="N",
+        help="repeat the whole run N times (fresh farm and databases), then print each "
+        "ratio's median (default 1)",
+    )
+    parser.add_argument(
         "--profile",
         nargs="?",
         const="changed",
@@ -349,6 +382,8 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
         args.feeds = QUICK_FEEDS
     if args.feeds < 1:
         parser.error("--feeds must be at least 1")
+    if args.runs < 1:
+        parser.error("--runs must be at least 1")
     args.contenders = tuple(c.strip() for c in args.contenders.split(",") if c.strip())
     if unknown := set(args.contenders) - set(CONTENDERS):
         parser.error(f"unknown contender(s): {', '.join(sorted(unknown))}")
@@ -365,15 +400,24 @@ def main(argv: list[str] | None = None) -> int:
         if "reader" in args.contenders:
             print("reader is missing: pip install 'reader==3.26'", file=sys.stderr)
             return 2
-    try:
-        result = run(args)
-    except (BenchError, FarmError) as exc:
-        print(f"FAILED: {exc}", file=sys.stderr)
-        return 1
-    print(report(result, args.profile))
-    if args.profile and (row := result.get("bazaar", args.profile)):
-        print(f"Bazaar's {args.profile} phase, all threads (cProfile):\n" + row.result.profile)
-    found = problems(result)
+    runs: list[Run] = []
+    found: list[str] = []
+    for number in range(1, args.runs + 1):
+        if args.runs > 1:
+            print(f"run {number} of {args.runs}", file=sys.stderr)
+        try:
+            result = run(args)
+        except (BenchError, FarmError) as exc:
+            print(f"FAILED: {exc}", file=sys.stderr)
+            return 1
+        runs.append(result)
+        heading = f"run {number} of {args.runs}: " if args.runs > 1 else ""
+        print(heading + report(result, args.profile))
+        if args.profile and (row := result.get("bazaar", args.profile)):
+            print(f"Bazaar's {args.profile} phase, all threads (cProfile):\n" + row.result.profile)
+        found += problems(result)
+    if args.runs > 1 and (text := summary(runs)):
+        print(text)
     for problem in found:
         print(f"INCONSISTENT: {problem}", file=sys.stderr)
     return 1 if found else 0
