@@ -3,10 +3,9 @@ holds the GIL that the event loop (and with it the gateway heartbeat) needs.
 
 One pool per process, started at first use (or when the bot starts: `start_workers`) and
 shared by every pipeline in it (the bot has one; a test session has many, and must not start
-a pool for each). Worker processes are
-spawned, not forked: the bot has threads (aiosqlite's, the resolver's) that a fork would copy
-mid-operation. The pool ends with the interpreter (concurrent.futures joins it at exit), or
-earlier with `shutdown`.
+a pool for each). Worker processes are spawned, not forked: the bot has threads (aiosqlite's,
+the resolver's) that a fork would copy mid-operation. The pool ends with the interpreter
+(concurrent.futures joins it at exit), or earlier with `shutdown`.
 """
 
 from __future__ import annotations
