@@ -1,8 +1,11 @@
-"""The worker processes that read feeds: started before the first poll needs them."""
+"""The worker processes that read feeds: started before the first poll needs them, at a
+lower priority than the bot itself."""
 
 from __future__ import annotations
 
-from bot.cpu import in_worker, start_workers, worker_count
+import os
+
+from bot.cpu import WORKER_NICENESS, in_worker, start_workers, worker_count
 from tests import cpu_touched
 from tests.cpu_probe import probe
 
@@ -19,3 +22,8 @@ async def test_started_workers_are_all_ready_with_the_work_s_module_imported() -
             break
     assert len(seen) == worker_count()  # no worker started after them
     assert all(seen.values())
+
+
+async def test_workers_yield_the_cores_to_the_bot() -> None:
+    # The event loop and the database writer come first: a worker's reading can wait.
+    assert await in_worker(os.nice, 0) == min(os.nice(0) + WORKER_NICENESS, 19)
