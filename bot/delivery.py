@@ -219,13 +219,9 @@ class DeliveryService:
 
     async def _job(self, row: OutboxRow, step: Send) -> Job:
         kind = JobKind(row.kind.value)
-        item = row.item
-        if kind is JobKind.POST:
-            # Its summary is made now, if the poll left it to be (a post folded into a
-            # catch-up list never needs one).
-            item = await self._summaries.summarized(
-                item, feed_url=row.feed_url, feed_title=row.feed_title
-            )
+        # A post's summary is made now, if the poll left it to be (a post folded into a
+        # catch-up list never needs one).
+        item = await self._summaries.sent_with(row)
         post = post_for_item(item, row.source_name) if kind is not JobKind.RECAP else None
         server = await self._servers.get(row.guild_id) if self._servers else None
         return Job(

@@ -10,7 +10,7 @@ import asyncio
 from dataclasses import replace
 
 from bot.feeds.parse import item_source
-from bot.models import Item
+from bot.models import Item, OutboxKind, OutboxRow
 from bot.store import Store
 from bot.summarize.extractive import ExtractiveSummarizer
 
@@ -41,6 +41,13 @@ class ItemSummaries:
                 del self._made[next(iter(self._made))]  # the oldest
             self._made[item.id, item.key] = summary
         return replace(item, summary=summary)
+
+    async def sent_with(self, row: OutboxRow) -> Item:
+        """The item `row` is sent with: a post's summarized, in the context of its feed (a
+        note or a recap shows no summary)."""
+        if row.kind is not OutboxKind.POST:
+            return row.item
+        return await self.summarized(row.item, feed_url=row.feed_url, feed_title=row.feed_title)
 
     def _summarize(self, item: Item, feed_url: str | None, feed_title: str | None) -> str:
         text, context = item_source(item, feed_url=feed_url, feed_title=feed_title)

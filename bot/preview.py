@@ -76,18 +76,8 @@ async def _cycle(settings: Settings, store: Store, clock: Clock) -> Preview | No
 
 
 async def _summarized(rows: list[OutboxRow], summaries: ItemSummaries) -> list[OutboxRow]:
-    """The posts with the summaries the publisher makes as it sends them."""
-    return [
-        replace(
-            row,
-            item=await summaries.summarized(
-                row.item, feed_url=row.feed_url, feed_title=row.feed_title
-            ),
-        )
-        if row.kind is OutboxKind.POST
-        else row
-        for row in rows
-    ]
+    """The rows with the summaries the publisher makes as it sends them."""
+    return [replace(row, item=await summaries.sent_with(row)) for row in rows]
 
 
 def _copy_database(source: Path, target: Path) -> None:

@@ -79,10 +79,7 @@ async def queued_posts(store: Store, channel: int | None = None) -> list[Post]:
     the summary the publisher makes as it sends them."""
     summaries = ItemSummaries(store)
     return [
-        post_for_item(
-            await summaries.summarized(row.item, feed_url=row.feed_url, feed_title=row.feed_title),
-            row.source_name,
-        )
+        post_for_item(await summaries.sent_with(row), row.source_name)
         for row in await store.pending_posts()
         if row.kind is OutboxKind.POST and channel in (None, row.channel_id)
     ]
