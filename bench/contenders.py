@@ -168,6 +168,7 @@ def bazaar_settings(database: Path) -> Settings:
 
 
 async def open_bazaar(database: Path) -> Bazaar:
+    import bot.heap
     import bot.http.clients
     import bot.pipeline
     import bot.store
@@ -176,7 +177,8 @@ async def open_bazaar(database: Path) -> Bazaar:
     store = await bot.store.Store.open(settings.storage.database)
     clients = bot.http.clients.open_http_clients(settings)
     pipeline = bot.pipeline.build_pipeline(settings, store, clients)
-    await pipeline.start_workers()  # as the bot does when it starts
+    bot.heap.collect_less_often()  # as the bot does when it starts
+    await pipeline.start_workers()
     return Bazaar(store, clients, pipeline)
 
 

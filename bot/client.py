@@ -21,6 +21,7 @@ from bot.digest import DigestService
 from bot.discussions.service import RecapWriter, discussion_recaps
 from bot.feed_lists import FeedLists
 from bot.feed_preview import FeedPreviews
+from bot.heap import collect_less_often
 from bot.heartbeat import HeartbeatWriter, Vitals
 from bot.http.clients import HttpClients, open_http_clients
 from bot.http.fetch import Fetcher
@@ -223,6 +224,7 @@ class BazaarBot(commands.Bot):
             servers=self.server_settings,
         )
         if self.plan.polls:
+            collect_less_often()
             await self.pipeline.start_workers()
         self.poller = Poller(
             self.pipeline, self.store, on_cycle=self._after_cycle, clock=self.clock

@@ -24,6 +24,8 @@ from concurrent.futures.process import BrokenProcessPool
 from dataclasses import dataclass
 from typing import Generic, ParamSpec, TypeVar, cast
 
+from bot.heap import collect_less_often
+
 log = logging.getLogger(__name__)
 
 P = ParamSpec("P")
@@ -130,10 +132,12 @@ def _shared_pool() -> ProcessPoolExecutor:
 
 
 def _start_worker(parent: int) -> None:
-    """In each worker: yield the cores to the bot (`WORKER_NICENESS`), and exit when the bot
-    is gone, even killed with SIGKILL (a worker holds both ends of its task queue, so it
-    would otherwise wait for work forever)."""
+    """In each worker: yield the cores to the bot (`WORKER_NICENESS`), collect garbage as the
+    bot does (`collect_less_often`), and exit when the bot is gone, even killed with SIGKILL
+    (a worker holds both ends of its task queue, so it would otherwise wait for work
+    forever)."""
     os.nice(WORKER_NICENESS)
+    collect_less_often()
 
     def watch() -> None:
         while os.getppid() == parent:

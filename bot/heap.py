@@ -18,10 +18,23 @@ from __future__ import annotations
 
 import gc
 
+# Container objects allocated (net) between two young collections; Python's default is 700.
+# A poll makes objects that live for one feed's turn (its parsed document, its rows): at
+# 700 most of them outlive a few young collections and are walked again in the older
+# generations before they die; at 20,000 most die young, unwalked. Measured on a first poll
+# of 1,000 feeds: about 0.35 s of CPU less (3%), across the bot's process and its workers.
+YOUNG_COLLECTION_THRESHOLD = 20_000
+OLDER_COLLECTION_THRESHOLDS = (20, 100)
 REFREEZE_CYCLES = 24  # at the default 15-minute interval: every six hours
 # A batch written leaves little to walk: collecting after each one cost a first poll of
 # 1,000 feeds 0.9 s of the event loop's thread (300 collections finding next to nothing).
 SETTLE_EVERY_WRITES = 8
+
+
+def collect_less_often() -> None:
+    """Set this process's collector for polling (`YOUNG_COLLECTION_THRESHOLD`): the bot's
+    process and each worker call it as they start."""
+    gc.set_threshold(YOUNG_COLLECTION_THRESHOLD, *OLDER_COLLECTION_THRESHOLDS)
 
 
 class HeapSettler:

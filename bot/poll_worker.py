@@ -14,6 +14,7 @@ from bot import __version__
 from bot.clock import Clock, system_clock
 from bot.config import Settings
 from bot.discussions.service import RecapWriter, discussion_recaps
+from bot.heap import collect_less_often
 from bot.heartbeat import HeartbeatWriter, Vitals
 from bot.http.clients import open_http_clients
 from bot.pipeline import build_pipeline
@@ -53,6 +54,7 @@ async def run_poller_until_stopped(
             servers=ServerSettingsService(store, defaults_from(settings)),
             shard=shard,
         )
+        collect_less_often()
         await pipeline.start_workers()
         recaps = RecapWriter(store, discussion_recaps(settings, clients, clock=clock), clock=clock)
 
