@@ -1,5 +1,6 @@
-"""Group commit of the polls that only succeeded: every feed's state is written, in a few
-transactions however many feeds finish at once, and a failed batch is nobody's silent loss."""
+"""Group commit: every feed's state is written, in a few transactions however many feeds
+finish at once (a batch waiting briefly for company when asked to), and a failed batch is
+nobody's silent loss."""
 
 from __future__ import annotations
 
@@ -10,6 +11,7 @@ import pytest
 
 from bot.models import SubscriptionSource
 from bot.store import FeedState, PollResult, Store, SuccessWriter
+from bot.store.batch import GroupCommit
 from tests.clock import TestClock
 
 
@@ -88,3 +90,42 @@ async def test_a_changed_body_with_nothing_new_keeps_its_new_validators(
     await store.apply_successes([PollResult(feed_id, clock(), state)])
     [feed] = await store.followed_feeds()
     assert (feed.etag, feed.last_modified, feed.title) == ('"v2"', "x", "Renamed")
+
+
+class Recorder:
+    """A batch writer that keeps what each batch held."""
+
+    def __init__(self) -> None:
+        self.batches: list[list[int]] = []
+
+    async def write_batch(self, items: list[int]) -> list[int]:
+        self.batches.append(items)
+        return items
+
+
+async def test_a_batch_gathers_the_writes_that_come_within_its_wait() -> None:
+    recorder = Recorder()
+    commits = GroupCommit(recorder.write_batch, max_batch=10, gather=0.5)
+    first = asyncio.create_task(commits.write(1))
+    for _ in range(3):
+        await asyncio.sleep(0)  # the batch has started, and waits for company
+    second = asyncio.create_task(commits.write(2))
+    assert await asyncio.gather(first, second) == [1, 2]
+    assert recorder.batches == [[1, 2]]
+
+    # Without the wait, a write that finds the writer idle goes alone.
+    alone = Recorder()
+    eager = GroupCommit(alone.write_batch, max_batch=10)
+    first = asyncio.create_task(eager.write(1))
+    for _ in range(3):
+        await asyncio.sleep(0)
+    await asyncio.gather(first, eager.write(2))
+    assert alone.batches == [[1], [2]]
+
+
+async def test_a_full_batch_is_written_without_waiting() -> None:
+    recorder = Recorder()
+    commits = GroupCommit(recorder.write_batch, max_batch=2, gather=3600)
+    writes = asyncio.gather(commits.write(1), commits.write(2))
+    assert await asyncio.wait_for(writes, timeout=30) == [1, 2]
+    assert recorder.batches == [[1, 2]]

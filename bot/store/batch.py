@@ -24,17 +24,23 @@ Outcome = R | Exception
 
 class GroupCommit(Generic[T, R]):
     """Writes `T`s in batches through `write_batch`, which answers one outcome per write,
-    in order; a batch raising fails every write in it."""
+    in order; a batch raising fails every write in it.
+
+    With `gather` (seconds), a batch that is not full waits that long for more writes to
+    join it before it is written (as PostgreSQL's `commit_delay`): when feeds finish one
+    by one, a few milliseconds turn a transaction per feed into one per few feeds."""
 
     def __init__(
         self,
         write_batch: Callable[[list[T]], Awaitable[Sequence[Outcome[R]]]],
         *,
         max_batch: int = 100,
+        gather: float = 0.0,
         name: str = "group-commit",
     ) -> None:
         self._write_batch = write_batch
         self._max_batch = max_batch
+        self._gather = gather
         self._name = name
         self._pending: list[tuple[T, asyncio.Future[R]]] = []
         self._writing: asyncio.Task[None] | None = None
@@ -50,6 +56,8 @@ class GroupCommit(Generic[T, R]):
 
     async def _drain(self) -> None:
         while self._pending:
+            if self._gather and len(self._pending) < self._max_batch:
+                await asyncio.sleep(self._gather)
             batch = self._pending[: self._max_batch]
             del self._pending[: self._max_batch]
             try:
