@@ -89,9 +89,9 @@ ADMITTED = 2 * IN_FLIGHT
 # many feeds, few enough that a batch ends quickly (the publisher's writes wait for it).
 COMMIT_BATCH = 32
 # How long a batch that is not full waits for more feeds to join it. Feeds read again finish
-# a few a millisecond: without the wait each was a transaction of its own (922 for 1,000 in
-# the bench's changed phase), and the database thread and the event loop took turns at
-# the GIL for every one; 2 ms made that phase 20% faster (bench/README.md, session 18).
+# a few a millisecond: without the wait most were a transaction of their own (909–931 for
+# 1,000 feeds in the bench's changed phase; 451–469 with it, and the database thread's time
+# in transactions 10% less: bench/README.md, session 18).
 COMMIT_GATHER_SECONDS = 0.002
 # A feed read again with at most this many entries its previous document did not have gets
 # them prepared in the same call to a worker (a steady poll brings one or two).
